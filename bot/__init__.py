@@ -1,0 +1,1 @@
+"""EstateDesk: a complaint and repair desk for property management that lives in Telegram."""

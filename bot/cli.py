@@ -1,0 +1,96 @@
+"""The command line: ``python -m bot run | check-config | qr``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.loading import LoadError, load_all
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="EstateDesk Telegram bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("run", "run the bot (long polling)"),
+        ("check-config", "validate config.yaml and the flow files"),
+        ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
+    ):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("--config", type=Path, default=Path("config.yaml"),
+                         help="path to config.yaml (default: ./config.yaml)")
+        cmd.add_argument("--flows", type=Path, default=None,
+                         help="folder of flow files (default: flows/ beside the config)")
+        if name == "qr":
+            cmd.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+            cmd.add_argument("--bot-username", default=None,
+                             help="the bot's @username (default: telegram.bot_username)")
+            cmd.add_argument("--lang", default=None, help="label language (default: default)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    try:
+        settings, flows = load_all(args.config, args.flows)
+    except LoadError as exc:
+        print(f"{args.config}: invalid configuration ({len(exc.errors)} problems):",
+              file=sys.stderr)
+        for error in exc.errors:
+            print(f"  - {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"cannot read {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    if args.command == "check-config":
+        from bot.config import summarize
+
+        print(f"{args.config}: OK")
+        print(summarize(settings))
+        print(f"flows: {', '.join(f'{f.id} ({len(f.steps)} steps)' for f in flows.values())}")
+        return 0
+    if args.command == "qr":
+        return _qr(args, settings)
+    if not settings.telegram.token:
+        print(
+            "telegram.token is empty: set the TELEGRAM_BOT_TOKEN environment variable to the"
+            " token @BotFather gave you (config.yaml reads it as ${TELEGRAM_BOT_TOKEN}).",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.tg.runtime import BotRuntime, run_until_signalled
+
+    asyncio.run(run_until_signalled(BotRuntime(settings, flows)))
+    return 0
+
+
+def _qr(args: argparse.Namespace, settings: object) -> int:
+    """Write the QR posters' codes."""
+    from bot.config import Settings
+    from bot.qr import write_area_qr_codes
+
+    assert isinstance(settings, Settings)
+    username = args.bot_username or settings.telegram.bot_username
+    if not username:
+        print("the bot's username is needed for the links: pass --bot-username or set"
+              " telegram.bot_username in config.yaml", file=sys.stderr)
+        return 2
+    try:
+        paths = write_area_qr_codes(settings, args.out, username.lstrip("@"), args.lang)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"wrote {len(paths)} QR codes to {args.out}")
+    return 0

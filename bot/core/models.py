@@ -1,0 +1,105 @@
+"""Domain records shared by the core, the store and the adapter (plain data, no behaviour)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """Where a ticket is in its lifecycle (see DESIGN.md)."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES: frozenset[Status] = frozenset({Status.NEW, Status.ASSIGNED, Status.ACCEPTED})
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Telegram user as we know them (owner or staff)."""
+
+    telegram_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    language: str | None = None  # chosen with /language; wins over language_code
+
+    @property
+    def display_name(self) -> str:
+        """First and last name as Telegram shows them."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+@dataclass(frozen=True)
+class TicketDraft:
+    """Everything needed to open a ticket, before it has a number."""
+
+    owner_id: int
+    kind: str
+    category: str
+    subcategory: str | None
+    department: str
+    estate: str
+    building: str | None
+    unit: str | None
+    area: str | None
+    location_detail: str | None
+    urgency: str
+    description: str
+    photos: tuple[str, ...]
+    language: str
+    created_at: datetime
+    accept_due: datetime
+    resolve_due: datetime
+
+
+@dataclass(frozen=True)
+class Ticket(TicketDraft):
+    """A stored ticket."""
+
+    id: int = 0
+    number: str = ""
+    status: Status = Status.NEW
+    assignee_id: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One line of a ticket's timeline: who did what, when, and why."""
+
+    ticket_id: int
+    at: datetime
+    kind: str
+    actor_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to deliver later through the outbox (text, optional buttons and photo)."""
+
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
+    photo: str | None = None
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A queued message as stored, with its delivery bookkeeping."""
+
+    id: int
+    message: Outgoing
+    attempts: int
+    status: str

@@ -1,0 +1,479 @@
+"""The flow runner: (flow, state, event) → new state and replies. Pure: no Telegram, no SQL.
+
+The state is plain data (``FlowState.to_dict``) so the store can write it after every step and
+a restart resumes exactly where the person was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from bot.core.flow import Flow, Step
+
+# Button actions. Options travel as "o:<option id>", edit targets as "e:<step id>".
+BACK, SKIP, DONE, CLEAR, SUBMIT, EDIT, SUMMARY, CANCEL = (
+    "back", "skip", "done", "clear", "submit", "edit", "sum", "cancel",
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to a person: a stable id, its label and an optional hint/note."""
+
+    id: str
+    label: str
+    hint: str | None = None
+    note: str | None = None  # sent right after it is picked (e.g. the emergency hotline)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: its label and the action it asks for."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to show: text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """The person typed text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoInput:
+    """The person sent a photo (largest size's file_id)."""
+
+    file_id: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """The person pressed a button of ``step`` asking for ``action``."""
+
+    step: str
+    action: str
+
+
+@dataclass(frozen=True)
+class OtherInput:
+    """Anything the flow cannot use: a sticker, voice note, location, …"""
+
+    kind: str
+
+
+Event = TextInput | PhotoInput | Press | OtherInput
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Where a person is in a flow and what they answered so far."""
+
+    flow: str
+    step: str
+    token: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    editing: bool = False
+    locked: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for the store."""
+        return {
+            "flow": self.flow,
+            "step": self.step,
+            "token": self.token,
+            "answers": dict(self.answers),
+            "history": list(self.history),
+            "editing": self.editing,
+            "locked": sorted(self.locked),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> FlowState:
+        """Rebuild a state written by ``to_dict``."""
+        return cls(
+            flow=str(raw["flow"]),
+            step=str(raw["step"]),
+            token=str(raw["token"]),
+            answers=dict(raw.get("answers") or {}),
+            history=tuple(raw.get("history") or ()),
+            editing=bool(raw.get("editing", False)),
+            locked=frozenset(raw.get("locked") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What handling one event produced.
+
+    ``state`` is None when the flow ended (``outcome`` says how); ``echo`` replaces the text of
+    the message whose button was pressed, so the chat shows what was chosen.
+    """
+
+    state: FlowState | None
+    replies: tuple[Reply, ...] = ()
+    outcome: str | None = None
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    echo: str | None = None
+    changed: bool = True
+
+
+class FlowContext(Protocol):
+    """What the runner needs from the world: options, texts and limits, all in one language."""
+
+    def options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
+        """The options a choice step offers, given earlier answers."""
+        ...
+
+    def text(self, key: str, **params: Any) -> str:
+        """A text from the person's language catalog."""
+        ...
+
+    def limits(self, name: str | None) -> tuple[int, int]:
+        """(minimum, maximum) for a named limit: characters for texts, count for photos."""
+        ...
+
+
+class Runner:
+    """Runs one flow for one person in one language."""
+
+    def __init__(self, flow: Flow, ctx: FlowContext) -> None:
+        self.flow = flow
+        self.ctx = ctx
+
+    # ----- entry points -------------------------------------------------------------------
+
+    def start(self, token: str, prefill: Mapping[str, Any] | None = None) -> Result:
+        """Begin the flow; prefilled fields (e.g. a QR code's location) are skipped over."""
+        answers = dict(prefill or {})
+        state = FlowState(
+            flow=self.flow.id, step=self.flow.start, token=token, answers=answers,
+            locked=frozenset(answers),
+        )
+        state = self._settle(state)
+        return Result(state=state, replies=(self.prompt(state),))
+
+    def handle(self, state: FlowState, event: Event) -> Result:
+        """Apply one event to the state."""
+        step = self.flow.step(state.step)
+        if isinstance(event, Press):
+            return self._press(state, step, event)
+        if isinstance(event, TextInput):
+            return self._text(state, step, event.text)
+        if isinstance(event, PhotoInput):
+            return self._photo(state, step, event.file_id)
+        return self._refuse(state, self._unsupported(event.kind))
+
+    def prompt(self, state: FlowState) -> Reply:
+        """The question of the current step, with its buttons."""
+        step = self.flow.step(state.step)
+        nav = self._nav(state, step)
+        if step.type == "choice":
+            options = self._options(step, state.answers)
+            lines = [self.ctx.text(step.ask)]
+            hints = [f"• {o.label}: {o.hint}" for o in options if o.hint]
+            if hints:
+                lines.append("\n".join(hints))
+            rows = _rows([Button(o.label, f"o:{o.id}") for o in options], step.columns)
+            return Reply("\n\n".join(lines), (*rows, *nav))
+        if step.type == "text":
+            low, high = self.ctx.limits(step.limit)
+            text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
+            current = state.answers.get(step.field)
+            if state.editing and current:
+                text += "\n\n" + self.ctx.text("flow.current", value=_clip(str(current), 300))
+            return Reply(text, nav)
+        if step.type == "photos":
+            count = len(state.answers.get(step.field) or [])
+            _, high = self.ctx.limits(step.limit)
+            text = self.ctx.text(step.ask, max=high) + "\n" + self.ctx.text(
+                "flow.photos_count", count=count, max=high
+            )
+            return Reply(text, nav)
+        return self._summary(state)
+
+    # ----- events -------------------------------------------------------------------------
+
+    def _press(self, state: FlowState, step: Step, event: Press) -> Result:
+        if event.step != step.id:
+            # A button from an earlier question: say so and show where they are now.
+            return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+        action = event.action
+        if action == CANCEL:
+            return Result(
+                state=None, outcome="cancelled", echo=self.ctx.text("flow.cancelled"),
+                replies=(),
+            )
+        if action == BACK:
+            return self._back(state)
+        if step.type == "summary":
+            return self._summary_action(state, action)
+        if action.startswith("o:") and step.type == "choice":
+            return self._choose(state, step, action[2:])
+        if action == SKIP and step.optional:
+            empty: Any = [] if step.type == "photos" else ""
+            return self._answer(state, step, empty, echo=self.ctx.text("flow.skipped"))
+        if action == DONE and step.type == "photos":
+            photos = list(state.answers.get(step.field) or [])
+            if not photos and not step.optional:
+                return self._refuse(state, self.ctx.text("flow.photos_needed"))
+            return self._answer(
+                state, step, photos, echo=self.ctx.text("flow.photos_done", count=len(photos))
+            )
+        if action == CLEAR and step.type == "photos":
+            answers = {**state.answers, step.field: []}
+            new = replace(state, answers=answers)
+            return Result(state=new, replies=(self.prompt(new),), echo=self.ctx.text("flow.cleared"))
+        return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+
+    def _text(self, state: FlowState, step: Step, raw: str) -> Result:
+        text = raw.strip()
+        if step.type == "choice":
+            match = self._match_option(step, state.answers, text)
+            if match is None:
+                return self._refuse(state, self.ctx.text("flow.use_buttons"))
+            return self._choose(state, step, match.id)
+        if step.type == "text":
+            low, high = self.ctx.limits(step.limit)
+            if len(text) > high:
+                return self._refuse(
+                    state, self.ctx.text("flow.too_long", length=len(text), max=high)
+                )
+            if len(text) < max(low, 1):
+                key = "flow.too_short" if text else "flow.empty_text"
+                return self._refuse(state, self.ctx.text(key, min=max(low, 1)))
+            return self._answer(state, step, text)
+        if step.type == "photos":
+            return self._refuse(state, self.ctx.text("flow.photos_or_done"))
+        return self._refuse(state, self.ctx.text("flow.summary_use_buttons"))
+
+    def _photo(self, state: FlowState, step: Step, file_id: str) -> Result:
+        photos_step = step if step.type == "photos" else self._photos_step()
+        if photos_step is None:
+            return self._refuse(state, self._unsupported("photo"))
+        photos = list(state.answers.get(photos_step.field) or [])
+        _, high = self.ctx.limits(photos_step.limit)
+        if len(photos) >= high:
+            return self._refuse(state, self.ctx.text("flow.photos_full", max=high))
+        if file_id not in photos:
+            photos.append(file_id)
+        new = replace(state, answers={**state.answers, photos_step.field: photos})
+        if step.type == "photos":
+            return Result(state=new, replies=(self.prompt(new),))
+        # A photo sent early is kept for the photo step rather than lost.
+        note = self.ctx.text("flow.photo_kept", count=len(photos), max=high)
+        return Result(state=new, replies=(Reply(note), self.prompt(new)))
+
+    # ----- moves --------------------------------------------------------------------------
+
+    def _choose(self, state: FlowState, step: Step, option_id: str) -> Result:
+        options = self._options(step, state.answers)
+        chosen = next((o for o in options if o.id == option_id), None)
+        if chosen is None:
+            return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+        notes = (Reply(chosen.note),) if chosen.note else ()
+        echo = f"{self.ctx.text(step.ask)}\n✅ {chosen.label}"
+        return self._answer(state, step, chosen.id, echo=echo, notes=notes)
+
+    def _answer(
+        self,
+        state: FlowState,
+        step: Step,
+        value: Any,
+        *,
+        echo: str | None = None,
+        notes: tuple[Reply, ...] = (),
+    ) -> Result:
+        answers = {**state.answers, step.field: value}
+        nxt = step.next_step(answers)
+        assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
+        moved = replace(
+            state, answers=answers, step=nxt, history=(*state.history, step.id),
+            locked=state.locked - {step.field},
+        )
+        settled = self._settle(moved)
+        return Result(state=settled, replies=(*notes, self.prompt(settled)), echo=echo)
+
+    def _settle(self, state: FlowState) -> FlowState:
+        """Skip steps that need no question: empty sources, single options, kept answers."""
+        answers = dict(state.answers)
+        step = self.flow.step(state.step)
+        for _ in range(len(self.flow.steps) + 1):
+            if step.type == "summary":
+                break
+            skip = False
+            if step.type == "choice":
+                options = self._options(step, answers)
+                if not options and step.skip_if_empty:
+                    answers.pop(step.field, None)
+                    skip = True
+                elif len(options) == 1 and step.auto_pick_single:
+                    answers[step.field] = options[0].id
+                    skip = True
+            keep = state.editing or step.field in state.locked
+            if not skip and keep and self._valid(step, answers):
+                skip = True
+            if not skip:
+                break
+            nxt = step.next_step(answers)
+            assert nxt is not None
+            step = self.flow.step(nxt)
+        editing = state.editing and step.type != "summary"
+        return replace(state, step=step.id, answers=answers, editing=editing)
+
+    def _back(self, state: FlowState) -> Result:
+        if not state.history:
+            return self._refuse(state, self.ctx.text("flow.first_step"))
+        previous = state.history[-1]
+        new = replace(
+            state, step=previous, history=state.history[:-1],
+            editing=state.editing and previous != self._summary_id(),
+        )
+        return Result(state=new, replies=(self.prompt(new),), echo=self.ctx.text("flow.went_back"))
+
+    def _summary_action(self, state: FlowState, action: str) -> Result:
+        if action == SUBMIT:
+            return Result(
+                state=None, outcome="submitted", answers=self.final_answers(state.answers),
+                echo=self.prompt(state).text,
+            )
+        if action == EDIT:
+            return Result(state=state, replies=(self._edit_menu(state),), changed=False)
+        if action == SUMMARY:
+            return Result(state=state, replies=(self.prompt(state),), changed=False)
+        if action.startswith("e:"):
+            target = action[2:]
+            editable = {s.id for s in self.path(state.answers) if s.label}
+            if target not in editable:
+                return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+            new = replace(
+                state, step=target, editing=True, history=(*state.history, state.step),
+                locked=state.locked - {self.flow.step(target).field},
+            )
+            return Result(state=new, replies=(self.prompt(new),))
+        return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+
+    def _refuse(self, state: FlowState, message: str, *, changed: bool = False) -> Result:
+        """Explain, and ask the current question again; the state stays as it was."""
+        return Result(state=state, replies=(Reply(message), self.prompt(state)), changed=changed)
+
+    # ----- summary ------------------------------------------------------------------------
+
+    def path(self, answers: Mapping[str, Any]) -> list[Step]:
+        """The steps the answers lead through, from the start to the summary."""
+        steps: list[Step] = []
+        current: str | None = self.flow.start
+        while current is not None and len(steps) <= len(self.flow.steps):
+            step = self.flow.step(current)
+            steps.append(step)
+            if step.type == "summary":
+                break
+            current = step.next_step(answers)
+        return steps
+
+    def final_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the answers on the chosen path (a changed branch leaves stale ones behind)."""
+        fields = {s.field for s in self.path(answers)}
+        return {k: v for k, v in answers.items() if k in fields}
+
+    def describe(self, step: Step, answers: Mapping[str, Any]) -> str:
+        """A person-readable rendering of one answer."""
+        value = answers.get(step.field)
+        if step.type == "choice":
+            option = next((o for o in self._options(step, answers) if o.id == value), None)
+            return option.label if option else "—"
+        if step.type == "photos":
+            return self.ctx.text("flow.photos_summary", count=len(value or []))
+        return _clip(str(value), 500) if value else "—"
+
+    def _summary(self, state: FlowState) -> Reply:
+        step = self.flow.step(state.step)
+        lines = [self.ctx.text(step.ask), ""]
+        for s in self.path(state.answers):
+            if s.label and s.field in state.answers and s.type != "summary":
+                lines.append(f"{self.ctx.text(s.label)}: {self.describe(s, state.answers)}")
+        buttons = (
+            (Button(self.ctx.text("flow.btn_submit"), SUBMIT),),
+            (
+                Button(self.ctx.text("flow.btn_edit"), EDIT),
+                Button(self.ctx.text("flow.btn_cancel"), CANCEL),
+            ),
+        )
+        return Reply("\n".join(lines), buttons)
+
+    def _edit_menu(self, state: FlowState) -> Reply:
+        targets = [s for s in self.path(state.answers) if s.label and s.type != "summary"]
+        rows = _rows([Button(self.ctx.text(s.label or ""), f"e:{s.id}") for s in targets], 2)
+        back = (Button(self.ctx.text("flow.btn_to_summary"), SUMMARY),)
+        return Reply(self.ctx.text("flow.edit_which"), (*rows, back))
+
+    # ----- helpers ------------------------------------------------------------------------
+
+    def _nav(self, state: FlowState, step: Step) -> tuple[tuple[Button, ...], ...]:
+        first: list[Button] = []
+        if step.type == "photos":
+            count = len(state.answers.get(step.field) or [])
+            if count:
+                first.append(Button(self.ctx.text("flow.btn_done", count=count), DONE))
+                first.append(Button(self.ctx.text("flow.btn_clear"), CLEAR))
+            elif step.optional:
+                first.append(Button(self.ctx.text("flow.btn_no_photos"), SKIP))
+        elif step.optional:
+            first.append(Button(self.ctx.text("flow.btn_skip"), SKIP))
+        second = []
+        if state.history:
+            second.append(Button(self.ctx.text("flow.btn_back"), BACK))
+        second.append(Button(self.ctx.text("flow.btn_cancel"), CANCEL))
+        return tuple(row for row in (tuple(first), tuple(second)) if row)
+
+    def _options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
+        return self.ctx.options(step, answers)
+
+    def _valid(self, step: Step, answers: Mapping[str, Any]) -> bool:
+        if step.field not in answers:
+            return False
+        value = answers[step.field]
+        if step.type == "choice":
+            return any(o.id == value for o in self._options(step, answers))
+        return True
+
+    def _match_option(self, step: Step, answers: Mapping[str, Any], text: str) -> Option | None:
+        options = self._options(step, answers)
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1]
+        folded = text.casefold()
+        for option in options:
+            if option.label.casefold() == folded or option.id.casefold() == folded:
+                return option
+        return None
+
+    def _photos_step(self) -> Step | None:
+        return next((s for s in self.flow.steps.values() if s.type == "photos"), None)
+
+    def _summary_id(self) -> str:
+        return next(s.id for s in self.flow.steps.values() if s.type == "summary")
+
+    def _unsupported(self, kind: str) -> str:
+        return self.ctx.text("flow.unsupported", what=self.ctx.text(f"input.{kind}"))
+
+
+def _rows(buttons: Sequence[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out ``columns`` to a row."""
+    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
+
+
+def _clip(text: str, limit: int) -> str:
+    """Shorten long text for display."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,48 @@
+"""Loading everything the bot needs at start-up, with every error named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.flow import Flow, FlowError, load_flows
+from bot.core.sources import SOURCE_NAMES
+from bot.texts import default_catalog
+
+
+class LoadError(Exception):
+    """The config or a flow file is invalid; ``errors`` names every problem."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def default_flows_dir(config_path: Path) -> Path:
+    """Flows live in ``flows/`` beside config.yaml unless told otherwise."""
+    return config_path.resolve().parent / "flows"
+
+
+def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings, dict[str, Flow]]:
+    """Validate config.yaml and the flow files together; raise LoadError listing all problems."""
+    errors: list[str] = []
+    settings: Settings | None = None
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        errors.extend(f"{config_path.name}: {e}" for e in exc.errors)
+    catalog = default_catalog()
+    flows: dict[str, Flow] = {}
+    try:
+        flows = load_flows(
+            flows_dir or default_flows_dir(config_path),
+            sources=SOURCE_NAMES,
+            has_text=catalog.missing,
+        )
+    except FlowError as exc:
+        errors.extend(exc.errors)
+    if "intake" not in flows and not errors:
+        errors.append("flows: no flow with id 'intake' (the owner's report conversation)")
+    if errors or settings is None:
+        raise LoadError(errors)
+    return settings, flows

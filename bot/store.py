@@ -1,0 +1,480 @@
+"""SQLite storage (aiosqlite): schema migrations and every query. The only module that speaks SQL.
+
+One connection, serialised by a lock: a transaction of one task never interleaves with another
+task's statements, and each state change commits together with its events and outbox messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import (
+    OutboxItem,
+    Outgoing,
+    Person,
+    Status,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+)
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE users (
+        telegram_id   INTEGER PRIMARY KEY,
+        first_name    TEXT NOT NULL,
+        last_name     TEXT,
+        username      TEXT,
+        language_code TEXT,
+        language      TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE TABLE conversations (
+        chat_id    INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL,
+        flow       TEXT NOT NULL,
+        token      TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE tickets (
+        id              INTEGER PRIMARY KEY,
+        number          TEXT NOT NULL UNIQUE,
+        owner_id        INTEGER NOT NULL,
+        kind            TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        subcategory     TEXT,
+        department      TEXT NOT NULL,
+        estate          TEXT NOT NULL,
+        building        TEXT,
+        unit            TEXT,
+        area            TEXT,
+        location_detail TEXT,
+        urgency         TEXT NOT NULL,
+        description     TEXT NOT NULL,
+        photos          TEXT NOT NULL,
+        language        TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        assignee_id     INTEGER,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        accept_due      TEXT NOT NULL,
+        resolve_due     TEXT NOT NULL
+    );
+    CREATE INDEX tickets_owner ON tickets (owner_id, id DESC);
+    CREATE INDEX tickets_status ON tickets (status, created_at);
+    CREATE TABLE ticket_events (
+        id        INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        at        TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        actor_id  INTEGER,
+        data      TEXT NOT NULL
+    );
+    CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, id);
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        chat_id         INTEGER NOT NULL,
+        ticket_id       INTEGER,
+        payload         TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        message_id      INTEGER,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    """,
+)
+
+_TICKET_COLUMNS = (
+    "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
+    " area, location_detail, urgency, description, photos, language, status, assignee_id,"
+    " created_at, updated_at, accept_due, resolve_due"
+)
+
+
+def _ts(moment: datetime) -> str:
+    """Timestamps are stored as UTC ISO strings, which sort as time does."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str) -> datetime:
+    """Read a stored timestamp back (aware, UTC)."""
+    return datetime.fromisoformat(text)
+
+
+class Store:
+    """The database: open with ``await Store.open(path)``, close with ``await store.close()``."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database file and bring its schema up to date."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(str(path), isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = FULL")  # a shown ticket number survives power loss
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        async with self._lock:
+            await self._db.close()
+
+    async def _migrate(self) -> None:
+        """Apply the migrations the file has not seen yet (tracked in ``user_version``)."""
+        async with self._lock:
+            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+            version = int(row[0]) if row else 0
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
+                )
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, alone on the connection."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cursor = await self._db.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    # ----- people -------------------------------------------------------------------------
+
+    async def upsert_person(self, person: Person, now: datetime) -> Person:
+        """Record a user's current Telegram profile; returns it with the chosen language."""
+        async with self._tx() as db:
+            await db.execute(
+                """
+                INSERT INTO users (telegram_id, first_name, last_name, username, language_code,
+                                   created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (telegram_id) DO UPDATE SET
+                    first_name = excluded.first_name, last_name = excluded.last_name,
+                    username = excluded.username, language_code = excluded.language_code,
+                    updated_at = excluded.updated_at
+                """,
+                (
+                    person.telegram_id, person.first_name, person.last_name, person.username,
+                    person.language_code, _ts(now), _ts(now),
+                ),
+            )
+            row = await (
+                await db.execute(
+                    "SELECT language FROM users WHERE telegram_id = ?", (person.telegram_id,)
+                )
+            ).fetchone()
+        return replace(person, language=row["language"] if row else None)
+
+    async def get_person(self, telegram_id: int) -> Person | None:
+        """A stored user, or None."""
+        row = await self._fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+        if row is None:
+            return None
+        return Person(
+            telegram_id=row["telegram_id"], first_name=row["first_name"],
+            last_name=row["last_name"], username=row["username"],
+            language_code=row["language_code"], language=row["language"],
+        )
+
+    async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
+        """Remember the language a user chose."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE users SET language = ?, updated_at = ? WHERE telegram_id = ?",
+                (language, _ts(now), telegram_id),
+            )
+
+    # ----- conversations ------------------------------------------------------------------
+
+    async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
+        """The flow state saved for a chat, or None."""
+        row = await self._fetchone("SELECT state FROM conversations WHERE chat_id = ?", (chat_id,))
+        return None if row is None else dict(json.loads(row["state"]))
+
+    async def save_conversation(
+        self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
+    ) -> None:
+        """Write a chat's flow state (called after every step)."""
+        async with self._tx() as db:
+            await db.execute(
+                """
+                INSERT INTO conversations (chat_id, user_id, flow, token, state, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    user_id = excluded.user_id, flow = excluded.flow, token = excluded.token,
+                    state = excluded.state, updated_at = excluded.updated_at
+                """,
+                (
+                    chat_id, user_id, state["flow"], state["token"],
+                    json.dumps(state, ensure_ascii=False), _ts(now),
+                ),
+            )
+
+    async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
+        """End a chat's flow (only the one with ``token``, when given); True if one ended."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM conversations WHERE chat_id = ? AND (? IS NULL OR token = ?)",
+                (chat_id, token, token),
+            )
+            return cursor.rowcount > 0
+
+    # ----- tickets ------------------------------------------------------------------------
+
+    async def create_ticket(
+        self,
+        draft: TicketDraft,
+        *,
+        number_for: Callable[[int], str],
+        chat_id: int,
+        token: str,
+        messages: Callable[[Ticket], Sequence[Outgoing]],
+        day_key: str,
+    ) -> Ticket | None:
+        """Open a ticket from a finished conversation, in one transaction.
+
+        The conversation (``chat_id``/``token``) is deleted in the same transaction, so pressing
+        Submit twice, or handling the same update twice, opens one ticket: the second call finds
+        no conversation and returns None. ``number_for(n)`` turns the day's n-th ticket into its
+        number; ``messages`` builds the outbox messages the new ticket causes.
+        """
+        now = _ts(draft.created_at)
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM conversations WHERE chat_id = ? AND token = ?", (chat_id, token)
+            )
+            if cursor.rowcount == 0:
+                return None
+            row = await (
+                await db.execute(
+                    """
+                    INSERT INTO counters (name, value) VALUES (?, 1)
+                    ON CONFLICT (name) DO UPDATE SET value = value + 1
+                    RETURNING value
+                    """,
+                    (f"ticket:{day_key}",),
+                )
+            ).fetchone()
+            assert row is not None
+            number = number_for(int(row["value"]))
+            cursor = await db.execute(
+                f"""
+                INSERT INTO tickets ({_TICKET_COLUMNS})
+                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                """,
+                (
+                    number, draft.owner_id, draft.kind, draft.category, draft.subcategory,
+                    draft.department, draft.estate, draft.building, draft.unit, draft.area,
+                    draft.location_detail, draft.urgency, draft.description,
+                    json.dumps(list(draft.photos)), draft.language, Status.NEW.value, now, now,
+                    _ts(draft.accept_due), _ts(draft.resolve_due),
+                ),
+            )
+            ticket_id = cursor.lastrowid
+            assert ticket_id is not None
+            ticket = Ticket(
+                **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
+                id=ticket_id, number=number, status=Status.NEW, updated_at=draft.created_at,
+            )
+            await self._add_event(
+                db,
+                TicketEvent(ticket_id, draft.created_at, "created", draft.owner_id,
+                            {"urgency": draft.urgency}),
+            )
+            for message in messages(ticket):
+                await self._enqueue(db, replace(message, ticket_id=ticket_id), draft.created_at)
+        return ticket
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        """A ticket by id, or None."""
+        row = await self._fetchone(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+        )
+        return None if row is None else _ticket(row)
+
+    async def get_ticket_by_number(self, number: str) -> Ticket | None:
+        """A ticket by its number, or None."""
+        row = await self._fetchone(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE number = ?", (number,)
+        )
+        return None if row is None else _ticket(row)
+
+    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
+        """An owner's tickets, newest first."""
+        rows = await self._fetchall(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE owner_id = ?"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (owner_id, limit, offset),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def count_owner_tickets(self, owner_id: int) -> int:
+        """How many tickets an owner has."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM tickets WHERE owner_id = ?", (owner_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        """A ticket's timeline, oldest first."""
+        rows = await self._fetchall(
+            "SELECT ticket_id, at, kind, actor_id, data FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [
+            TicketEvent(r["ticket_id"], _dt(r["at"]), r["kind"], r["actor_id"],
+                        json.loads(r["data"]))
+            for r in rows
+        ]
+
+    @staticmethod
+    async def _add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
+        await db.execute(
+            "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+            (event.ticket_id, _ts(event.at), event.kind, event.actor_id,
+             json.dumps(event.data, ensure_ascii=False)),
+        )
+
+    # ----- outbox -------------------------------------------------------------------------
+
+    @staticmethod
+    async def _enqueue(db: aiosqlite.Connection, message: Outgoing, now: datetime) -> None:
+        payload = {
+            "text": message.text,
+            "buttons": [[list(b) for b in row] for row in message.buttons],
+            "photo": message.photo,
+        }
+        await db.execute(
+            "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (message.chat_id, message.ticket_id, json.dumps(payload, ensure_ascii=False),
+             _ts(now), _ts(now)),
+        )
+
+    async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
+        """Queue messages for delivery (on their own; state changes enqueue in their own tx)."""
+        async with self._tx() as db:
+            for message in messages:
+                await self._enqueue(db, message, now)
+
+    async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Pending messages whose next attempt is due, oldest first."""
+        rows = await self._fetchall(
+            "SELECT id, chat_id, ticket_id, payload, attempts, status FROM outbox"
+            " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (_ts(now), limit),
+        )
+        items = []
+        for r in rows:
+            payload = json.loads(r["payload"])
+            message = Outgoing(
+                chat_id=r["chat_id"], text=payload["text"],
+                buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
+                photo=payload.get("photo"), ticket_id=r["ticket_id"],
+            )
+            items.append(OutboxItem(r["id"], message, r["attempts"], r["status"]))
+        return items
+
+    async def next_outbox_due(self) -> datetime | None:
+        """When the earliest pending message is due, or None when nothing is pending."""
+        row = await self._fetchone(
+            "SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'"
+        )
+        return _dt(row["due"]) if row and row["due"] else None
+
+    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
+        """Mark a message delivered."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                (_ts(now), message_id, item_id),
+            )
+
+    async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
+        """Schedule another attempt after a transient failure."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+                " WHERE id = ?",
+                (_ts(at), error[:500], item_id),
+            )
+
+    async def outbox_failed(self, item_id: int, error: str, now: datetime) -> None:
+        """Give up on a message for good (blocked bot, chat gone) and note it on its ticket."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ?",
+                (error[:500], item_id),
+            )
+            row = await (
+                await db.execute("SELECT ticket_id, chat_id FROM outbox WHERE id = ?", (item_id,))
+            ).fetchone()
+            if row is not None and row["ticket_id"] is not None:
+                await self._add_event(
+                    db,
+                    TicketEvent(row["ticket_id"], now, "delivery_failed", None,
+                                {"chat_id": row["chat_id"], "error": error[:200]}),
+                )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many outbox messages are in each status."""
+        rows = await self._fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+        return {r["status"]: int(r["n"]) for r in rows}
+
+
+def _ticket(row: aiosqlite.Row) -> Ticket:
+    """Build a Ticket from a row selected with ``_TICKET_COLUMNS``."""
+    return Ticket(
+        owner_id=row["owner_id"], kind=row["kind"], category=row["category"],
+        subcategory=row["subcategory"], department=row["department"], estate=row["estate"],
+        building=row["building"], unit=row["unit"], area=row["area"],
+        location_detail=row["location_detail"], urgency=row["urgency"],
+        description=row["description"], photos=tuple(json.loads(row["photos"])),
+        language=row["language"], created_at=_dt(row["created_at"]),
+        accept_due=_dt(row["accept_due"]), resolve_due=_dt(row["resolve_due"]),
+        id=row["id"], number=row["number"], status=Status(row["status"]),
+        assignee_id=row["assignee_id"], updated_at=_dt(row["updated_at"]),
+    )

@@ -1,0 +1,84 @@
+"""Building the python-telegram-bot Application: handlers, command menus, error handling."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.tg.owner import OwnerDesk
+from bot.tg.services import Services, visitor_of
+
+log = logging.getLogger(__name__)
+
+OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
+# setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
+_COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
+
+
+def build_application(services: Services, token: str, base_url: str | None) -> Application:  # type: ignore[type-arg]
+    """The Application with every handler registered (not yet initialised or started)."""
+    builder = ApplicationBuilder().token(token).concurrent_updates(False)
+    if base_url:
+        builder = builder.base_url(base_url)
+    builder = builder.get_updates_read_timeout(timedelta(seconds=40))
+    app = builder.build()
+    desk = OwnerDesk(services)
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("start", desk.on_start, private))
+    app.add_handler(CommandHandler("new", desk.on_new, private))
+    app.add_handler(CommandHandler("my", desk.on_my, private))
+    app.add_handler(CommandHandler("cancel", desk.on_cancel, private))
+    app.add_handler(CommandHandler("language", desk.on_language, private))
+    app.add_handler(CommandHandler("help", desk.on_help, private))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND,
+                                   desk.on_unknown_command))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, desk.on_edited))
+    app.add_handler(CallbackQueryHandler(desk.on_callback))
+    app.add_error_handler(_error_handler(services))
+    return app
+
+
+async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """Set the command menu in the default language and per language Telegram can tell apart."""
+    settings = services.settings
+
+    def commands(lang: str) -> list[BotCommand]:
+        return [BotCommand(c, services.catalog.text(lang, f"command.{c}")) for c in OWNER_COMMANDS]
+
+    await app.bot.set_my_commands(commands(settings.default_language))
+    for lang in settings.languages:
+        code = _COMMAND_LANGUAGE_CODES.get(lang)
+        if code:
+            await app.bot.set_my_commands(commands(lang), language_code=code)
+
+
+def _error_handler(services: Services):  # type: ignore[no-untyped-def]
+    """Log a failed update with its id and tell the person something went wrong."""
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        try:
+            visitor = await visitor_of(update, services)
+            lang = visitor.lang if visitor else services.settings.default_language
+            await context.bot.send_message(
+                update.effective_chat.id, services.catalog.text(lang, "error.generic")
+            )
+        except Exception:  # the error handler itself must never raise
+            log.exception("could not tell chat about the failed update %s", update_id)
+
+    return on_error

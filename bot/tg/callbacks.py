@@ -1,0 +1,93 @@
+"""Callback data: what our buttons carry, encoded in at most 64 bytes and decoded with suspicion.
+
+Callback data comes from the client and may be forged or stale, so decoding never trusts it:
+unknown shapes decode to None, and handlers re-check who pressed and what the state allows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+_SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class FlowPress:
+    """A button of a flow step: conversation token, step id and action."""
+
+    token: str
+    step: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A menu button (new report, my tickets, language, help, continue, restart)."""
+
+    item: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """Open one ticket's details."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """A page of the owner's ticket list."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Switch the interface language."""
+
+    language: str
+
+
+Callback = FlowPress | Menu | TicketView | TicketPage | SetLanguage
+
+
+def encode(cb: Callback) -> str:
+    """The callback data string for a button (raises ValueError past Telegram's 64 bytes)."""
+    if isinstance(cb, FlowPress):
+        data = f"f:{cb.token}:{cb.step}:{cb.action}"
+    elif isinstance(cb, Menu):
+        data = f"m:{cb.item}:{cb.arg}"
+    elif isinstance(cb, TicketView):
+        data = f"t:{cb.ticket_id}"
+    elif isinstance(cb, TicketPage):
+        data = f"p:{cb.offset}"
+    else:
+        data = f"l:{cb.language}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data too long ({len(data.encode())} bytes): {data!r}")
+    return data
+
+
+def decode(data: str | None) -> Callback | None:
+    """Parse callback data; None for anything we did not make."""
+    if not data or not _SAFE.match(data):
+        return None
+    kind, _, rest = data.partition(":")
+    if kind == "f":
+        parts = rest.split(":", 2)
+        if len(parts) == 3 and all(parts):
+            return FlowPress(*parts)
+    elif kind == "m":
+        item, _, arg = rest.partition(":")
+        if item:
+            return Menu(item, arg)
+    elif kind == "t" and rest.isdigit():
+        return TicketView(int(rest))
+    elif kind == "p" and rest.isdigit():
+        return TicketPage(int(rest))
+    elif kind == "l" and rest:
+        return SetLanguage(rest)
+    return None

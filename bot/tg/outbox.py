@@ -1,0 +1,134 @@
+"""The outbox worker: delivers queued messages at least once, with retries and pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.core.models import OutboxItem
+from bot.store import Store
+from bot.tg.render import fit, keyboard
+from bot.tg.services import Services
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.0  # Telegram allows about one message a second to one private chat
+GLOBAL_INTERVAL = 1 / 25  # and about 30 a second overall; stay a little under
+MAX_BACKOFF = 300.0
+
+
+class OutboxWorker:
+    """Polls the outbox table; ``wake()`` makes it look at once after a commit."""
+
+    def __init__(self, bot: Bot, services: Services, idle_poll: float = 1.0) -> None:
+        self.bot = bot
+        self.services = services
+        self.store: Store = services.store
+        self.idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_sent: dict[int, float] = {}
+        self._last_any = 0.0
+
+    def wake(self) -> None:
+        """New messages were committed: deliver them now."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the worker in the background."""
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self, flush_timeout: float = 3.0) -> None:
+        """Try to deliver what is due, then stop."""
+        if self._task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.flush(), flush_timeout)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def flush(self) -> None:
+        """Deliver everything due now (used at shutdown and by tests)."""
+        while await self.deliver_due():
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:  # the worker must outlive any one bad message or DB hiccup
+                log.exception("outbox worker error")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+
+    async def deliver_due(self) -> int:
+        """One pass over due messages, keeping each chat's order; returns how many were sent."""
+        items = await self.store.due_outbox(self.services.clock())
+        held: set[int] = set()
+        sent = 0
+        for item in items:
+            chat = item.message.chat_id
+            if chat in held:
+                continue  # an earlier message to this chat is waiting: keep the order
+            wait = self._last_sent.get(chat, 0.0) + PER_CHAT_INTERVAL - time.monotonic()
+            if wait > 0 and sent:
+                held.add(chat)
+                continue
+            await self._pace(wait)
+            if await self._deliver(item):
+                sent += 1
+            else:
+                held.add(chat)
+        return sent
+
+    async def _pace(self, chat_wait: float) -> None:
+        """Sleep as needed to stay under the per-chat and overall rates."""
+        overall = self._last_any + GLOBAL_INTERVAL - time.monotonic()
+        delay = max(chat_wait, overall, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+
+    async def _deliver(self, item: OutboxItem) -> bool:
+        """Send one message and record the outcome; True if it was delivered."""
+        message = item.message
+        now = self.services.clock()
+        try:
+            if message.photo:
+                sent = await self.bot.send_photo(
+                    message.chat_id, message.photo, caption=fit(message.text, 1024),
+                    reply_markup=keyboard(message.buttons),
+                )
+            else:
+                sent = await self.bot.send_message(
+                    message.chat_id, fit(message.text), reply_markup=keyboard(message.buttons)
+                )
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            await self.store.outbox_retry(item.id, now + timedelta(seconds=seconds), str(exc))
+            return False
+        except (Forbidden, BadRequest) as exc:
+            # The person blocked the bot or the chat is gone: retrying cannot help.
+            log.warning("outbox message %s to chat %s failed for good: %s",
+                        item.id, message.chat_id, exc)
+            await self.store.outbox_failed(item.id, str(exc), now)
+            return False
+        except (NetworkError, TelegramError) as exc:
+            backoff = min(MAX_BACKOFF, 2.0 ** item.attempts)
+            log.info("outbox message %s: %s; retrying in %.0fs", item.id, exc, backoff)
+            await self.store.outbox_retry(item.id, now + timedelta(seconds=backoff), str(exc))
+            return False
+        finally:
+            self._last_any = time.monotonic()
+        self._last_sent[message.chat_id] = time.monotonic()
+        await self.store.outbox_sent(item.id, sent.message_id, self.services.clock())
+        return True

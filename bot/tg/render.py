@@ -1,0 +1,56 @@
+"""Turning core replies into Telegram messages and keyboards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest
+
+from bot.core.runner import Button, Reply
+
+TEXT_LIMIT = 4096
+
+
+def fit(text: str, limit: int = TEXT_LIMIT) -> str:
+    """Keep a message within Telegram's length limit."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard from rows of (label, callback data); None when there are no rows."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def reply_rows(
+    reply: Reply, encode: Callable[[Button], str]
+) -> list[list[tuple[str, str]]]:
+    """A core reply's buttons as rows of (label, callback data)."""
+    return [[(b.label, encode(b)) for b in row] for row in reply.buttons]
+
+
+async def send(
+    bot: Bot, chat_id: int, text: str, rows: Sequence[Sequence[tuple[str, str]]] = ()
+) -> Message:
+    """Send a text message with an optional inline keyboard."""
+    return await bot.send_message(chat_id, fit(text), reply_markup=keyboard(rows))
+
+
+async def replace_message(
+    message: Message | None, text: str, rows: Sequence[Sequence[tuple[str, str]]] = ()
+) -> None:
+    """Edit a message we sent (e.g. to show what was chosen and drop its buttons)."""
+    if message is None:
+        return
+    try:
+        await message.edit_text(fit(text), reply_markup=keyboard(rows))
+    except BadRequest as exc:
+        # Pressing twice edits to the same content, and very old messages cannot be edited:
+        # neither is a problem for the person, so the edit is simply skipped.
+        if "not modified" not in str(exc) and "can't be edited" not in str(exc) \
+                and "not found" not in str(exc):
+            raise

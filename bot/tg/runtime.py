@@ -1,0 +1,110 @@
+"""Starting and stopping a bot: store, Application, long polling and the outbox worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.core.flow import Flow
+from bot.store import Store
+from bot.texts import default_catalog
+from bot.tg.app import build_application, register_commands
+from bot.tg.outbox import OutboxWorker
+from bot.tg.services import Services, utc_now
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+@dataclass
+class RuntimeOptions:
+    """Knobs tests turn: the clock, the long-poll timeout, the outbox's idle poll."""
+
+    clock: Callable[[], datetime] = utc_now
+    poll_timeout: float = 10.0
+    outbox_idle: float = 1.0
+
+
+class BotRuntime:
+    """One running bot. ``await start()``, then ``await stop()``."""
+
+    def __init__(
+        self, settings: Settings, flows: dict[str, Flow], options: RuntimeOptions | None = None
+    ) -> None:
+        self.settings = settings
+        self.flows = flows
+        self.options = options or RuntimeOptions()
+        self.store: Store | None = None
+        self.app: Application | None = None  # type: ignore[type-arg]
+        self.outbox: OutboxWorker | None = None
+        self.services: Services | None = None
+
+    async def start(self) -> None:
+        """Open the database, connect to Telegram, and begin polling and delivering."""
+        self.store = await Store.open(self.settings.storage.path)
+        services = Services(
+            settings=self.settings, store=self.store, catalog=default_catalog(),
+            flows=self.flows, clock=self.options.clock,
+        )
+        self.services = services
+        app = build_application(
+            services, self.settings.telegram.token, self.settings.telegram.api_base_url
+        )
+        self.app = app
+        await app.initialize()
+        self.outbox = OutboxWorker(app.bot, services, idle_poll=self.options.outbox_idle)
+        services.wake_outbox = self.outbox.wake
+        await register_commands(app, services)
+        await app.start()
+        self.outbox.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=timedelta(seconds=self.options.poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=_polling_error,
+        )
+        log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.path)
+
+    async def stop(self) -> None:
+        """Stop polling, finish the update in hand, flush the outbox, close the database."""
+        app = self.app
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+        if self.outbox is not None:
+            await self.outbox.stop()
+        if app is not None:
+            await app.shutdown()
+        if self.store is not None:
+            await self.store.close()
+        self.app = self.store = self.outbox = None
+        log.info("bot stopped")
+
+
+def _polling_error(error: Exception) -> None:
+    """Polling trouble (network, 409 Conflict) is logged; PTB keeps retrying."""
+    log.warning("polling error: %s", error)
+
+
+async def run_until_signalled(runtime: BotRuntime) -> None:
+    """Run until SIGINT or SIGTERM, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    try:
+        await stop.wait()
+    finally:
+        await runtime.stop()
