@@ -77,8 +77,9 @@ steps:
     ) in err.errors
     assert "broken.yaml: step 'a': text 'intake.no_such_question' is missing in" \
         " zh-Hans, zh-Hant, en" in err.errors
-    assert "broken.yaml: step 'b': text 'intake.ask_where.yes' is missing in" \
+    assert "broken.yaml: step 'b': text 'intake.ask_where.maybe' is missing in" \
         " zh-Hans, zh-Hant, en" in err.errors
+    assert "broken.yaml: step 'b': options[0] must be text; quote it: 'True'" in err.errors
 
 
 def test_bad_shapes(tmp_path: Path) -> None:

@@ -83,6 +83,9 @@ def read_yaml(path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "invalid YAML"
+        # A ConstructorError (a duplicate key) is well-formed YAML, so no "syntax" label.
+        if not isinstance(exc, yaml.constructor.ConstructorError):
+            problem = f"YAML syntax error: {problem}"
         raise ConfigError([f"{path}{line}: {problem}"], str(path)) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: {exc}"], str(path)) from None
@@ -174,6 +177,8 @@ def _message(err: ErrorDetails) -> str:
     }
     if kind in bounds:
         limit = next(iter(ctx.values()), "?")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # "less than 1", not "less than 1.0"
         return f"{given!r} must be {bounds[kind]} {limit}"
     return err["msg"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -343,7 +344,7 @@ class Settings(_Model):
         """The configured timezone."""
         return ZoneInfo(self.timezone)
 
-    def text(self, local: LocalText, lang: str | None = None) -> str:
+    def text(self, local: Mapping[str, str], lang: str | None = None) -> str:
         """Pick a language from a LocalText: ``lang``, else the default language, else any."""
         for candidate in (lang, self.default_language):
             if candidate is not None and local.get(candidate):

@@ -332,7 +332,11 @@ def due(c: DeadlineClock, cal: BusinessCalendar) -> datetime | None:
 
 
 def remaining(c: DeadlineClock, at: datetime, cal: BusinessCalendar) -> timedelta:
-    """Time left at ``at`` in the deadline's clock; negative once overdue, frozen while paused."""
+    """Time left at ``at`` in the deadline's clock; negative once overdue, frozen while paused.
+
+    On a business clock this stays at zero outside business hours after the due time, so decide
+    "overdue" by comparing ``at`` with ``due()``, and use this for display.
+    """
     reference = c.paused_at if c.paused_at is not None else at
     _utc(at, "at")
     return _span(reference, _due_ignoring_pause(c, cal), c.clock, cal)

@@ -205,7 +205,12 @@ def _parse_step(
     if label is not None:
         _check_text(where, str(label), has_text, errors)
     source = item.get("source")
-    options = tuple(str(o) for o in item.get("options") or ())
+    raw_options = item.get("options") or ()
+    options = tuple(str(o) for o in raw_options)
+    for i, option in enumerate(raw_options):
+        if not isinstance(option, str):
+            # YAML reads yes/no/on/off as booleans and 1 as a number; ids must stay text.
+            errors.append(f"{where}: options[{i}] must be text; quote it: '{option}'")
     if step_type == "choice":
         if (source is None) == (not options):
             errors.append(f"{where}: a choice step needs exactly one of 'source' or 'options'")

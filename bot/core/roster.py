@@ -145,7 +145,9 @@ def _coverage(roster: Roster, department: str, estate: str | None, day: date) ->
     day_off = {
         e.staff
         for e in roster.exceptions
-        if e.day == day and e.off and e.start is None
+        if e.day == day
+        and e.off
+        and e.start is None
         and (e.department is None or e.department == department)
     }
     spans: list[_Span] = []
@@ -169,7 +171,10 @@ def _absences(roster: Roster, department: str, day: date) -> list[_Span]:
     return [
         _Span(e.staff, *_window(day, e.start, e.end, roster.tz))
         for e in roster.exceptions
-        if e.day == day and e.off and e.start is not None and e.end is not None
+        if e.day == day
+        and e.off
+        and e.start is not None
+        and e.end is not None
         and (e.department is None or e.department == department)
     ]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
@@ -31,7 +29,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> A
     builder = ApplicationBuilder().token(token).concurrent_updates(False)
     if base_url:
         builder = builder.base_url(base_url)
-    builder = builder.get_updates_read_timeout(timedelta(seconds=40))
+    builder = builder.get_updates_read_timeout(40.0)
     app = builder.build()
     desk = OwnerDesk(services)
     private = filters.ChatType.PRIVATE

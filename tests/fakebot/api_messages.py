@@ -52,13 +52,15 @@ def target_chat(bot: BotState, p: Params, name: str = "chat_id") -> ChatState:
     return chat
 
 
-def _caption(p: Params, *, source: str | None = None, mode: str | None = None,
-             entities: Any = None) -> JSON:
+def _caption(
+    p: Params, *, source: str | None = None, mode: str | None = None, entities: Any = None
+) -> JSON:
     text = p.opt_str("caption") if source is None else source
     if not text:
         return {}
     caption, found = format_text(
-        text, mode if source is not None else p.opt_str("parse_mode"),
+        text,
+        mode if source is not None else p.opt_str("parse_mode"),
         entities if source is not None else p.json_value("caption_entities"),
     )
     if len(caption) > MAX_CAPTION:
@@ -85,8 +87,9 @@ def _reply_to(bot: BotState, chat: ChatState, p: Params) -> JSON | None:
     return snap
 
 
-def new_bot_message(bot: BotState, chat: ChatState, p: Params, content: JSON,
-                    *, markup_allowed: bool = True) -> StoredMessage:
+def new_bot_message(
+    bot: BotState, chat: ChatState, p: Params, content: JSON, *, markup_allowed: bool = True
+) -> StoredMessage:
     """Validate the common send parameters and store the bot's new message."""
     markup = validate_markup(p.json_value("reply_markup")) if markup_allowed else None
     reply = _reply_to(bot, chat, p)
@@ -104,8 +107,14 @@ def new_bot_message(bot: BotState, chat: ChatState, p: Params, content: JSON,
     return bot.store(chat, data, from_bot=True, markup=markup)
 
 
-def record(bot: BotState, method: str, chat_id: int, msg: StoredMessage | None, p: Params,
-           photos: tuple[str, ...] = ()) -> None:
+def record(
+    bot: BotState,
+    method: str,
+    chat_id: int,
+    msg: StoredMessage | None,
+    p: Params,
+    photos: tuple[str, ...] = (),
+) -> None:
     """Append a SentRecord for a successful call."""
     data = msg.data if msg is not None else {}
     bot.sent.append(
@@ -123,8 +132,9 @@ def record(bot: BotState, method: str, chat_id: int, msg: StoredMessage | None, 
     )
 
 
-def resolve_file(bot: BotState, p: Params, ref: str | None, field: str, kind: str,
-                 extra: JSON | None = None) -> tuple[Any, str]:
+def resolve_file(
+    bot: BotState, p: Params, ref: str | None, field: str, kind: str, extra: JSON | None = None
+) -> tuple[Any, str]:
     """Return ``(object, reference)`` for a file given by id, URL or upload."""
     upload = p.uploads.get(field)
     if ref and ref.startswith("attach://"):
@@ -136,8 +146,9 @@ def resolve_file(bot: BotState, p: Params, ref: str | None, field: str, kind: st
             raise bad_request("file must be non-empty")
         if kind == "photo":
             return bot.files.new_photo(upload.data), f"upload:{upload.filename}"
-        obj = bot.files.new_file(kind, upload.data, file_name=upload.filename,
-                                 mime_type=upload.content_type, extra=extra)
+        obj = bot.files.new_file(
+            kind, upload.data, file_name=upload.filename, mime_type=upload.content_type, extra=extra
+        )
         return obj, f"upload:{upload.filename}"
     if not ref:
         raise bad_request(f"there is no {kind} in the request")
@@ -161,8 +172,9 @@ def resolve_file(bot: BotState, p: Params, ref: str | None, field: str, kind: st
 async def send_message(bot: BotState, p: Params) -> JSON:
     """sendMessage."""
     chat = target_chat(bot, p)
-    text, entities = format_text(p.opt_str("text") or "", p.opt_str("parse_mode"),
-                                 p.json_value("entities"))
+    text, entities = format_text(
+        p.opt_str("text") or "", p.opt_str("parse_mode"), p.json_value("entities")
+    )
     if not text:
         raise bad_request("message text is empty")
     if len(text) > MAX_TEXT:
@@ -221,16 +233,27 @@ async def send_media_group(bot: BotState, p: Params) -> list[JSON]:
         kind = item.get("type") if isinstance(item, dict) else None
         if kind not in ("photo", "video", "document", "audio"):
             raise bad_request("can't parse InputMedia: unsupported media type")
-        obj, ref = resolve_file(bot, p, item.get("media"), kind, kind,
-                                MEDIA_METHODS.get(f"send{kind.capitalize()}", ("", {}))[1])
-        caption = _caption(p, source=item.get("caption") or "", mode=item.get("parse_mode"),
-                           entities=item.get("caption_entities"))
+        obj, ref = resolve_file(
+            bot,
+            p,
+            item.get("media"),
+            kind,
+            kind,
+            MEDIA_METHODS.get(f"send{kind.capitalize()}", ("", {}))[1],
+        )
+        caption = _caption(
+            p,
+            source=item.get("caption") or "",
+            mode=item.get("parse_mode"),
+            entities=item.get("caption_entities"),
+        )
         contents.append(({kind: obj, **caption}, ref))
     group_id = bot.new_media_group_id()
     out: list[JSON] = []
     for content, ref in contents:
-        msg = new_bot_message(bot, chat, p, {"media_group_id": group_id, **content},
-                              markup_allowed=False)
+        msg = new_bot_message(
+            bot, chat, p, {"media_group_id": group_id, **content}, markup_allowed=False
+        )
         record(bot, "sendMediaGroup", chat.id, msg, p, photos=(ref,))
         out.append(msg.snapshot())
     return out
@@ -275,8 +298,15 @@ def _edit_markup(p: Params) -> JSON | None:
     return inline_part(markup)
 
 
-def _apply_edit(bot: BotState, chat: ChatState, msg: StoredMessage, method: str, p: Params,
-                new: JSON | None, markup: JSON | None) -> JSON:
+def _apply_edit(
+    bot: BotState,
+    chat: ChatState,
+    msg: StoredMessage,
+    method: str,
+    p: Params,
+    new: JSON | None,
+    markup: JSON | None,
+) -> JSON:
     """Apply an edit; ``new`` maps the text/caption fields to their new values (None: keep)."""
     old_text, old_markup = msg.text, inline_part(msg.markup)
     changed = markup != old_markup or (
@@ -307,8 +337,9 @@ async def edit_message_text(bot: BotState, p: Params) -> JSON:
     chat, msg = _edit_target(bot, p)
     if "text" not in msg.data:
         raise bad_request("there is no text in the message to edit")
-    text, entities = format_text(p.opt_str("text") or "", p.opt_str("parse_mode"),
-                                 p.json_value("entities"))
+    text, entities = format_text(
+        p.opt_str("text") or "", p.opt_str("parse_mode"), p.json_value("entities")
+    )
     if not text:
         raise bad_request("message text is empty")
     if len(text) > MAX_TEXT:
@@ -367,9 +398,7 @@ async def answer_callback_query(bot: BotState, p: Params) -> bool:
     query_id = p.req_str("callback_query_id")
     query = bot.open_queries.pop(query_id, None)
     if query is None:
-        raise bad_request(
-            "query is too old and response timeout expired or query ID is invalid"
-        )
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = p.opt_str("text")
     if text is not None and len(text) > 200:
         bot.open_queries[query_id] = query
@@ -397,8 +426,21 @@ def _source_message(bot: BotState, p: Params, what: str) -> StoredMessage:
     return msg
 
 
-_CONTENT_KEYS = ("text", "entities", "photo", "document", "video", "animation", "audio", "voice",
-                 "sticker", "location", "contact", "caption", "caption_entities")
+_CONTENT_KEYS = (
+    "text",
+    "entities",
+    "photo",
+    "document",
+    "video",
+    "animation",
+    "audio",
+    "voice",
+    "sticker",
+    "location",
+    "contact",
+    "caption",
+    "caption_entities",
+)
 
 
 @api_method("forwardMessage")

@@ -36,9 +36,7 @@ def forbidden(reason: str) -> ApiError:
 
 def too_many_requests(retry_after: int) -> ApiError:
     """Return a 429 flood-control error carrying ``retry_after`` seconds."""
-    return ApiError(
-        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-    )
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
 
 def not_found(method: str) -> ApiError:

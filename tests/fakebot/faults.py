@@ -127,8 +127,10 @@ class FloodControl:
         now = time.monotonic() if now is None else now
         is_group = chat_id < 0
         candidates = [
-            (("group" if is_group else "chat", chat_id),
-             limits.per_group if is_group else limits.per_chat),
+            (
+                ("group" if is_group else "chat", chat_id),
+                limits.per_group if is_group else limits.per_chat,
+            ),
             (("global", 0), limits.global_),
         ]
         levels: list[tuple[tuple[str, int], float]] = []

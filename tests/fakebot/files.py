@@ -48,15 +48,24 @@ class FileStore:
             sizes = self.new_photo(b"registered:" + file_id.encode())
             largest = self.files[sizes[-1]["file_id"]]
             self.files[file_id] = StoredFile(
-                file_id, largest.file_unique_id, "photo", dict(largest.obj, file_id=file_id),
-                largest.data, largest.file_path, largest.group,
+                file_id,
+                largest.file_unique_id,
+                "photo",
+                dict(largest.obj, file_id=file_id),
+                largest.data,
+                largest.file_path,
+                largest.group,
             )
         else:
             obj = self.new_file(kind, b"registered:" + file_id.encode())
             stored = self.files[obj["file_id"]]
             self.files[file_id] = StoredFile(
-                file_id, stored.file_unique_id, kind, dict(obj, file_id=file_id),
-                stored.data, stored.file_path,
+                file_id,
+                stored.file_unique_id,
+                kind,
+                dict(obj, file_id=file_id),
+                stored.data,
+                stored.file_path,
             )
 
     def new_photo(self, data: bytes | None = None) -> list[JSON]:

@@ -55,7 +55,9 @@ class _Builder:
 
     def entity(self, kind: str, start: int, **extra: str) -> None:
         if self.pos > start:
-            self.entities.append({"type": kind, "offset": start, "length": self.pos - start, **extra})
+            self.entities.append(
+                {"type": kind, "offset": start, "length": self.pos - start, **extra}
+            )
 
     def result(self) -> tuple[str, list[JSON]]:
         return "".join(self.parts), sorted(self.entities, key=lambda e: (e["offset"], -e["length"]))
@@ -71,8 +73,8 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
         if ch == "<":
             match = _TAG.match(source, i)
             if match is None:
-                name = re.match(r"</?([^\s>]*)", source[i:])
-                tag = name.group(1) if name else ""
+                bad = re.match(r"</?([^\s>]*)", source[i:])
+                tag = bad.group(1) if bad else ""
                 raise _parse_error(
                     f'Unsupported start tag "{tag}" at byte offset {_byte_offset(source, i)}'
                 )
@@ -84,7 +86,7 @@ def parse_html(source: str) -> tuple[str, list[JSON]]:
             if closing:
                 if not stack or stack[-1][0] != name:
                     raise _parse_error(
-                        f'Unexpected end tag at byte offset {_byte_offset(source, i)}'
+                        f"Unexpected end tag at byte offset {_byte_offset(source, i)}"
                     )
                 _close_tag(out, stack.pop())
             else:
@@ -134,8 +136,13 @@ def _close_tag(out: _Builder, opened: tuple[str, int, dict[str, str]]) -> None:
         out.entity(kind, start)
 
 
-_MDV2_MARKS = (("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"),
-               ("~", "strikethrough"))
+_MDV2_MARKS = (
+    ("||", "spoiler"),
+    ("__", "underline"),
+    ("*", "bold"),
+    ("_", "italic"),
+    ("~", "strikethrough"),
+)
 
 
 def parse_markdown_v2(source: str) -> tuple[str, list[JSON]]:

@@ -39,7 +39,9 @@ def validate_markup(markup: Any) -> JSON | None:
             raise bad_request("can't parse keyboard JSON object")
         for row in rows:
             for button in row:
-                if not (isinstance(button, str) or (isinstance(button, dict) and button.get("text"))):
+                if not (
+                    isinstance(button, str) or (isinstance(button, dict) and button.get("text"))
+                ):
                     raise bad_request("can't parse keyboard button: Text must be non-empty")
     elif not ("remove_keyboard" in markup or "force_reply" in markup):
         raise bad_request("can't parse reply keyboard markup JSON object")
@@ -54,12 +56,15 @@ def _validate_inline(rows: Any) -> None:
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise bad_request("can't parse inline keyboard button: Field \"text\" must be "
-                                  "of type String")
+                raise bad_request(
+                    'can\'t parse inline keyboard button: Field "text" must be of type String'
+                )
             actions = [key for key in _ACTIONS if key in button]
             if not actions:
-                raise bad_request("can't parse inline keyboard button: Text buttons are "
-                                  "unallowed in the inline keyboard")
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are "
+                    "unallowed in the inline keyboard"
+                )
             if "callback_data" in button:
                 data = button["callback_data"]
                 size = len(data.encode("utf-8")) if isinstance(data, str) else 0
@@ -86,8 +91,7 @@ def inline_buttons(markup: JSON | None) -> Buttons:
     if inline is None:
         return []
     return [
-        [(str(b["text"]), b.get("callback_data")) for b in row]
-        for row in inline["inline_keyboard"]
+        [(str(b["text"]), b.get("callback_data")) for b in row] for row in inline["inline_keyboard"]
     ]
 
 
@@ -95,4 +99,6 @@ def keyboard_labels(markup: JSON | None) -> list[list[str]]:
     """Return a reply keyboard's button texts as rows."""
     if not markup or "keyboard" not in markup:
         return []
-    return [[b if isinstance(b, str) else str(b["text"]) for b in row] for row in markup["keyboard"]]
+    return [
+        [b if isinstance(b, str) else str(b["text"]) for b in row] for row in markup["keyboard"]
+    ]

@@ -23,11 +23,18 @@ def render_message(msg: StoredMessage, bot_name: str = "bot") -> str:
     head = f"  #{msg.message_id} {sender}" + (f" ({', '.join(flags)})" if flags else "") + ": "
     body = (msg.text or "").replace("\n", "\n      ")
     lines = [head + body]
-    for row in msg.buttons:
-        lines.append("      [" + " | ".join(f"{t} -> {d}" for t, d in row) + "]")
-    for row in keyboard_labels(msg.markup):
-        lines.append("      keyboard: (" + " | ".join(row) + ")")
+    for row in (msg.markup or {}).get("inline_keyboard", []):
+        lines.append("      [" + " | ".join(_button(b) for b in row) + "]")
+    for labels in keyboard_labels(msg.markup):
+        lines.append("      keyboard: (" + " | ".join(labels) + ")")
     return "\n".join(lines)
+
+
+def _button(button: dict[str, object]) -> str:
+    if "callback_data" in button:
+        return f"{button['text']} -> {button['callback_data']}"
+    kind = next((k for k in button if k != "text"), "?")
+    return f"{button['text']} ({kind} {button.get(kind, '')})".replace(" True)", ")")
 
 
 def render_chat(chat: ChatState, last: int = 10) -> str:
@@ -51,7 +58,5 @@ def render_state(bot: BotState, chat_id: int | None = None) -> str:
     )
     if bot.errors:
         parts.append("recent API errors:")
-        parts.extend(
-            f"  {c.method} -> {c.status} {c.description}" for c in list(bot.errors)[-8:]
-        )
+        parts.extend(f"  {c.method} -> {c.status} {c.description}" for c in list(bot.errors)[-8:])
     return "\n".join(parts)

@@ -35,11 +35,11 @@ class Signal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self, timeout: float) -> None:
-        """Wait until the next ``fire`` or ``timeout`` seconds, whichever is first."""
+    async def wait(self, seconds: float) -> None:
+        """Wait until the next ``fire`` or ``seconds``, whichever is first."""
         event = self._event
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(timeout, 0))
+            await asyncio.wait_for(event.wait(), max(seconds, 0))
 
 
 @dataclass(frozen=True)
@@ -220,14 +220,14 @@ class BotState:
         """Return a known chat by id or ``@username``, else raise ``chat not found``."""
         if isinstance(chat_id, str):
             name = chat_id.removeprefix("@").lower()
-            for state in self.chats.values():
-                if str(state.chat.get("username", "")).lower() == name:
-                    return state
+            for candidate in self.chats.values():
+                if str(candidate.chat.get("username", "")).lower() == name:
+                    return candidate
             raise bad_request(CHAT_NOT_FOUND)
-        state = self.chats.get(chat_id)
-        if state is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request(CHAT_NOT_FOUND)
-        return state
+        return found
 
     def chat(self, chat_id: int) -> ChatState:
         """Return a registered chat or fail the test clearly."""
@@ -236,8 +236,9 @@ class BotState:
             raise AssertionError(f"chat {chat_id} is not registered with the fake server")
         return state
 
-    def store(self, chat: ChatState, data: JSON, *, from_bot: bool,
-              markup: JSON | None = None) -> StoredMessage:
+    def store(
+        self, chat: ChatState, data: JSON, *, from_bot: bool, markup: JSON | None = None
+    ) -> StoredMessage:
         """Store a new message in its chat and wake waiters."""
         inline = inline_part(markup)
         if inline is not None:
@@ -310,19 +311,19 @@ class BotState:
     async def wait_for(
         self,
         probe: Callable[[], T | None],
-        timeout: float,
+        within: float,
         what: str,
         chat_id: int | None = None,
     ) -> T:
-        """Return ``probe()`` once it is not None; on timeout fail with a dump of the chat."""
-        deadline = time.monotonic() + timeout
+        """Return ``probe()`` once not None; after ``within`` s fail with a dump of the chat."""
+        deadline = time.monotonic() + within
         while True:
             result = probe()
             if result is not None:
                 return result
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(self.describe_timeout(what, timeout, chat_id))
+                raise AssertionError(self.describe_timeout(what, within, chat_id))
             await self.signal.wait(remaining)
 
     def describe_timeout(self, what: str, timeout: float, chat_id: int | None) -> str:

@@ -1,0 +1,142 @@
+"""Running the real bot in-process against the fake server, with a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, load_settings
+from bot.loading import load_all
+from bot.store import Store
+from bot.tg.runtime import BotRuntime, RuntimeOptions
+from tests.fakebot import FakeBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-token"
+# Thursday 2026-11-26 10:00 in Shanghai: inside business hours.
+DEFAULT_NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that stands still until told to move."""
+
+    def __init__(self, now: datetime = DEFAULT_NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(**delta)
+
+
+def settings_for(fake: FakeBotApi, db_path: Path, config: Path = ROOT / "config.yaml") -> Settings:
+    """The shipped config pointed at the fake server and a test database."""
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake.url,
+        "DATABASE_PATH": str(db_path),
+    }
+    return load_settings(config, env=env)
+
+
+class Desk:
+    """The bot under test: start, stop and restart it on the same database."""
+
+    def __init__(self, fake: FakeBotApi, tmp_path: Path, clock: FakeClock | None = None) -> None:
+        self.fake = fake
+        self.db_path = tmp_path / "desk.sqlite3"
+        self.settings = settings_for(fake, self.db_path)
+        _, self.flows = load_all(ROOT / "config.yaml")
+        self.clock = clock or FakeClock()
+        self.runtime: BotRuntime | None = None
+
+    async def start(self) -> None:
+        """Start polling and delivering."""
+        options = RuntimeOptions(clock=self.clock, poll_timeout=1.0, outbox_idle=0.05)
+        self.runtime = BotRuntime(self.settings, self.flows, options)
+        await self.runtime.start()
+
+    async def stop(self) -> None:
+        """Stop cleanly."""
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def store(self) -> Store:
+        """The running bot's store."""
+        assert self.runtime is not None and self.runtime.store is not None
+        return self.runtime.store
+
+    async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        """Read rows straight from the database file (independent of the store's API)."""
+        import aiosqlite
+
+        async with aiosqlite.connect(self.db_path) as db:
+            db.row_factory = aiosqlite.Row
+            cursor = await db.execute(sql, params)
+            return [dict(r) for r in await cursor.fetchall()]
+
+
+class Words:
+    """The labels a person sees, in one language, so tests press buttons by their text."""
+
+    def __init__(self, settings: Settings, lang: str) -> None:
+        from bot.texts import default_catalog
+
+        self.settings = settings
+        self.lang = lang
+        self.catalog = default_catalog()
+
+    def t(self, key: str, **params: Any) -> str:
+        """A catalog text."""
+        return self.catalog.text(self.lang, key, **params)
+
+    def category(self, cid: str) -> str:
+        """A category's name."""
+        cat = self.settings.category(cid)
+        assert cat is not None
+        return self.settings.text(cat.name, self.lang)
+
+    def sub(self, cid: str, sid: str) -> str:
+        """A subcategory's name."""
+        cat = self.settings.category(cid)
+        assert cat is not None
+        return next(self.settings.text(s.name, self.lang) for s in cat.subcategories if s.id == sid)
+
+    def estate(self, eid: str) -> str:
+        """An estate's name."""
+        estate = self.settings.estate(eid)
+        assert estate is not None
+        return self.settings.text(estate.name, self.lang)
+
+    def building(self, eid: str, bid: str) -> str:
+        """A building's name."""
+        estate = self.settings.estate(eid)
+        assert estate is not None
+        return next(self.settings.text(b.name, self.lang) for b in estate.buildings if b.id == bid)
+
+    def area(self, aid: str) -> str:
+        """A common area's name."""
+        found = self.settings.area(aid)
+        assert found is not None
+        return self.settings.text(found[1].name, self.lang)
+
+    def urgency(self, uid: str) -> str:
+        """An urgency's name."""
+        level = self.settings.urgency(uid)
+        assert level is not None
+        return self.settings.text(level.name, self.lang)
+
+
+async def expect(user: Any, needle: str, timeout: float = 5.0) -> Any:
+    """Wait for the next bot message in the user's chat whose text contains ``needle``."""
+    return await user.wait_for_message(lambda m: needle in (m.text or ""), timeout=timeout)
