@@ -96,7 +96,9 @@ def _needs_cjk(lines: Iterable[str]) -> bool:
     return any(ord(ch) >= 0x2E80 for line in lines for ch in line)
 
 
-def area_label(settings: Settings, estate: Estate, area: Area, lang: str) -> tuple[list[str], Font]:
+def area_label(
+    settings: Settings, estate: Estate, area: Area, lang: str
+) -> tuple[list[str], Font]:
     """The label lines and a font that can draw them (English when no CJK font exists)."""
     lines = [f"{settings.text(estate.name, lang)} · {settings.text(area.name, lang)}", area.id]
     if not _needs_cjk(lines):
@@ -126,13 +128,23 @@ def area_qr_image(url: str, lines: list[str], font: Font) -> Image.Image:
     qr.make(fit=True)
     code = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
     line_height = LABEL_SIZE + 12
-    canvas = Image.new("RGB", (code.width, code.height + line_height * len(lines) + 8), "white")
+    margin = BORDER * BOX_SIZE // 2
+    width = code.width - 2 * margin
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    # "Estate · Area" that is too wide goes on two lines rather than losing the area's name.
+    lines = [
+        part
+        for line in lines
+        for part in (line.split(" · ") if measure.textlength(line, font=font) > width else [line])
+    ]
+    height = code.height + line_height * len(lines) + margin
+    canvas = Image.new("RGB", (code.width, height), "white")
     canvas.paste(code, (0, 0))
     draw = ImageDraw.Draw(canvas)
-    margin = BORDER * BOX_SIZE // 2
     for i, line in enumerate(lines):
-        shown = _fit(draw, line, font, code.width - 2 * margin)
-        y = code.height - margin + i * line_height
+        shown = _fit(draw, line, font, width)
+        # Below the code's own quiet zone: text inside it makes scanning less reliable.
+        y = code.height + i * line_height
         draw.text((code.width // 2, y), shown, fill="black", font=font, anchor="mt")
     return canvas
 

@@ -371,7 +371,8 @@ class Store:
     @staticmethod
     async def _add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
         await db.execute(
-            "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
+            " VALUES (?, ?, ?, ?, ?)",
             (event.ticket_id, _ts(event.at), event.kind, event.actor_id,
              json.dumps(event.data, ensure_ascii=False)),
         )

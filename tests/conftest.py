@@ -11,8 +11,8 @@ import pytest
 # PTB 22 warns about integer time periods unless this is set; tests run with warnings as errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from tests.fakebot import FakeBotApi  # noqa: E402
-from tests.harness import Desk  # noqa: E402
+from tests.fakebot import FakeBotApi
+from tests.harness import Desk
 
 
 @pytest.fixture

@@ -137,6 +137,6 @@ class Words:
         return self.settings.text(level.name, self.lang)
 
 
-async def expect(user: Any, needle: str, timeout: float = 5.0) -> Any:
+async def expect(user: Any, needle: str, wait: float = 5.0) -> Any:
     """Wait for the next bot message in the user's chat whose text contains ``needle``."""
-    return await user.wait_for_message(lambda m: needle in (m.text or ""), timeout=timeout)
+    return await user.wait_for_message(lambda m: needle in (m.text or ""), timeout=wait)

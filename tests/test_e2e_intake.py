@@ -22,7 +22,9 @@ async def _start_report(user: Any, w: Words) -> None:
     await expect(user, w.t("intake.ask_category"))
 
 
-async def _in_unit_until_summary(user: Any, w: Words, description: str = "Pipe burst under sink") -> None:
+async def _in_unit_until_summary(
+    user: Any, w: Words, description: str = "Pipe burst under sink"
+) -> None:
     """From the category question to the summary: water, burst pipe, my flat, emergency."""
     await user.press(w.category("water_power"))
     await expect(user, w.t("intake.ask_subcategory"))

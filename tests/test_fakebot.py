@@ -14,7 +14,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.constants import ParseMode
@@ -82,6 +84,20 @@ async def send_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
+async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show a reply keyboard asking for the phone number."""
+    assert update.effective_message is not None
+    keyboard = [[KeyboardButton("Share phone", request_contact=True)], ["Help"]]
+    await update.effective_message.reply_text("menu", reply_markup=ReplyKeyboardMarkup(keyboard))
+
+
+async def thank_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Confirm a shared contact."""
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    await message.reply_text(f"thanks {message.contact.phone_number}")
+
+
 async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a known button press and edit the message, removing the keyboard."""
     query = update.callback_query
@@ -117,6 +133,8 @@ async def app(server: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     )
     application.add_handler(TypeHandler(Update, record_update), group=-1)
     application.add_handler(CommandHandler("album", send_album))
+    application.add_handler(CommandHandler("menu", show_menu))
+    application.add_handler(MessageHandler(filters.CONTACT, thank_contact))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     application.add_handler(MessageHandler(filters.PHOTO, remember_photo))
     application.add_handler(CallbackQueryHandler(on_choice, pattern="^(yes|no)$"))
@@ -189,6 +207,19 @@ async def test_forged_callback_data(app: App, li: FakeUser) -> None:
     assert (answer.text, answer.show_alert) == ("unknown button", True)
     await li.assert_no_reply()
     assert li.last.edits == 0
+
+
+async def test_reply_keyboard_tap(app: App, li: FakeUser) -> None:
+    await li.command("menu")
+    await li.wait_for_message()
+    assert li.keyboard == [["Share phone"], ["Help"]]
+    await li.tap("Share phone")
+    thanks = await li.wait_for_message()
+    assert thanks.text == "thanks +15550001001"
+    await li.tap("Help")
+    assert (await li.wait_for_message()).text == "echo: Help"
+    with pytest.raises(AssertionError, match="no reply-keyboard button"):
+        await li.tap("Nope")
 
 
 async def test_album_round_trip(app: App, server: FakeBotApi, li: FakeUser) -> None:
@@ -378,7 +409,7 @@ def test_parse_modes_follow_telegram() -> None:
     assert entities == [{"type": "italic", "offset": 3, "length": 4}]
     text, entities = format_text(r"*Due* 1\.12\.", "MarkdownV2")
     assert (text, entities[0]["type"]) == ("Due 1.12.", "bold")
-    with pytest.raises(ApiError, match="Character '.' is reserved"):
+    with pytest.raises(ApiError, match=r"Character '\.' is reserved"):
         format_text("Due 1.12.", "MarkdownV2")
     with pytest.raises(ApiError, match="Can't find end tag"):
         format_text("<b>open", "HTML")

@@ -190,10 +190,12 @@ def _parse_step(
     where = f"{name}: step '{step_id}'"
     for key in item:
         if key not in _STEP_KEYS:
-            errors.append(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(_STEP_KEYS))})")
+            allowed = ", ".join(sorted(_STEP_KEYS))
+            errors.append(f"{where}: unknown key '{key}' (allowed: {allowed})")
     step_type = item.get("type")
     if step_type not in STEP_TYPES:
-        errors.append(f"{where}: type '{step_type}' is unknown (use one of {', '.join(STEP_TYPES)})")
+        known = ", ".join(STEP_TYPES)
+        errors.append(f"{where}: type '{step_type}' is unknown (use one of {known})")
         return None
     ask = item.get("ask")
     if not isinstance(ask, str):

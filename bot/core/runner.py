@@ -189,7 +189,7 @@ class Runner:
             rows = _rows([Button(o.label, f"o:{o.id}") for o in options], step.columns)
             return Reply("\n\n".join(lines), (*rows, *nav))
         if step.type == "text":
-            low, high = self.ctx.limits(step.limit)
+            _, high = self.ctx.limits(step.limit)
             text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
             current = state.answers.get(step.field)
             if state.editing and current:
@@ -235,7 +235,8 @@ class Runner:
         if action == CLEAR and step.type == "photos":
             answers = {**state.answers, step.field: []}
             new = replace(state, answers=answers)
-            return Result(state=new, replies=(self.prompt(new),), echo=self.ctx.text("flow.cleared"))
+            cleared = self.ctx.text("flow.cleared")
+            return Result(state=new, replies=(self.prompt(new),), echo=cleared)
         return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
 
     def _text(self, state: FlowState, step: Step, raw: str) -> Result:

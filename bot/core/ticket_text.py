@@ -46,7 +46,8 @@ class TicketText:
 
     def status(self, ticket: Ticket) -> str:
         """Icon and name of the ticket's status."""
-        return f"{STATUS_ICONS.get(ticket.status.value, '')} {self.t(f'status.{ticket.status.value}')}"
+        value = ticket.status.value
+        return f"{STATUS_ICONS.get(value, '')} {self.t(f'status.{value}')}"
 
     def category(self, ticket: Ticket) -> str:
         """Category (and subcategory) name."""
@@ -64,7 +65,8 @@ class TicketText:
         parts = [self.settings.text(estate.name, self.lang) if estate else ticket.estate]
         if estate and ticket.building:
             building = next((b for b in estate.buildings if b.id == ticket.building), None)
-            parts.append(self.settings.text(building.name, self.lang) if building else ticket.building)
+            name = self.settings.text(building.name, self.lang) if building else ticket.building
+            parts.append(name)
         if ticket.unit:
             parts.append(self.t("ticket.unit", unit=ticket.unit))
         if ticket.area:

@@ -83,6 +83,12 @@ class Conversations:
                 await replace_message(message, message.text or "…")
             return self.services.catalog.text(visitor.lang, "flow.stale_conversation")
         runner = self.runner(state.flow, visitor.lang)
+        if data.step != state.step:
+            # A button of an earlier question: a toast, and the current question again.
+            if message is not None:
+                await replace_message(message, message.text or "…")
+            await self.reprompt(bot, visitor, state)
+            return self.services.catalog.text(visitor.lang, "flow.stale_button")
         result = runner.handle(state, Press(data.step, data.action))
         await self._apply(bot, visitor, state, result, pressed=message)
         return None

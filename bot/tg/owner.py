@@ -8,8 +8,8 @@ import re
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.core.ticket_text import TicketText
 from bot.core.sources import area_prefill
+from bot.core.ticket_text import TicketText
 from bot.tg import callbacks as cb
 from bot.tg.inputs import event_of
 from bot.tg.intake import Conversations

@@ -334,6 +334,39 @@ class Actor:
         if messages:
             self._cursor = max(self._cursor, messages[-1].message_id)
 
+    @property
+    def keyboard(self) -> list[list[str]]:
+        """The reply keyboard currently shown (from the newest message that set or removed it)."""
+        raw = self._reply_keyboard()
+        return keyboard_labels(raw) if raw else []
+
+    def _reply_keyboard(self) -> JSON | None:
+        for msg in reversed(self.chat.bot_messages(include_deleted=True)):
+            markup = msg.markup or {}
+            if "keyboard" in markup:
+                return markup
+            if markup.get("remove_keyboard"):
+                return None
+        return None
+
+    async def tap(self, label: str) -> JSON:
+        """Tap a reply-keyboard button: sends its text, or the contact/location it requests."""
+        raw = self._reply_keyboard()
+        for row in (raw or {}).get("keyboard", []):
+            for button in row:
+                spec = {"text": button} if isinstance(button, str) else button
+                if spec["text"] != label:
+                    continue
+                if spec.get("request_contact"):
+                    return await self.send_contact(f"+1555{self.id % 10**7:07d}")
+                if spec.get("request_location"):
+                    return await self.send_location(31.2304, 121.4737)
+                return await self.send(label)
+        raise AssertionError(
+            f"{self!r}: no reply-keyboard button {label!r}; keyboard: {self.keyboard}\n"
+            + render_chat(self.chat)
+        )
+
     def button_labels(self, message: BotMessage | None = None) -> list[str]:
         """Inline button texts of ``message`` (default: the newest bot message)."""
         return (message or self.last).labels
