@@ -30,7 +30,10 @@ def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
-        errors.extend(f"{config_path.name}: {e}" for e in exc.errors)
+        errors.extend(
+            e if e.startswith(config_path.name) else f"{config_path.name}: {e}"
+            for e in exc.errors
+        )
     catalog = default_catalog()
     flows: dict[str, Flow] = {}
     try:

@@ -100,6 +100,10 @@ MIGRATIONS: tuple[str, ...] = (
         last_error      TEXT
     );
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE TABLE handled_updates (
+        update_id  INTEGER PRIMARY KEY,
+        handled_at TEXT NOT NULL
+    );
     """,
 )
 
@@ -177,6 +181,26 @@ class Store:
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
+
+    # ----- updates ------------------------------------------------------------------------
+
+    async def update_handled(self, update_id: int) -> bool:
+        """True if this Telegram update was handled before (it is being delivered again)."""
+        row = await self._fetchone(
+            "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
+        )
+        return row is not None
+
+    async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
+        """Remember a handled update id (only the last ``keep`` are kept)."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
+                (update_id, _ts(now)),
+            )
+            await db.execute(
+                "DELETE FROM handled_updates WHERE update_id <= ?", (update_id - keep,)
+            )
 
     # ----- people -------------------------------------------------------------------------
 

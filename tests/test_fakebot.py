@@ -87,7 +87,10 @@ async def send_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show a reply keyboard asking for the phone number."""
     assert update.effective_message is not None
-    keyboard = [[KeyboardButton("Share phone", request_contact=True)], ["Help"]]
+    keyboard: list[list[str | KeyboardButton]] = [
+        [KeyboardButton("Share phone", request_contact=True)],
+        ["Help"],
+    ]
     await update.effective_message.reply_text("menu", reply_markup=ReplyKeyboardMarkup(keyboard))
 
 
@@ -245,9 +248,9 @@ async def test_every_user_message_kind_parses(app: App, li: FakeUser) -> None:
     await li.send_document(file_name="lease.pdf", content=b"%PDF lease")
     await li.forward("forwarded text")
     await li.send("question")
-    bot_reply = await li.wait_for_message()
+    bot_reply = await li.wait_for_message(lambda m: m.text == "echo: question")
     await li.reply_to(bot_reply.message_id, "answer")
-    await li.wait_for_message()
+    assert (await li.wait_for_message()).text == "echo: answer"
     li.block()
     await li.wait_idle()
     updates: list[Update] = app.bot_data["updates"]

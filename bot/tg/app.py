@@ -11,7 +11,9 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ApplicationHandlerStop,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -45,6 +47,9 @@ def build_application(services: Services, token: str, base_url: str | None) -> A
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, desk.on_edited))
     app.add_handler(CallbackQueryHandler(desk.on_callback))
+    # Telegram may deliver an update again after a crash; its id tells us it was handled.
+    app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
+    app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
     return app
 
@@ -61,6 +66,26 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
         code = _COMMAND_LANGUAGE_CODES.get(lang)
         if code:
             await app.bot.set_my_commands(commands(lang), language_code=code)
+
+
+def _skip_if_handled(services: Services):  # type: ignore[no-untyped-def]
+    """A handler that stops processing of updates already handled."""
+
+    async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await services.store.update_handled(update.update_id):
+            log.info("update %s was already handled; dropping the repeat", update.update_id)
+            raise ApplicationHandlerStop
+
+    return skip
+
+
+def _mark_handled(services: Services):  # type: ignore[no-untyped-def]
+    """A handler that records the update id once every other handler has run."""
+
+    async def mark(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.store.mark_update_handled(update.update_id, services.clock())
+
+    return mark
 
 
 def _error_handler(services: Services):  # type: ignore[no-untyped-def]

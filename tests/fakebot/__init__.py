@@ -12,11 +12,12 @@ Typical use::
         await li.wait_for_edit(menu.message_id)
 """
 
+from .bot_message import BotMessage
 from .errors import ApiError
 from .faults import Bucket, Faults, RateLimits, Stats
 from .server import FakeBotApi
 from .state import ApiCall, BotState, CallbackAnswer, EditRecord, SentRecord, StoredMessage
-from .user import Actor, BotMessage, FakeGroup, FakeUser, GroupMember
+from .user import Actor, FakeGroup, FakeUser, GroupMember
 
 __all__ = [
     "Actor",
