@@ -8,10 +8,10 @@ from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ApplicationHandlerStop,
     MessageHandler,
     TypeHandler,
     filters,
