@@ -49,7 +49,8 @@ steps:
         " (steps: category, orphan)" in err.errors
     assert "broken.yaml: step 'orphan' in flow 'demo' cannot be reached from the start step" \
         " 'category' (point a 'next' at it or remove it)" in err.errors
-    assert "broken.yaml: flow 'demo' has no summary step to end it" in err.errors
+    assert "broken.yaml: flow 'demo' never ends: add a summary step or a 'next: _submit'" \
+        in err.errors
 
 
 def test_missing_texts_and_unknown_source(tmp_path: Path) -> None:
@@ -108,7 +109,7 @@ steps:
 """)
     errors = "\n".join(err.errors)
     assert "unknown key 'colour'" in errors
-    assert "step 'first': type 'dropdown' is unknown (use one of choice, text, photos," \
+    assert "step 'first': type 'dropdown' is unknown (use one of choice, text, message, photos," \
         " summary)" in errors
     assert "steps[1].id: 'Bad Id' must be 1-16 lower-case letters" in errors
     assert "step 't': unknown limit 'height'" in errors

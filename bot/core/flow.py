@@ -15,8 +15,10 @@ from typing import Any, Literal
 
 import yaml
 
-StepType = Literal["choice", "text", "photos", "summary"]
-STEP_TYPES: tuple[str, ...] = ("choice", "text", "photos", "summary")
+StepType = Literal["choice", "text", "message", "photos", "summary"]
+STEP_TYPES: tuple[str, ...] = ("choice", "text", "message", "photos", "summary")
+# A ``next`` that ends the flow at once, submitting the answers without a summary.
+FINISH = "_submit"
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Conversation-level limits a flow may refer to by name; the values live in config.yaml.
 LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos")
@@ -260,7 +262,9 @@ def _parse_next(raw: Any, where: str, step_type: str, errors: list[str]) -> tupl
     """Parse ``next``: a step id, or a list of ``{if: {field: value(s)}, goto: step}``."""
     if raw is None:
         if step_type != "summary":
-            errors.append(f"{where}: 'next' is missing (only a summary step may end a flow)")
+            errors.append(
+                f"{where}: 'next' is missing (end a flow with a summary step or next: {FINISH})"
+            )
         return ()
     if step_type == "summary":
         errors.append(f"{where}: a summary step ends the flow and takes no 'next'")
@@ -290,11 +294,11 @@ def _parse_next(raw: Any, where: str, step_type: str, errors: list[str]) -> tupl
 
 
 def _check_graph(name: str, flow_id: str, start: str, steps: Mapping[str, Step]) -> list[str]:
-    """Unknown targets, unreachable steps and a missing summary."""
+    """Unknown targets, unreachable steps and a flow that never ends."""
     errors: list[str] = []
     for step in steps.values():
         for branch in step.next:
-            if branch.goto not in steps:
+            if branch.goto not in steps and branch.goto != FINISH:
                 errors.append(
                     f"{name}: step '{step.id}': next '{branch.goto}' is not a step of flow"
                     f" '{flow_id}' (steps: {', '.join(steps)})"
@@ -306,13 +310,18 @@ def _check_graph(name: str, flow_id: str, start: str, steps: Mapping[str, Step])
         if current in seen or current not in steps:
             continue
         seen.add(current)
-        todo.extend(b.goto for b in steps[current].next)
+        todo.extend(b.goto for b in steps[current].next if b.goto != FINISH)
     for step_id in steps:
         if step_id not in seen:
             errors.append(
                 f"{name}: step '{step_id}' in flow '{flow_id}' cannot be reached from the start"
                 f" step '{start}' (point a 'next' at it or remove it)"
             )
-    if not any(s.type == "summary" for s in steps.values()):
-        errors.append(f"{name}: flow '{flow_id}' has no summary step to end it")
+    ends = any(s.type == "summary" for s in steps.values()) or any(
+        b.goto == FINISH for s in steps.values() for b in s.next
+    )
+    if not ends:
+        errors.append(
+            f"{name}: flow '{flow_id}' never ends: add a summary step or a 'next: {FINISH}'"
+        )
     return errors

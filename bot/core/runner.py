@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from bot.core.flow import Flow, Step
+from bot.core.flow import FINISH, Flow, Step
 
 # Button actions. Options travel as "o:<option id>", edit targets as "e:<step id>".
 BACK, SKIP, DONE, CLEAR, SUBMIT, EDIT, SUMMARY, CANCEL = (
@@ -53,9 +53,10 @@ class TextInput:
 
 @dataclass(frozen=True)
 class PhotoInput:
-    """The person sent a photo (largest size's file_id)."""
+    """The person sent a photo (largest size's file_id) and perhaps a caption."""
 
     file_id: str
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ class Runner:
         if isinstance(event, TextInput):
             return self._text(state, step, event.text)
         if isinstance(event, PhotoInput):
+            if step.type == "message":
+                return self._message(state, step, event.caption, event.file_id)
             return self._photo(state, step, event.file_id)
         return self._refuse(state, self._unsupported(event.kind))
 
@@ -188,7 +191,7 @@ class Runner:
                 lines.append("\n".join(hints))
             rows = _rows([Button(o.label, f"o:{o.id}") for o in options], step.columns)
             return Reply("\n\n".join(lines), (*rows, *nav))
-        if step.type == "text":
+        if step.type in ("text", "message"):
             _, high = self.ctx.limits(step.limit)
             text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
             current = state.answers.get(step.field)
@@ -246,6 +249,8 @@ class Runner:
             if match is None:
                 return self._refuse(state, self.ctx.text("flow.use_buttons"))
             return self._choose(state, step, match.id)
+        if step.type == "message":
+            return self._message(state, step, text, None)
         if step.type == "text":
             low, high = self.ctx.limits(step.limit)
             if len(text) > high:
@@ -259,6 +264,16 @@ class Runner:
         if step.type == "photos":
             return self._refuse(state, self.ctx.text("flow.photos_or_done"))
         return self._refuse(state, self.ctx.text("flow.summary_use_buttons"))
+
+    def _message(self, state: FlowState, step: Step, text: str, photo: str | None) -> Result:
+        """A message step takes text, or a photo with an optional caption."""
+        text = text.strip()
+        _, high = self.ctx.limits(step.limit)
+        if len(text) > high:
+            return self._refuse(state, self.ctx.text("flow.too_long", length=len(text), max=high))
+        if not text and photo is None:
+            return self._refuse(state, self.ctx.text("flow.empty_text", min=1))
+        return self._answer(state, step, {"text": text, "photo": photo})
 
     def _photo(self, state: FlowState, step: Step, file_id: str) -> Result:
         photos_step = step if step.type == "photos" else self._photos_step()
@@ -300,6 +315,11 @@ class Runner:
         answers = {**state.answers, step.field: value}
         nxt = step.next_step(answers)
         assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
+        if nxt == FINISH:
+            return Result(
+                state=None, outcome="submitted", answers=self.final_answers(answers), echo=echo,
+                replies=notes,
+            )
         moved = replace(
             state, answers=answers, step=nxt, history=(*state.history, step.id),
             locked=state.locked - {step.field},
@@ -329,7 +349,8 @@ class Runner:
             if not skip:
                 break
             nxt = step.next_step(answers)
-            assert nxt is not None
+            if nxt is None or nxt == FINISH:
+                break  # nothing left to skip to: ask this step after all
             step = self.flow.step(nxt)
         editing = state.editing and step.type != "summary"
         return replace(state, step=step.id, answers=answers, editing=editing)
@@ -382,6 +403,8 @@ class Runner:
             if step.type == "summary":
                 break
             current = step.next_step(answers)
+            if current == FINISH:
+                break
         return steps
 
     def final_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -397,6 +420,9 @@ class Runner:
             return option.label if option else "—"
         if step.type == "photos":
             return self.ctx.text("flow.photos_summary", count=len(value or []))
+        if step.type == "message" and isinstance(value, dict):
+            photo = " 📷" if value.get("photo") else ""
+            return _clip(str(value.get("text") or ""), 500) + photo
         return _clip(str(value), 500) if value else "—"
 
     def _summary(self, state: FlowState) -> Reply:
