@@ -69,8 +69,13 @@ MIGRATIONS: tuple[str, ...] = (
         created_at      TEXT NOT NULL,
         updated_at      TEXT NOT NULL,
         accept_due      TEXT NOT NULL,
-        resolve_due     TEXT NOT NULL
+        resolve_due     TEXT NOT NULL,
+        version         INTEGER NOT NULL DEFAULT 0,
+        overdue         INTEGER NOT NULL DEFAULT 0,
+        resolution_note TEXT,
+        resolution_photo TEXT
     );
+    CREATE INDEX tickets_assignee ON tickets (assignee_id, status);
     CREATE INDEX tickets_owner ON tickets (owner_id, id DESC);
     CREATE INDEX tickets_status ON tickets (status, created_at);
     CREATE TABLE ticket_events (
@@ -100,6 +105,20 @@ MIGRATIONS: tuple[str, ...] = (
         last_error      TEXT
     );
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE TABLE cards (
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        audience   TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, chat_id)
+    );
+    CREATE INDEX cards_message ON cards (chat_id, message_id);
+    CREATE INDEX outbox_message ON outbox (chat_id, message_id);
+    CREATE TABLE staff_status (
+        telegram_id INTEGER PRIMARY KEY,
+        available   INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
     CREATE TABLE handled_updates (
         update_id  INTEGER PRIMARY KEY,
         handled_at TEXT NOT NULL
@@ -110,7 +129,8 @@ MIGRATIONS: tuple[str, ...] = (
 _TICKET_COLUMNS = (
     "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
     " area, location_detail, urgency, description, photos, language, status, assignee_id,"
-    " created_at, updated_at, accept_due, resolve_due"
+    " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
+    " resolution_photo"
 )
 
 
@@ -294,6 +314,7 @@ class Store:
         token: str,
         messages: Callable[[Ticket], Sequence[Outgoing]],
         day_key: str,
+        then: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent]] | None] | None = None,
     ) -> Ticket | None:
         """Open a ticket from a finished conversation, in one transaction.
 
@@ -324,7 +345,8 @@ class Store:
             cursor = await db.execute(
                 f"""
                 INSERT INTO tickets ({_TICKET_COLUMNS})
-                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
+                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?,
+                        0, 0, NULL, NULL)
                 """,
                 (
                     number, draft.owner_id, draft.kind, draft.category, draft.subcategory,
@@ -345,9 +367,56 @@ class Store:
                 TicketEvent(ticket_id, draft.created_at, "created", draft.owner_id,
                             {"urgency": draft.urgency}),
             )
+            if then is not None:
+                # The first transition (routing to someone on duty) commits with the ticket.
+                follow = then(ticket)
+                if follow is not None:
+                    ticket, events = follow
+                    await self._write_ticket(db, ticket)
+                    for event in events:
+                        await self._add_event(db, event)
             for message in messages(ticket):
                 await self._enqueue(db, replace(message, ticket_id=ticket_id), draft.created_at)
         return ticket
+
+    @staticmethod
+    async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
+        await db.execute(
+            """
+            UPDATE tickets SET status = ?, assignee_id = ?, department = ?, updated_at = ?,
+                accept_due = ?, resolve_due = ?, overdue = ?, resolution_note = ?,
+                resolution_photo = ?, version = version + 1
+            WHERE id = ?
+            """,
+            (ticket.status.value, ticket.assignee_id, ticket.department,
+             _ts(ticket.updated_at or ticket.created_at), _ts(ticket.accept_due),
+             _ts(ticket.resolve_due), int(ticket.overdue), ticket.resolution_note,
+             ticket.resolution_photo, ticket.id),
+        )
+
+    async def transition(
+        self,
+        before: Ticket,
+        after: Ticket,
+        event: TicketEvent,
+        messages: Sequence[Outgoing],
+    ) -> bool:
+        """Write a ticket's change, its timeline event and the messages it causes, together.
+
+        Refused (False, nothing written) when the ticket changed since ``before`` was read:
+        of two people pressing Accept at once, exactly one wins.
+        """
+        async with self._tx() as db:
+            row = await (
+                await db.execute("SELECT version FROM tickets WHERE id = ?", (before.id,))
+            ).fetchone()
+            if row is None or int(row["version"]) != before.version:
+                return False
+            await self._write_ticket(db, after)
+            await self._add_event(db, event)
+            for message in messages:
+                await self._enqueue(db, replace(message, ticket_id=before.id), event.at)
+        return True
 
     async def get_ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket by id, or None."""
@@ -409,6 +478,8 @@ class Store:
             "text": message.text,
             "buttons": [[list(b) for b in row] for row in message.buttons],
             "photo": message.photo,
+            "card": message.card,
+            "photos": list(message.photos),
         }
         await db.execute(
             "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at)"
@@ -436,7 +507,8 @@ class Store:
             message = Outgoing(
                 chat_id=r["chat_id"], text=payload["text"],
                 buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
-                photo=payload.get("photo"), ticket_id=r["ticket_id"],
+                photo=payload.get("photo"), ticket_id=r["ticket_id"], card=payload.get("card"),
+                photos=tuple(payload.get("photos") or ()),
             )
             items.append(OutboxItem(r["id"], message, r["attempts"], r["status"]))
         return items
@@ -484,6 +556,107 @@ class Store:
                                 {"chat_id": row["chat_id"], "error": error[:200]}),
                 )
 
+    # ----- cards and message links ---------------------------------------------------------
+
+    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
+        """The message id of a ticket's card in a chat, if one was sent."""
+        row = await self._fetchone(
+            "SELECT message_id FROM cards WHERE ticket_id = ? AND chat_id = ?", (ticket_id, chat_id)
+        )
+        return int(row["message_id"]) if row else None
+
+    async def card_chats(self, ticket_id: int) -> list[tuple[int, str]]:
+        """Every chat holding a card of the ticket, with its audience ("staff" or "group")."""
+        rows = await self._fetchall(
+            "SELECT chat_id, audience FROM cards WHERE ticket_id = ? ORDER BY rowid", (ticket_id,)
+        )
+        return [(int(r["chat_id"]), str(r["audience"])) for r in rows]
+
+    async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
+        """Remember where a ticket's card is, so later changes edit it."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO cards (ticket_id, chat_id, message_id, audience) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (ticket_id, chat_id) DO UPDATE SET message_id = excluded.message_id,"
+                " audience = excluded.audience",
+                (ticket_id, chat_id, message_id, audience),
+            )
+
+    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The ticket a bot message in a chat belongs to (a card or a ticket notification)."""
+        row = await self._fetchone(
+            "SELECT ticket_id FROM cards WHERE chat_id = ? AND message_id = ?"
+            " UNION ALL SELECT ticket_id FROM outbox WHERE chat_id = ? AND message_id = ?"
+            " AND ticket_id IS NOT NULL LIMIT 1",
+            (chat_id, message_id, chat_id, message_id),
+        )
+        return int(row["ticket_id"]) if row else None
+
+    # ----- staff --------------------------------------------------------------------------
+
+    async def set_available(self, telegram_id: int, available: bool, now: datetime) -> None:
+        """Record a staff member's /duty on or /duty off."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO staff_status (telegram_id, available, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (telegram_id) DO UPDATE SET available = excluded.available,"
+                " updated_at = excluded.updated_at",
+                (telegram_id, int(available), _ts(now)),
+            )
+
+    async def unavailable_staff(self) -> frozenset[int]:
+        """Staff who said /duty off."""
+        rows = await self._fetchall("SELECT telegram_id FROM staff_status WHERE available = 0")
+        return frozenset(int(r["telegram_id"]) for r in rows)
+
+    async def open_load(self) -> dict[int, int]:
+        """Open tickets (assigned or accepted) per assignee."""
+        rows = await self._fetchall(
+            "SELECT assignee_id, COUNT(*) AS n FROM tickets WHERE assignee_id IS NOT NULL"
+            " AND status IN ('assigned', 'accepted') GROUP BY assignee_id"
+        )
+        return {int(r["assignee_id"]): int(r["n"]) for r in rows}
+
+    async def recent_assignees(self, limit: int = 200) -> list[int]:
+        """Who got tickets lately, oldest first (for round robin between equals)."""
+        rows = await self._fetchall(
+            "SELECT assignee_id FROM (SELECT id, assignee_id FROM tickets"
+            " WHERE assignee_id IS NOT NULL ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (limit,),
+        )
+        return [int(r["assignee_id"]) for r in rows]
+
+    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
+        """A staff member's open tickets, the most pressing deadline first."""
+        rows = await self._fetchall(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE assignee_id = ?"
+            " AND status IN ('assigned', 'accepted')"
+            " ORDER BY CASE status WHEN 'assigned' THEN accept_due ELSE resolve_due END, id"
+            " LIMIT ?",
+            (telegram_id, limit),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def open_tickets(
+        self, departments: Sequence[str] | None, now: datetime, limit: int = 50
+    ) -> list[Ticket]:
+        """Unassigned or overdue open tickets (of some departments, or all), oldest first."""
+        only = ""
+        params: list[Any] = [_ts(now), _ts(now)]
+        if departments is not None:
+            only = f" AND department IN ({', '.join('?' * len(departments)) or 'NULL'})"
+            params.extend(departments)
+        rows = await self._fetchall(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets"
+            " WHERE status IN ('new', 'assigned', 'accepted')"
+            " AND (assignee_id IS NULL OR overdue = 1"
+            "      OR (status IN ('new', 'assigned') AND accept_due < ?)"
+            f"      OR resolve_due < ?){only}"
+            " ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+        return [_ticket(r) for r in rows]
+
     async def outbox_counts(self) -> dict[str, int]:
         """How many outbox messages are in each status."""
         rows = await self._fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
@@ -502,4 +675,6 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         accept_due=_dt(row["accept_due"]), resolve_due=_dt(row["resolve_due"]),
         id=row["id"], number=row["number"], status=Status(row["status"]),
         assignee_id=row["assignee_id"], updated_at=_dt(row["updated_at"]),
+        version=row["version"], overdue=bool(row["overdue"]),
+        resolution_note=row["resolution_note"], resolution_photo=row["resolution_photo"],
     )

@@ -21,7 +21,7 @@ STEP_TYPES: tuple[str, ...] = ("choice", "text", "message", "photos", "summary")
 FINISH = "_submit"
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Conversation-level limits a flow may refer to by name; the values live in config.yaml.
-LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos")
+LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos", "photo")
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,10 @@ class Ticket(TicketDraft):
     status: Status = Status.NEW
     assignee_id: int | None = None
     updated_at: datetime | None = None
+    version: int = 0  # bumped by every change; a stale writer loses (two Accepts: one wins)
+    overdue: bool = False
+    resolution_note: str | None = None
+    resolution_photo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,19 @@ class TicketEvent:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to deliver later through the outbox (text, optional buttons and photo)."""
+    """A message to deliver later through the outbox (text, optional buttons and photo).
+
+    A ``card`` message ("staff" or "group") is a ticket card: its text is rendered from the
+    ticket when it is delivered, and it edits the card already in that chat if there is one.
+    """
 
     chat_id: int
     text: str
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
     photo: str | None = None
     ticket_id: int | None = None
+    card: str | None = None
+    photos: tuple[str, ...] = ()  # an album sent before the text (a card's photos)
 
 
 @dataclass(frozen=True)

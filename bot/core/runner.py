@@ -408,9 +408,11 @@ class Runner:
         return steps
 
     def final_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
-        """Only the answers on the chosen path (a changed branch leaves stale ones behind)."""
+        """The answers on the chosen path (a changed branch leaves stale ones behind), plus the
+        context the flow was started with (fields no step asks for, e.g. the ticket)."""
+        asked = {s.field for s in self.flow.steps.values()}
         fields = {s.field for s in self.path(answers)}
-        return {k: v for k, v in answers.items() if k in fields}
+        return {k: v for k, v in answers.items() if k in fields or k not in asked}
 
     def describe(self, step: Step, answers: Mapping[str, Any]) -> str:
         """A person-readable rendering of one answer."""

@@ -16,14 +16,22 @@ ESTATE_GROUNDS = "_estate"  # the "building" of places that belong to no buildin
 class ConfigContext:
     """A FlowContext over the settings and catalogs, in one person's language."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, lang: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        lang: str,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.lang = lang
+        # Values every text of the flow may use, e.g. {number} of the ticket being worked on.
+        self.context = dict(context or {})
 
     def text(self, key: str, **params: Any) -> str:
         """A catalog text in this person's language."""
-        return self.catalog.text(self.lang, key, **params)
+        return self.catalog.text(self.lang, key, **{**self.context, **params})
 
     def local(self, names: Mapping[str, str]) -> str:
         """A config name in this person's language."""
@@ -37,6 +45,7 @@ class ConfigContext:
             "unit": (1, limits.unit_max),
             "detail": (1, limits.detail_max),
             "photos": (0, limits.photos_max),
+            "photo": (0, 1),
         }
         return table.get(name or "", (1, 1000))
 
@@ -99,6 +108,22 @@ def _urgencies(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
     ]
 
 
+def _transfer_targets(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
+    """Other departments, then colleagues in the ticket's department (not the one asking)."""
+    here = str(answers.get("department"))
+    me = answers.get("actor")
+    options = [
+        Option(f"d:{d.id}", "➡ " + ctx.local(d.name))
+        for d in ctx.settings.departments if d.id != here
+    ]
+    options.extend(
+        Option(f"s:{m.telegram_id}", "👤 " + m.name)
+        for m in ctx.settings.staff
+        if here in m.departments and m.telegram_id != me
+    )
+    return options
+
+
 Source = Callable[[ConfigContext, Mapping[str, Any]], list[Option]]
 SOURCES: dict[str, Source] = {
     "categories": _categories,
@@ -108,6 +133,7 @@ SOURCES: dict[str, Source] = {
     "area_buildings": _area_buildings,
     "areas": _areas,
     "urgencies": _urgencies,
+    "transfer_targets": _transfer_targets,
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
 
