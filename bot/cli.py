@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings, flows = load_all(args.config, args.flows)
     except LoadError as exc:
-        print(f"{args.config}: invalid configuration ({len(exc.errors)} problems):",
+        count = len(exc.errors)
+        print(f"{args.config}: invalid configuration ({count} problem{'s' * (count != 1)}):",
               file=sys.stderr)
         for error in exc.errors:
             print(f"  - {error}", file=sys.stderr)

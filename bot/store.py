@@ -134,6 +134,10 @@ _TICKET_COLUMNS = (
 )
 
 
+class ConversationGone(Exception):
+    """The conversation a change was to end is gone: it was already submitted or cancelled."""
+
+
 def _ts(moment: datetime) -> str:
     """Timestamps are stored as UTC ISO strings, which sort as time does."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
@@ -312,16 +316,17 @@ class Store:
         number_for: Callable[[int], str],
         chat_id: int,
         token: str,
-        messages: Callable[[Ticket], Sequence[Outgoing]],
+        effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
         day_key: str,
-        then: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent]] | None] | None = None,
     ) -> Ticket | None:
         """Open a ticket from a finished conversation, in one transaction.
 
         The conversation (``chat_id``/``token``) is deleted in the same transaction, so pressing
         Submit twice, or handling the same update twice, opens one ticket: the second call finds
         no conversation and returns None. ``number_for(n)`` turns the day's n-th ticket into its
-        number; ``messages`` builds the outbox messages the new ticket causes.
+        number; ``effects`` (called inside the transaction, so it must not touch the store)
+        gives the ticket after its first transition (routing), that transition's events, and
+        the outbox messages the new ticket causes.
         """
         now = _ts(draft.created_at)
         async with self._tx() as db:
@@ -367,15 +372,13 @@ class Store:
                 TicketEvent(ticket_id, draft.created_at, "created", draft.owner_id,
                             {"urgency": draft.urgency}),
             )
-            if then is not None:
-                # The first transition (routing to someone on duty) commits with the ticket.
-                follow = then(ticket)
-                if follow is not None:
-                    ticket, events = follow
-                    await self._write_ticket(db, ticket)
-                    for event in events:
-                        await self._add_event(db, event)
-            for message in messages(ticket):
+            after, events, messages = effects(ticket)
+            if after != ticket:
+                await self._write_ticket(db, after)
+                ticket = replace(after, version=after.version + 1)
+            for event in events:
+                await self._add_event(db, event)
+            for message in messages:
                 await self._enqueue(db, replace(message, ticket_id=ticket_id), draft.created_at)
         return ticket
 
@@ -400,11 +403,14 @@ class Store:
         after: Ticket,
         event: TicketEvent,
         messages: Sequence[Outgoing],
+        conversation: tuple[int, str] | None = None,
     ) -> bool:
         """Write a ticket's change, its timeline event and the messages it causes, together.
 
         Refused (False, nothing written) when the ticket changed since ``before`` was read:
-        of two people pressing Accept at once, exactly one wins.
+        of two people pressing Accept at once, exactly one wins. A ``conversation``
+        (chat id, token) that led to the change ends in the same transaction; if it is
+        already gone, ConversationGone is raised and nothing is written (a double submit).
         """
         async with self._tx() as db:
             row = await (
@@ -412,6 +418,12 @@ class Store:
             ).fetchone()
             if row is None or int(row["version"]) != before.version:
                 return False
+            if conversation is not None:
+                cursor = await db.execute(
+                    "DELETE FROM conversations WHERE chat_id = ? AND token = ?", conversation
+                )
+                if cursor.rowcount == 0:
+                    raise ConversationGone
             await self._write_ticket(db, after)
             await self._add_event(db, event)
             for message in messages:

@@ -42,6 +42,15 @@ def settings_for(fake: FakeBotApi, db_path: Path, config: Path = ROOT / "config.
     return load_settings(config, env=env)
 
 
+def register_staff(fake: FakeBotApi, settings: Settings) -> None:
+    """Staff have opened the bot and the staff groups have it as a member, as in real life."""
+    for member in settings.staff:
+        fake.user(member.telegram_id, first_name=member.name, language_code="zh-hans")
+    for dept in settings.departments:
+        if dept.group_chat_id is not None:
+            fake.group(dept.group_chat_id, title=f"{dept.id} team")
+
+
 class Desk:
     """The bot under test: start, stop and restart it on the same database."""
 
@@ -52,6 +61,7 @@ class Desk:
         _, self.flows = load_all(ROOT / "config.yaml")
         self.clock = clock or FakeClock()
         self.runtime: BotRuntime | None = None
+        register_staff(fake, self.settings)
 
     async def start(self) -> None:
         """Start polling and delivering."""
@@ -75,6 +85,16 @@ class Desk:
         """The running bot's store."""
         assert self.runtime is not None and self.runtime.store is not None
         return self.runtime.store
+
+    async def outbox_settled(self, within: float = 10.0) -> None:
+        """Wait until the outbox has nothing pending (every message sent or failed)."""
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + within
+        while await self.rows("SELECT id FROM outbox WHERE status = 'pending'"):
+            assert time.monotonic() < deadline, await self.rows("SELECT * FROM outbox")
+            await asyncio.sleep(0.05)
 
     async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         """Read rows straight from the database file (independent of the store's API)."""

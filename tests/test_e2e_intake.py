@@ -72,19 +72,24 @@ async def test_owner_completes_a_report_in_each_language(
     assert ticket["number"] == number.group(0)
     assert (ticket["category"], ticket["subcategory"], ticket["estate"], ticket["building"],
             ticket["unit"], ticket["area"], ticket["urgency"], ticket["status"],
-            ticket["language"], ticket["owner_id"], ticket["department"]) == (
-        "water_power", "burst_pipe", "harbour_view", "3", "1502", None, "emergency", "new",
-        lang, 1001, "maintenance")
+            ticket["language"], ticket["owner_id"], ticket["department"],
+            ticket["assignee_id"]) == (
+        "water_power", "burst_pipe", "harbour_view", "3", "1502", None, "emergency", "assigned",
+        lang, 1001, "maintenance", 7034518826)  # Thursday 10:00: Wang's day shift
     assert ticket["description"] == "Pipe burst under sink"
     assert len(eval(ticket["photos"])) == 1  # a JSON list of one file_id
     created = desk.clock()
     assert ticket["accept_due"] == (created + timedelta(minutes=5)).isoformat(
         timespec="microseconds")
     assert await desk.rows("SELECT * FROM conversations") == []
-    events = await desk.rows("SELECT kind, actor_id FROM ticket_events")
-    assert events == [{"kind": "created", "actor_id": 1001}]
-    outbox = await desk.rows("SELECT status, chat_id FROM outbox")
-    assert outbox == [{"status": "sent", "chat_id": 1001}]
+    events = await desk.rows("SELECT kind, actor_id FROM ticket_events ORDER BY id")
+    assert events == [{"kind": "created", "actor_id": 1001}, {"kind": "assigned", "actor_id": None}]
+    await desk.outbox_settled()
+    outbox = await desk.rows("SELECT status, chat_id FROM outbox ORDER BY id")
+    # The owner's confirmation, the engineer's card, the maintenance group's card.
+    assert outbox == [{"status": "sent", "chat_id": 1001},
+                      {"status": "sent", "chat_id": 7034518826},
+                      {"status": "sent", "chat_id": -1001234567890}]
     people = await desk.rows("SELECT first_name, language_code FROM users")
     assert people == [{"first_name": "Mei", "language_code": LANG_CODES[lang]}]
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.fakebot import FakeBotApi
-from tests.harness import ROOT, TOKEN, Words, expect, settings_for
+from tests.harness import ROOT, TOKEN, Words, expect, register_staff, settings_for
 
 
 async def _spawn(fake: FakeBotApi, db: Path, log: Path) -> asyncio.subprocess.Process:
@@ -30,7 +30,9 @@ async def _spawn(fake: FakeBotApi, db: Path, log: Path) -> asyncio.subprocess.Pr
 
 async def test_sigkill_mid_flow_then_restart_carries_on(fake: FakeBotApi, tmp_path: Path) -> None:
     db, log = tmp_path / "desk.sqlite3", tmp_path / "bot.log"
-    w = Words(settings_for(fake, db), "en")
+    settings = settings_for(fake, db)
+    register_staff(fake, settings)
+    w = Words(settings, "en")
     user = fake.user(3001, language_code="en")
     proc = await _spawn(fake, db, log)
     try:
@@ -66,7 +68,7 @@ async def test_sigkill_mid_flow_then_restart_carries_on(fake: FakeBotApi, tmp_pa
         # Every question was asked once: nothing was repeated or lost across the kills.
         questions = [m.text for m in user.messages if m.text and m.text.startswith("Which")]
         assert len(questions) == len(set(questions))
-        # SIGTERM stops it cleanly and quickly.
+        # SIGTERM stops it cleanly and quickly, delivering what is queued (the staff card).
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 15) == 0
     finally:

@@ -187,9 +187,10 @@ class AddNote:
 
 @dataclass(frozen=True)
 class ReplyToOwner:
-    """A message from the staff side to the ticket's owner."""
+    """A message from the staff side to the ticket's owner (text, and perhaps a photo)."""
 
     text: str
+    photo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -638,9 +639,10 @@ def _reply(c: _Ctx, a: ReplyToOwner) -> Decision | Refusal:
         return refused
     if c.ticket.status not in _TALKING:
         return Refusal("wrong_state")
-    if _blank(a.text):
+    if _blank(a.text) and a.photo is None:
         return Refusal("empty_text")
-    return c.decision("reply", {"text": a.text}, [c.owner("reply", text=a.text)])
+    return c.decision("reply", {"text": a.text, "photo": a.photo},
+                      [c.owner("reply", text=a.text, photo=a.photo)])
 
 
 def _owner_message(c: _Ctx, a: OwnerMessage) -> Decision | Refusal:

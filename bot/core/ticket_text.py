@@ -100,8 +100,10 @@ class TicketText:
         """One line of /my: number, category, status."""
         return f"{ticket.number} · {self.category(ticket)} · {self.status(ticket)}"
 
-    def details(self, ticket: Ticket, events: list[TicketEvent]) -> str:
-        """The full ticket with its timeline."""
+    def details(
+        self, ticket: Ticket, events: list[TicketEvent], *, owner_view: bool = False
+    ) -> str:
+        """The full ticket with its timeline (an owner never sees internal notes)."""
         lines = [
             self.t("ticket.details_title", number=ticket.number),
             f"{self.t('field.status')}: {self.status(ticket)}",
@@ -113,10 +115,20 @@ class TicketText:
             f"{self.t('field.created')}: {self.when(ticket.created_at)}",
             f"{self.t('field.accept_due')}: {self.when(ticket.accept_due)}",
             f"{self.t('field.resolve_due')}: {self.when(ticket.resolve_due)}",
-            "",
-            self.t("ticket.timeline"),
         ]
-        lines.extend(
-            f"• {self.when(e.at)} {self.t(f'event.{e.kind}')}" for e in events
-        )
+        if ticket.resolution_note:
+            lines.append(f"{self.t('field.result')}: {ticket.resolution_note}")
+        lines += ["", self.t("ticket.timeline")]
+        hidden = _OWNER_HIDDEN if owner_view else frozenset()
+        for e in events:
+            if e.kind in hidden:
+                continue
+            said = e.data.get("text") if e.kind in _QUOTED else None
+            quote = f": {str(said)[:200]}" if said else ""
+            lines.append(f"• {self.when(e.at)} {self.t(f'event.{e.kind}')}{quote}")
         return "\n".join(lines)
+
+
+# Internal matters (notes, escalations, delivery trouble) stay off the owner's timeline.
+_OWNER_HIDDEN = frozenset({"note", "escalated", "delivery_failed"})
+_QUOTED = frozenset({"note", "reply", "owner_message", "reopened"})

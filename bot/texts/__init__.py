@@ -27,7 +27,7 @@ class Catalog:
         template = table.get(key)
         if template is None:
             template = self.texts[self.fallback][key]  # a KeyError here is a programming error
-        return template.format(**params) if params else template
+        return template.format_map(_Blank(params)) if params else template
 
     def missing(self, key: str) -> list[str]:
         """Languages whose catalog lacks ``key``."""
@@ -36,6 +36,13 @@ class Catalog:
     def has(self, key: str) -> bool:
         """True when the default catalog has ``key``."""
         return key in self.texts[self.fallback]
+
+
+class _Blank(dict[str, Any]):
+    """Format parameters where a missing one reads as empty rather than raising mid-send."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def placeholders(template: str) -> set[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -17,24 +18,41 @@ from telegram.ext import (
     filters,
 )
 
+from bot.tg.buttons import Buttons
+from bot.tg.cards import Cards
+from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
+from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.services import Services, visitor_of
+from bot.tg.staff import StaffDesk
+from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
 
-def build_application(services: Services, token: str, base_url: str | None) -> Application:  # type: ignore[type-arg]
-    """The Application with every handler registered (not yet initialised or started)."""
+def build_application(
+    services: Services, token: str, base_url: str | None
+) -> tuple[Application, Cards]:  # type: ignore[type-arg]
+    """The Application with every handler registered (not yet initialised or started), and
+    the card renderer the outbox worker delivers cards with."""
     builder = ApplicationBuilder().token(token).concurrent_updates(False)
     if base_url:
         builder = builder.base_url(base_url)
     builder = builder.get_updates_read_timeout(40.0)
     app = builder.build()
-    desk = OwnerDesk(services)
+    ticket_desk = TicketDesk(services)
+    cards = Cards(services, ticket_desk)
+    conversations = Conversations(services, ticket_desk)
+    tickets = OwnerTickets(services, ticket_desk, conversations)
+    staff = StaffDesk(services, ticket_desk, conversations, cards)
+    desk = OwnerDesk(services, conversations, tickets)
+    desk.staff = staff
+    buttons = Buttons(services, desk, tickets, staff, conversations)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
     app.add_handler(CommandHandler("new", desk.on_new, private))
@@ -42,16 +60,20 @@ def build_application(services: Services, token: str, base_url: str | None) -> A
     app.add_handler(CommandHandler("cancel", desk.on_cancel, private))
     app.add_handler(CommandHandler("language", desk.on_language, private))
     app.add_handler(CommandHandler("help", desk.on_help, private))
+    app.add_handler(CommandHandler("queue", staff.on_queue, private))
+    app.add_handler(CommandHandler("ticket", staff.on_ticket, private))
+    app.add_handler(CommandHandler("duty", staff.on_duty, private))
+    app.add_handler(CommandHandler("open", staff.on_open, private))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND,
                                    desk.on_unknown_command))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, desk.on_edited))
-    app.add_handler(CallbackQueryHandler(desk.on_callback))
+    app.add_handler(CallbackQueryHandler(buttons.on_callback))
     # Telegram may deliver an update again after a crash; its id tells us it was handled.
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return app
+    return app, cards
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -66,6 +88,19 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
         code = _COMMAND_LANGUAGE_CODES.get(lang)
         if code:
             await app.bot.set_my_commands(commands(lang), language_code=code)
+    # Staff see their own commands too, in their chat only.
+    for member in settings.staff:
+        lang = member.language or settings.default_language
+        staff_menu = commands(lang) + [
+            BotCommand(c, services.catalog.text(lang, f"command.{c}")) for c in STAFF_COMMANDS
+        ]
+        try:
+            await app.bot.set_my_commands(
+                staff_menu, scope=BotCommandScopeChat(member.telegram_id)
+            )
+        except TelegramError as exc:
+            # Telegram refuses a chat scope until the person has opened the bot: not fatal.
+            log.info("no staff command menu for %s yet: %s", member.telegram_id, exc)
 
 
 def _skip_if_handled(services: Services):  # type: ignore[no-untyped-def]

@@ -51,7 +51,23 @@ class SetLanguage:
     language: str
 
 
-Callback = FlowPress | Menu | TicketView | TicketPage | SetLanguage
+@dataclass(frozen=True)
+class CardPress:
+    """A button on a staff card: accept, start, reply, note, transfer, resolve."""
+
+    ticket_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class OwnerPress:
+    """An owner's button on their ticket: fixed, not fixed, add a message, withdraw."""
+
+    ticket_id: int
+    action: str
+
+
+Callback = FlowPress | Menu | TicketView | TicketPage | SetLanguage | CardPress | OwnerPress
 
 
 def encode(cb: Callback) -> str:
@@ -64,6 +80,10 @@ def encode(cb: Callback) -> str:
         data = f"t:{cb.ticket_id}"
     elif isinstance(cb, TicketPage):
         data = f"p:{cb.offset}"
+    elif isinstance(cb, CardPress):
+        data = f"k:{cb.ticket_id}:{cb.action}"
+    elif isinstance(cb, OwnerPress):
+        data = f"o:{cb.ticket_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -90,4 +110,10 @@ def decode(data: str | None) -> Callback | None:
         return TicketPage(int(rest))
     elif kind == "l" and rest:
         return SetLanguage(rest)
+    elif kind in ("k", "o"):
+        ticket, _, action = rest.partition(":")
+        if ticket.isdigit() and action.isalpha():
+            if kind == "k":
+                return CardPress(int(ticket), action)
+            return OwnerPress(int(ticket), action)
     return None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
 
-from bot.core.models import Outgoing, Ticket
+from bot.core.models import Outgoing, Ticket, TicketEvent
 from bot.core.runner import Button, Event, FlowState, Press, Result, Runner
 from bot.core.sources import ConfigContext
 from bot.core.ticket_text import TicketText
@@ -17,19 +17,30 @@ from bot.core.tickets import draft_from_answers, ticket_number
 from bot.tg import callbacks as cb
 from bot.tg.render import replace_message, reply_rows, send
 from bot.tg.services import Services, Visitor
+from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
+
+
+# What happens when a flow other than intake is submitted: (bot, visitor, state, answers)
+# → a notice for the person (None when all went well). It must end the conversation itself,
+# in the same transaction as its effect (see TicketDesk.act's ``conversation``).
+Finisher = Callable[[Bot, Visitor, FlowState, Mapping[str, Any]], Awaitable[str | None]]
+INTAKE = "intake"
 
 
 class Conversations:
     """Flows in progress, one per private chat, saved after every step."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, desk: TicketDesk) -> None:
         self.services = services
+        self.desk = desk
+        self.finishers: dict[str, Finisher] = {}
 
-    def runner(self, flow_id: str, lang: str) -> Runner:
-        """A runner for a flow in a language."""
-        ctx = ConfigContext(self.services.settings, self.services.catalog, lang)
+    def runner(self, flow_id: str, lang: str, answers: Mapping[str, Any] | None = None) -> Runner:
+        """A runner for a flow in a language; ``answers`` give its texts their {number}."""
+        context = {"number": (answers or {}).get("number", "")}
+        ctx = ConfigContext(self.services.settings, self.services.catalog, lang, context)
         return Runner(self.services.flows[flow_id], ctx)
 
     async def current(self, chat_id: int) -> FlowState | None:
@@ -52,7 +63,7 @@ class Conversations:
         self, bot: Bot, visitor: Visitor, flow_id: str, prefill: Mapping[str, Any] | None = None
     ) -> None:
         """Start a flow (replacing any in progress) and ask its first question."""
-        runner = self.runner(flow_id, visitor.lang)
+        runner = self.runner(flow_id, visitor.lang, prefill)
         result = runner.start(self.services.new_token(), prefill)
         assert result.state is not None
         await self._save(visitor, result.state)
@@ -60,7 +71,7 @@ class Conversations:
 
     async def reprompt(self, bot: Bot, visitor: Visitor, state: FlowState) -> None:
         """Ask the current question again (after a command or a language change)."""
-        reply = self.runner(state.flow, visitor.lang).prompt(state)
+        reply = self.runner(state.flow, visitor.lang, state.answers).prompt(state)
         await send(bot, visitor.chat_id, reply.text, reply_rows(reply, _encoder(state)))
 
     async def feed(self, bot: Bot, visitor: Visitor, event: Event) -> bool:
@@ -68,7 +79,7 @@ class Conversations:
         state = await self.current(visitor.chat_id)
         if state is None:
             return False
-        result = self.runner(state.flow, visitor.lang).handle(state, event)
+        result = self.runner(state.flow, visitor.lang, state.answers).handle(state, event)
         await self._apply(bot, visitor, state, result, pressed=None)
         return True
 
@@ -82,7 +93,7 @@ class Conversations:
             if message is not None:
                 await replace_message(message, message.text or "…")
             return self.services.catalog.text(visitor.lang, "flow.stale_conversation")
-        runner = self.runner(state.flow, visitor.lang)
+        runner = self.runner(state.flow, visitor.lang, state.answers)
         if data.step != state.step:
             # A button of an earlier question: a toast, and the current question again.
             if message is not None:
@@ -107,12 +118,18 @@ class Conversations:
     ) -> None:
         """Persist the result first, then show it."""
         t = self.services.catalog
-        if result.outcome == "submitted":
+        if result.outcome == "submitted" and before.flow == INTAKE:
             ticket = await self._submit(visitor, before, result.answers)
             if ticket is None:
                 await replace_message(pressed, t.text(visitor.lang, "flow.already_submitted"))
                 return
             await replace_message(pressed, result.echo or "")
+            return
+        if result.outcome == "submitted":
+            if result.echo is not None:
+                await replace_message(pressed, result.echo)
+            notice = await self.finishers[before.flow](bot, visitor, before, result.answers)
+            await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
             return
         if result.outcome == "cancelled":
             await self.services.store.delete_conversation(visitor.chat_id, before.token)
@@ -148,21 +165,26 @@ class Conversations:
         draft = draft_from_answers(answers, settings, visitor.id, visitor.lang, now)
         text = TicketText(settings, self.services.catalog, visitor.lang)
 
-        def confirmation(ticket: Ticket) -> list[Outgoing]:
+        # Routing reads the load first; the assignment itself commits with the ticket.
+        route = await self.desk.route(draft.department, draft.estate)
+
+        def effects(ticket: Ticket) -> tuple[Ticket, list[TicketEvent], list[Outgoing]]:
+            after, events, cards = self.desk.first_assignment(ticket, route)
             buttons = (
                 (
                     (text.t("ticket.btn_view"), cb.encode(cb.TicketView(ticket.id))),
                     (text.t("menu.my"), cb.encode(cb.Menu("my"))),
                 ),
             )
-            return [Outgoing(visitor.chat_id, text.confirmation(ticket), buttons)]
+            confirmation = Outgoing(visitor.chat_id, text.confirmation(after), buttons)
+            return after, events, [confirmation, *cards]
 
         ticket = await self.services.store.create_ticket(
             draft,
             number_for=lambda n: ticket_number(settings.ticket_prefix, local_day, n),
             chat_id=visitor.chat_id,
             token=state.token,
-            messages=confirmation,
+            effects=effects,
             day_key=f"{local_day:%Y%m%d}",
         )
         if ticket is not None:

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.core.models import OutboxItem
@@ -26,8 +27,15 @@ MAX_BACKOFF = 300.0
 class OutboxWorker:
     """Polls the outbox table; ``wake()`` makes it look at once after a commit."""
 
-    def __init__(self, bot: Bot, services: Services, idle_poll: float = 1.0) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        services: Services,
+        deliver_card: Callable[[Bot, OutboxItem], Awaitable[Message | None]],
+        idle_poll: float = 1.0,
+    ) -> None:
         self.bot = bot
+        self.deliver_card = deliver_card
         self.services = services
         self.store: Store = services.store
         self.idle_poll = idle_poll
@@ -101,8 +109,11 @@ class OutboxWorker:
         """Send one message and record the outcome; True if it was delivered."""
         message = item.message
         now = self.services.clock()
+        sent: Message | None
         try:
-            if message.photo:
+            if message.card is not None:
+                sent = await self.deliver_card(self.bot, item)
+            elif message.photo:
                 sent = await self.bot.send_photo(
                     message.chat_id, message.photo, caption=fit(message.text, 1024),
                     reply_markup=keyboard(message.buttons),
@@ -130,5 +141,6 @@ class OutboxWorker:
         finally:
             self._last_any = time.monotonic()
         self._last_sent[message.chat_id] = time.monotonic()
-        await self.store.outbox_sent(item.id, sent.message_id, self.services.clock())
+        message_id = sent.message_id if sent is not None else None
+        await self.store.outbox_sent(item.id, message_id, self.services.clock())
         return True

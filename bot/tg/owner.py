@@ -5,21 +5,21 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Bot, CallbackQuery, Message, Update
+from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.core.runner import PhotoInput
 from bot.core.sources import area_prefill
-from bot.core.ticket_text import TicketText
 from bot.tg import callbacks as cb
 from bot.tg.inputs import event_of
-from bot.tg.intake import Conversations
+from bot.tg.intake import INTAKE, Conversations
+from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.render import replace_message, send
 from bot.tg.services import Services, Visitor, visitor_of
+from bot.tg.staff import StaffDesk
 
 log = logging.getLogger(__name__)
 
-INTAKE = "intake"
-PAGE_SIZE = 8
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LANGUAGE_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
 
@@ -27,9 +27,13 @@ LANGUAGE_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "E
 class OwnerDesk:
     """Everything an owner can do in a private chat."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, conversations: Conversations, tickets: OwnerTickets
+    ) -> None:
         self.services = services
-        self.conversations = Conversations(services)
+        self.conversations = conversations
+        self.tickets = tickets
+        self.staff: StaffDesk | None = None
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -75,7 +79,7 @@ class OwnerDesk:
         visitor = await self._visitor(update)
         if visitor is None:
             return
-        await self._ticket_list(context.bot, visitor, 0, None)
+        await self.tickets.show_list(context.bot, visitor, 0, None)
         await self._resume_hint(context.bot, visitor)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -122,10 +126,40 @@ class OwnerDesk:
         message = update.effective_message
         if visitor is None or message is None:
             return
+        if message.reply_to_message is not None and await self.relay(context.bot, visitor, message):
+            return
         if await self.conversations.feed(context.bot, visitor, event_of(message)):
             return
         await send(context.bot, visitor.chat_id, self.t(visitor, "start.no_flow"),
                    self.menu_rows(visitor))
+
+    async def relay(self, bot: Bot, visitor: Visitor, message: Message) -> bool:
+        """A reply to one of a ticket's messages goes to the other side; False if it is not."""
+        replied = message.reply_to_message
+        assert replied is not None
+        ticket_id = await self.services.store.ticket_of_message(visitor.chat_id, replied.message_id)
+        if ticket_id is None:
+            return False
+        event = event_of(message)
+        text = message.text or message.caption or ""
+        photo = event.file_id if isinstance(event, PhotoInput) else None
+        if not text.strip() and photo is None:
+            await send(bot, visitor.chat_id, self.t(visitor, "relay.text_or_photo"))
+            return True
+        if len(text) > self.services.settings.limits.description_max:
+            await send(bot, visitor.chat_id, self.t(
+                visitor, "flow.too_long", length=len(text),
+                max=self.services.settings.limits.description_max))
+            return True
+        ticket = await self.tickets.own_ticket(visitor, ticket_id)
+        if ticket is not None:
+            notice = await self.tickets.relay(visitor, ticket, text, photo)
+        elif self.staff is not None and self.staff.is_staff(visitor.id):
+            notice = await self.staff.relay_reply(visitor, ticket_id, text, photo)
+        else:
+            notice = self.t(visitor, "ticket.not_found")
+        await send(bot, visitor.chat_id, notice or "")
+        return True
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: answers are taken as first sent, so say how to change one."""
@@ -133,41 +167,16 @@ class OwnerDesk:
         if visitor is not None:
             await send(context.bot, visitor.chat_id, self.t(visitor, "flow.edit_ignored"))
 
-    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Every button press: decode, check, act, and always answer the query."""
-        query = update.callback_query
-        visitor = await self._visitor(update)
-        if query is None or visitor is None:
-            return
-        data = cb.decode(query.data)
-        message = query.message if isinstance(query.message, Message) else None
-        notice: str | None = None
-        if message is not None and message.chat.id != visitor.id:
-            data = None  # our owner buttons live in private chats only
-        if data is None:
-            log.info("refused unknown callback data from user %s", visitor.id)
-            notice = self.t(visitor, "callback.unknown")
-        elif isinstance(data, cb.FlowPress):
-            notice = await self.conversations.press(context.bot, visitor, data, message)
-        elif isinstance(data, cb.Menu):
-            notice = await self._menu(context.bot, visitor, data, message)
-        elif isinstance(data, cb.TicketView):
-            notice = await self._ticket_details(context.bot, visitor, data.ticket_id, message)
-        elif isinstance(data, cb.TicketPage):
-            await self._ticket_list(context.bot, visitor, data.offset, message)
-        else:
-            notice = await self._set_language(context.bot, visitor, data.language, message)
-        await _answer(query, notice)
-
     # ----- pieces -------------------------------------------------------------------------
 
-    async def _menu(
+    async def menu(
         self, bot: Bot, visitor: Visitor, data: cb.Menu, message: Message | None
     ) -> str | None:
+        """A menu button."""
         if data.item == "new":
             await self._new(bot, visitor, area="")
         elif data.item == "my":
-            await self._ticket_list(bot, visitor, 0, None)
+            await self.tickets.show_list(bot, visitor, 0, None)
         elif data.item == "lang":
             await self._language_menu(bot, visitor)
         elif data.item == "help":
@@ -215,57 +224,15 @@ class OwnerDesk:
             await send(bot, visitor.chat_id, self.t(visitor, "flow.still_open"))
             await self.conversations.reprompt(bot, visitor, state)
 
-    async def _ticket_list(
-        self, bot: Bot, visitor: Visitor, offset: int, message: Message | None
-    ) -> None:
-        store = self.services.store
-        total = await store.count_owner_tickets(visitor.id)
-        offset = max(0, min(offset, max(total - 1, 0)))
-        tickets = await store.owner_tickets(visitor.id, PAGE_SIZE, offset)
-        text = TicketText(self.services.settings, self.services.catalog, visitor.lang)
-        if not tickets:
-            body = self.t(visitor, "my.empty")
-            rows = [[(self.t(visitor, "menu.new"), cb.encode(cb.Menu("new")))]]
-        else:
-            body = self.t(visitor, "my.title", first=offset + 1,
-                          last=offset + len(tickets), total=total)
-            rows = [[(text.list_line(tk), cb.encode(cb.TicketView(tk.id)))] for tk in tickets]
-            pager = []
-            if offset > 0:
-                pager.append((self.t(visitor, "my.newer"),
-                              cb.encode(cb.TicketPage(max(0, offset - PAGE_SIZE)))))
-            if offset + PAGE_SIZE < total:
-                pager.append((self.t(visitor, "my.older"),
-                              cb.encode(cb.TicketPage(offset + PAGE_SIZE))))
-            if pager:
-                rows.append(pager)
-        if message is not None:
-            await replace_message(message, body, rows)
-        else:
-            await send(bot, visitor.chat_id, body, rows)
-
-    async def _ticket_details(
-        self, bot: Bot, visitor: Visitor, ticket_id: int, message: Message | None
-    ) -> str | None:
-        ticket = await self.services.store.get_ticket(ticket_id)
-        if ticket is None or ticket.owner_id != visitor.id:
-            # Same answer for "missing" and "not yours": ids of others' tickets leak nothing.
-            log.info("user %s asked for ticket id %s they do not own", visitor.id, ticket_id)
-            return self.t(visitor, "ticket.not_found")
-        events = await self.services.store.ticket_events(ticket.id)
-        text = TicketText(self.services.settings, self.services.catalog, visitor.lang)
-        await send(bot, visitor.chat_id, text.details(ticket, events),
-                   [[(self.t(visitor, "my.back"), cb.encode(cb.TicketPage(0)))]])
-        return None
-
     async def _language_menu(self, bot: Bot, visitor: Visitor) -> None:
         rows = [[(LANGUAGE_NAMES.get(lang, lang), cb.encode(cb.SetLanguage(lang)))]
                 for lang in self.services.settings.languages]
         await send(bot, visitor.chat_id, self.t(visitor, "language.choose"), rows)
 
-    async def _set_language(
+    async def set_language(
         self, bot: Bot, visitor: Visitor, lang: str, message: Message | None
     ) -> str | None:
+        """Switch the visitor's language and ask the current question again in it."""
         if lang not in self.services.settings.languages:
             return self.t(visitor, "callback.unknown")
         await self.services.store.set_language(visitor.id, lang, self.services.clock())
@@ -276,8 +243,3 @@ class OwnerDesk:
         if state is not None:
             await self.conversations.reprompt(bot, switched, state)
         return None
-
-
-async def _answer(query: CallbackQuery, notice: str | None) -> None:
-    """Answer a callback query (stops the button's spinner); a notice shows as a toast."""
-    await query.answer(notice[:200] if notice else None)

@@ -56,12 +56,14 @@ class BotRuntime:
             flows=self.flows, clock=self.options.clock,
         )
         self.services = services
-        app = build_application(
+        app, cards = build_application(
             services, self.settings.telegram.token, self.settings.telegram.api_base_url
         )
         self.app = app
         await app.initialize()
-        self.outbox = OutboxWorker(app.bot, services, idle_poll=self.options.outbox_idle)
+        self.outbox = OutboxWorker(
+            app.bot, services, cards.deliver, idle_poll=self.options.outbox_idle
+        )
         services.wake_outbox = self.outbox.wake
         await register_commands(app, services)
         await app.start()

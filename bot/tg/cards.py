@@ -1,0 +1,127 @@
+"""Ticket cards for staff: one message per ticket and chat, edited as the ticket moves."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, InputMediaPhoto, Message
+from telegram.error import BadRequest
+
+from bot.core.lifecycle import work_started
+from bot.core.models import OutboxItem, Status, Ticket, TicketEvent
+from bot.tg import callbacks as cb
+from bot.tg.render import fit, keyboard
+from bot.tg.services import Services
+from bot.tg.ticket_desk import TicketDesk
+
+log = logging.getLogger(__name__)
+
+Rows = list[list[tuple[str, str]]]
+
+
+class Cards:
+    """Renders cards from the ticket's current state and sends or edits them."""
+
+    def __init__(self, services: Services, desk: TicketDesk) -> None:
+        self.services = services
+        self.desk = desk
+
+    def render(
+        self, ticket: Ticket, events: list[TicketEvent], audience: str, lang: str,
+        owner_name: str,
+    ) -> tuple[str, Rows]:
+        """The card's text and buttons for a staff member's chat or the department group."""
+        text = self.desk.text(lang)
+        settings = self.services.settings
+        assignee = settings.staff_member(ticket.assignee_id) if ticket.assignee_id else None
+        state = text.status(ticket)
+        if ticket.status is Status.ACCEPTED and work_started(ticket, events):
+            state = "🚶 " + text.t("card.in_progress")
+        lines = [
+            f"{'⏰ ' if ticket.overdue else ''}{ticket.number} · {text.urgency(ticket)}",
+            f"{text.t('field.category')}: {text.category(ticket)}",
+            f"{text.t('field.location')}: {text.location(ticket)}",
+            f"{text.t('field.description')}: {fit(ticket.description, 1500)}",
+            f"{text.t('card.owner')}: {owner_name}",
+        ]
+        if ticket.photos:
+            lines.append(text.t("card.photos", count=len(ticket.photos)))
+        lines.append(f"{text.t('field.created')}: {text.when(ticket.created_at)}")
+        if ticket.status in (Status.NEW, Status.ASSIGNED):
+            lines.append(f"{text.t('field.accept_due')}: {text.when(ticket.accept_due)}")
+        elif ticket.status is Status.ACCEPTED:
+            lines.append(f"{text.t('field.resolve_due')}: {text.when(ticket.resolve_due)}")
+        who = assignee.name if assignee else text.t("card.nobody")
+        lines.append(f"{text.t('field.status')}: {state} · {who}")
+        if ticket.overdue:
+            lines.append(text.t("card.overdue"))
+        if ticket.resolution_note and ticket.status in (Status.RESOLVED, Status.CLOSED):
+            lines.append(f"{text.t('field.result')}: {fit(ticket.resolution_note, 800)}")
+        return "\n".join(lines), self.buttons(ticket, events, audience, lang)
+
+    def buttons(self, ticket: Ticket, events: list[TicketEvent], audience: str,
+                lang: str) -> Rows:
+        """The buttons the ticket's state offers staff (the group card only offers Accept)."""
+        t = self.desk.text(lang).t
+
+        def button(key: str, action: str) -> tuple[str, str]:
+            return t(key), cb.encode(cb.CardPress(ticket.id, action))
+
+        if ticket.status in (Status.NEW, Status.ASSIGNED):
+            if audience == "group":
+                return [[button("card.btn_accept", "accept")]]
+            return [[button("card.btn_accept", "accept"), button("card.btn_transfer", "transfer")]]
+        if ticket.status is Status.ACCEPTED and audience == "staff":
+            first = [button("card.btn_reply", "reply"), button("card.btn_note", "note")]
+            if not work_started(ticket, events):
+                first.insert(0, button("card.btn_start", "start"))
+            return [first, [button("card.btn_transfer", "transfer"),
+                            button("card.btn_resolve", "resolve")]]
+        return []
+
+    async def deliver(self, bot: Bot, item: OutboxItem) -> Message | None:
+        """Send a card, or edit the one already in that chat; None if the ticket is gone."""
+        store = self.services.store
+        message = item.message
+        assert message.ticket_id is not None and message.card is not None
+        ticket = await store.get_ticket(message.ticket_id)
+        if ticket is None:
+            return None
+        events = await store.ticket_events(ticket.id)
+        lang = await self._chat_lang(message.chat_id)
+        owner = await store.get_person(ticket.owner_id)
+        owner_name = owner.display_name if owner else str(ticket.owner_id)
+        text, rows = self.render(ticket, events, message.card, lang, owner_name)
+        existing = await store.card_message(ticket.id, message.chat_id)
+        if existing is not None:
+            try:
+                edited = await bot.edit_message_text(
+                    fit(text), message.chat_id, existing, reply_markup=keyboard(rows)
+                )
+                return edited if isinstance(edited, Message) else None
+            except BadRequest as exc:
+                if "not modified" in str(exc):
+                    return None
+                if "not found" not in str(exc) and "can't be edited" not in str(exc):
+                    raise
+                log.info("card of %s in chat %s is gone; sending a new one", ticket.number,
+                         message.chat_id)
+        if ticket.photos:
+            await self._send_photos(bot, message.chat_id, ticket.photos)
+        sent = await bot.send_message(message.chat_id, fit(text), reply_markup=keyboard(rows))
+        await store.save_card(ticket.id, message.chat_id, sent.message_id, message.card)
+        return sent
+
+    @staticmethod
+    async def _send_photos(bot: Bot, chat_id: int, photos: tuple[str, ...]) -> None:
+        """The owner's photos, above the card."""
+        if len(photos) == 1:
+            await bot.send_photo(chat_id, photos[0])
+        else:
+            await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]])
+
+    async def _chat_lang(self, chat_id: int) -> str:
+        """A group speaks the default language; a person their own."""
+        if chat_id < 0:
+            return self.services.settings.default_language
+        return await self.desk.lang_of(chat_id)

@@ -1,0 +1,239 @@
+"""Carrying out lifecycle decisions: decide, write ticket, event and messages at once.
+
+Everyone who changes a ticket (staff buttons, owner buttons, the router, later the scheduler)
+comes through ``TicketDesk.act``, so authorization, the timeline and notifications are the same
+whatever the way in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot.core.language import pick_language
+from bot.core.lifecycle import (
+    SYSTEM,
+    Action,
+    Actor,
+    Assign,
+    Decision,
+    Notice,
+    Refusal,
+    Resolve,
+    apply,
+    decide,
+)
+from bot.core.models import Outgoing, Status, Ticket, TicketEvent
+from bot.core.roster import RouteDecision
+from bot.core.routing import roster_of, route_ticket
+from bot.core.ticket_text import TicketText
+from bot.tg import callbacks as cb
+from bot.tg.services import Services
+
+log = logging.getLogger(__name__)
+
+# Notices that reach a person as their own message; the rest only refresh the cards.
+_GROUP_ONLY = "group"
+_CONFLICT_RETRIES = 3
+
+
+class TicketDesk:
+    """The one way tickets change after they are opened."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.roster = roster_of(services.settings)
+
+    # ----- who speaks which language ---------------------------------------------------------
+
+    async def lang_of(self, telegram_id: int) -> str:
+        """The language to write to a person in: staff setting, their choice, Telegram's."""
+        settings = self.services.settings
+        member = settings.staff_member(telegram_id)
+        if member is not None and member.language:
+            return member.language
+        person = await self.services.store.get_person(telegram_id)
+        return pick_language(
+            person.language if person else None,
+            person.language_code if person else None,
+            settings.languages,
+            settings.default_language,
+        )
+
+    def text(self, lang: str) -> TicketText:
+        """Ticket wording in a language."""
+        return TicketText(self.services.settings, self.services.catalog, lang)
+
+    # ----- routing ---------------------------------------------------------------------------
+
+    async def route(self, department: str, estate: str) -> RouteDecision:
+        """Who should get a new ticket now (roster, load, round robin, fallback)."""
+        store = self.services.store
+        return route_ticket(
+            self.services.settings, self.roster, department, estate,
+            self.services.clock(), await store.open_load(), await store.recent_assignees(),
+            await store.unavailable_staff(),
+        )
+
+    def first_assignment(
+        self, ticket: Ticket, decision: RouteDecision
+    ) -> tuple[Ticket, list[TicketEvent], list[Outgoing]]:
+        """The routing step of a new ticket: assigned ticket, its event, the cards to send.
+
+        Runs inside the ticket's creating transaction, so it only computes (no store calls):
+        a new ticket has no cards yet, and an assignment's notices are its cards.
+        """
+        if decision.assignee is None:
+            log.warning("ticket %s: nobody on duty and no fallback for department %s",
+                        ticket.number, ticket.department)
+            return ticket, [], self._card_messages(ticket, {})
+        result = decide(ticket, Assign(decision.assignee, decision.reason), SYSTEM,
+                        self.services.clock())
+        assert isinstance(result, Decision), result
+        after = apply(ticket, result)
+        return after, [result.event], self._card_messages(after, {})
+
+    # ----- acting ----------------------------------------------------------------------------
+
+    async def act(
+        self,
+        ticket_id: int,
+        action: Action,
+        actor: Actor,
+        conversation: tuple[int, str] | None = None,
+    ) -> tuple[Ticket, Decision] | Refusal | None:
+        """Decide and write one action; None when the ticket does not exist.
+
+        On a write conflict (someone changed the ticket meanwhile) the decision is taken again
+        on the fresh ticket, so of two simultaneous Accepts the second is refused as taken.
+        A ``conversation`` that asked for the action ends with it (see Store.transition).
+        """
+        store = self.services.store
+        for _ in range(_CONFLICT_RETRIES):
+            ticket = await store.get_ticket(ticket_id)
+            if ticket is None:
+                return None
+            events = await store.ticket_events(ticket_id)
+            result = decide(ticket, action, actor, self.services.clock(), events=events)
+            if isinstance(result, Refusal):
+                return result
+            after = self._after(ticket, result, action)
+            messages = await self.messages_for(ticket, after, result)
+            if await store.transition(ticket, after, result.event, messages, conversation):
+                log.info("ticket %s: %s by %s", ticket.number, result.event.kind,
+                         actor.telegram_id if actor.telegram_id is not None else "system")
+                self.services.wake_outbox()
+                return after, result
+        return Refusal("no_change")
+
+    def check(self, ticket: Ticket, action: Action, actor: Actor,
+              events: Sequence[TicketEvent] = ()) -> Refusal | None:
+        """Would the action be allowed now? (Before asking someone to type a note.)"""
+        result = decide(ticket, action, actor, self.services.clock(), events=events)
+        return result if isinstance(result, Refusal) else None
+
+    @staticmethod
+    def _after(ticket: Ticket, decision: Decision, action: Action) -> Ticket:
+        after = apply(ticket, decision)
+        if isinstance(action, Resolve):
+            after = replace(after, resolution_note=action.note, resolution_photo=action.photo)
+        if decision.event.kind == "escalated":
+            after = replace(after, overdue=True)
+        return after
+
+    # ----- notices → messages ----------------------------------------------------------------
+
+    async def messages_for(
+        self, before: Ticket, after: Ticket, decision: Decision
+    ) -> list[Outgoing]:
+        """What a decision makes people read: notices as messages, and fresh cards."""
+        messages: list[Outgoing] = []
+        for notice in decision.notices:
+            for person in await self._recipients(notice, after):
+                lang = await self.lang_of(person)
+                messages.append(await self._notice_message(person, lang, notice, after))
+        messages.extend(await self._cards(before, after, new_assignee=decision.assignee_changed))
+        return messages
+
+    async def _recipients(self, notice: Notice, ticket: Ticket) -> list[int]:
+        settings = self.services.settings
+        if notice.recipient == _GROUP_ONLY:
+            return []  # the group's card is edited instead: no stream of group messages
+        if notice.key == "notify.assignee.assigned" or notice.key == "notify.assignee.escalated":
+            return []  # the new assignee's card is the notification
+        if notice.recipient == "supervisor":
+            dept = settings.department(notice.department or ticket.department)
+            people = {m.telegram_id for m in settings.staff
+                      if m.role == "supervisor" and ticket.department in m.departments}
+            if dept is not None and dept.fallback is not None:
+                people.add(dept.fallback)
+            return sorted(people)
+        return [notice.person] if notice.person is not None else []
+
+    async def _notice_message(
+        self, person: int, lang: str, notice: Notice, ticket: Ticket
+    ) -> Outgoing:
+        text = self.text(lang)
+        params = self._readable(notice.params, lang)
+        body = text.t(notice.key, **params)
+        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+        photo: str | None = None
+        if notice.key == "notify.owner.resolved":
+            photo = ticket.resolution_photo
+            buttons = ((
+                (text.t("owner.btn_fixed"), cb.encode(cb.OwnerPress(ticket.id, "fixed"))),
+                (text.t("owner.btn_not_fixed"), cb.encode(cb.OwnerPress(ticket.id, "notfixed"))),
+            ),)
+        elif notice.key == "notify.owner.reply":
+            photo = str(notice.params.get("photo") or "") or None
+        elif notice.key == "notify.assignee.owner_message":
+            photos = notice.params.get("photos")
+            if isinstance(photos, list | tuple) and photos:
+                photo = str(photos[0])
+        return Outgoing(person, body, buttons, photo=photo, ticket_id=ticket.id)
+
+    def _readable(self, params: Mapping[str, object], lang: str) -> dict[str, Any]:
+        """Ids in notice parameters become names a person understands."""
+        settings = self.services.settings
+        out: dict[str, Any] = {k: ("" if v is None else v) for k, v in params.items()}
+        for key in ("to", "by"):
+            value = params.get(key)
+            if isinstance(value, int):
+                member = settings.staff_member(value)
+                out[f"{key}_name"] = member.name if member else str(value)
+        for key in ("to_department", "from_department", "department"):
+            value = params.get(key)
+            dept = settings.department(str(value)) if value else None
+            if dept is not None:
+                out[key] = settings.text(dept.name, lang)
+        if "stage" in params:
+            out["stage"] = self.services.catalog.text(lang, f"stage.{params['stage']}")
+        out.setdefault("to_name", "")
+        out.setdefault("text", "")
+        out.setdefault("reason", "")
+        return out
+
+    async def _cards(self, before: Ticket, after: Ticket, *, new_assignee: bool) -> list[Outgoing]:
+        """Re-render every card of the ticket; send one to a new assignee and the group."""
+        existing = dict(await self.services.store.card_chats(after.id))
+        return self._card_messages(after, existing, new_assignee=new_assignee)
+
+    def _card_messages(
+        self, after: Ticket, existing: Mapping[int, str], *, new_assignee: bool = True
+    ) -> list[Outgoing]:
+        """Card messages for the chats that hold a card, the assignee, and the group."""
+        chats = dict(existing)
+        if after.assignee_id is not None and after.assignee_id not in chats and (
+            new_assignee or after.status in (Status.NEW, Status.ASSIGNED)
+        ):
+            chats[after.assignee_id] = "staff"
+        dept = self.services.settings.department(after.department)
+        if dept is not None and dept.group_chat_id is not None and \
+                after.status in (Status.NEW, Status.ASSIGNED):
+            chats.setdefault(dept.group_chat_id, "group")
+        return [
+            Outgoing(chat, "", ticket_id=after.id, card=audience)
+            for chat, audience in chats.items()
+        ]
