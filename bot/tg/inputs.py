@@ -19,7 +19,7 @@ def event_of(message: Message) -> Event:
         return OtherInput("forward")
     if message.photo:
         # Telegram sends several sizes of one photo; the last is the largest.
-        return PhotoInput(message.photo[-1].file_id)
+        return PhotoInput(message.photo[-1].file_id, message.caption or "")
     if message.text is not None:
         return TextInput(message.text)
     for kind in _OTHER_KINDS:

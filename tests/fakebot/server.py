@@ -37,8 +37,8 @@ class FakeBotApi:
         self.unknown_calls: list[ApiCall] = []
         self._default = BotState(token or "", self.stats)
         self._bots: dict[str, BotState] = {token: self._default} if token else {}
-        self._users: dict[tuple[str, int], FakeUser] = {}
-        self._groups: dict[tuple[str, int], FakeGroup] = {}
+        self._users: dict[tuple[int, int], FakeUser] = {}
+        self._groups: dict[tuple[int, int], FakeGroup] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._closed = asyncio.Event()
@@ -134,7 +134,7 @@ class FakeBotApi:
     ) -> FakeUser:
         """Return the person ``user_id`` (created on first use) with a private chat."""
         bot = self.bot(token)
-        key = (bot.token, user_id)
+        key = (id(bot), user_id)  # stable even once the default bot learns its token
         if key not in self._users:
             user = user_dict(user_id, first_name, last_name, username, language_code)
             chat = bot.add_chat(private_chat(user), user)
@@ -153,7 +153,7 @@ class FakeBotApi:
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
         bot = self.bot(token)
-        key = (bot.token, chat_id)
+        key = (id(bot), chat_id)
         if key not in self._groups:
             self._groups[key] = FakeGroup(bot, bot.add_chat(group_chat(chat_id, title, username)))
         return self._groups[key]
