@@ -212,7 +212,7 @@ async def test_group_claim_race_exactly_one_wins(desk: Desk, fake: FakeBotApi) -
     accepted = await desk.rows(
         "SELECT actor_id FROM ticket_events WHERE ticket_id = ? AND kind = 'accepted'", row["id"])
     assert len(accepted) == 1
-    final_card = [m for m in group.messages if m.message_id == card.message_id][0]
+    final_card = next(m for m in group.messages if m.message_id == card.message_id)
     assert winner_name in (final_card.text or "") and final_card.labels == []
 
 
