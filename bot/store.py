@@ -649,6 +649,14 @@ class Store:
         )
         return [_ticket(r) for r in rows]
 
+    async def tickets_in_progress(self) -> list[Ticket]:
+        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
+        rows = await self._fetchall(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets"
+            " WHERE status IN ('new', 'assigned', 'accepted') ORDER BY id"
+        )
+        return [_ticket(r) for r in rows]
+
     async def open_tickets(
         self, departments: Sequence[str] | None, now: datetime, limit: int = 50
     ) -> list[Ticket]:

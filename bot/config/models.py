@@ -188,6 +188,8 @@ class Urgency(_Model):
     resolve_within: Duration
     clock: Clock
     show_hotline: bool = False
+    # Tell the owner honestly when a deadline is missed ("sorry, we are late").
+    tell_owner_when_late: bool = False
 
     @field_validator("accept_within", "resolve_within")
     @classmethod
@@ -267,6 +269,8 @@ class Escalation(_Model):
 
     nudge_at: float = Field(0.75, gt=0, lt=1)  # fraction of the deadline
     manager: int | None = None
+    # How long after a missed resolve deadline the manager hears of it (None: never).
+    manager_after: Duration | None = None
 
 
 class Surveys(_Model):

@@ -33,15 +33,17 @@ class TicketText:
         """A local date and time, e.g. 2026-11-26 14:35."""
         return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
 
-    def span(self, delta: timedelta) -> str:
-        """A duration the way a person says it (30 min, 2 h, 2 days)."""
+    def span(self, delta: timedelta, *, business: bool = False) -> str:
+        """A duration the way a person says it (30 min, 2 h, 2 working days)."""
         minutes = int(delta.total_seconds() // 60)
         if minutes < 60:
             return self.t("time.minutes", n=max(minutes, 1))
         if minutes % (24 * 60) == 0:
-            return self.t("time.days", n=minutes // (24 * 60))
+            key = "time.working_days" if business else "time.days"
+            return self.t(key, n=minutes // (24 * 60))
         if minutes % 60 == 0:
-            return self.t("time.hours", n=minutes // 60)
+            key = "time.business_hours" if business else "time.hours"
+            return self.t(key, n=minutes // 60)
         return format_duration(delta)
 
     def status(self, ticket: Ticket) -> str:
@@ -82,15 +84,17 @@ class TicketText:
 
     def confirmation(self, ticket: Ticket) -> str:
         """What the owner reads once the ticket is stored: its number and our promise."""
+        level = self.settings.urgency(ticket.urgency)
+        accept, _ = self.settings.deadlines(ticket.category, ticket.urgency)
+        business = level is not None and level.clock == "business"
         lines = [
             self.t("ticket.created", number=ticket.number),
             self.t(
                 "ticket.promise",
-                within=self.span(ticket.accept_due - ticket.created_at),
+                within=self.span(accept, business=business),
                 by=self.when(ticket.accept_due),
             ),
         ]
-        level = self.settings.urgency(ticket.urgency)
         if level is not None and level.show_hotline:
             lines.append(self.t("intake.hotline_now", hotline=self.settings.hotline))
         lines.append(self.t("ticket.track_hint"))
@@ -99,6 +103,14 @@ class TicketText:
     def list_line(self, ticket: Ticket) -> str:
         """One line of /my: number, category, status."""
         return f"{ticket.number} · {self.category(ticket)} · {self.status(ticket)}"
+
+    def next_deadline(self, ticket: Ticket) -> str | None:
+        """The promise still open: respond by …, or resolve by … (None once resolved)."""
+        if ticket.status.value in ("new", "assigned"):
+            return f"{self.t('field.accept_due')}: {self.when(ticket.accept_due)}"
+        if ticket.status.value == "accepted":
+            return f"{self.t('field.resolve_due')}: {self.when(ticket.resolve_due)}"
+        return None
 
     def details(
         self, ticket: Ticket, events: list[TicketEvent], *, owner_view: bool = False

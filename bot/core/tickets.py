@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.core.calendars import Calendars
+from bot.core.duetimes import deadlines_from
 from bot.core.models import TicketDraft
 from bot.core.sources import ESTATE_GROUNDS
 
@@ -16,23 +18,20 @@ def ticket_number(prefix: str, day: date, sequence: int) -> str:
     return f"{prefix}-{day:%Y%m%d}-{sequence:04d}"
 
 
-def deadlines(settings: Settings, category: str, urgency: str) -> tuple[timedelta, timedelta]:
-    """(accept within, resolve within) for a category at an urgency; category overrides win."""
-    level = settings.urgency(urgency)
-    cat = settings.category(category)
-    assert level is not None and cat is not None
-    accept = cat.accept_within or level.accept_within
-    resolve = cat.resolve_within or level.resolve_within
-    return accept, resolve
-
-
 def draft_from_answers(
-    answers: Mapping[str, Any], settings: Settings, owner_id: int, lang: str, now: datetime
+    answers: Mapping[str, Any],
+    settings: Settings,
+    calendars: Calendars,
+    owner_id: int,
+    lang: str,
+    now: datetime,
 ) -> TicketDraft:
     """The ticket an intake's answers describe (answers were validated by the flow)."""
     category = settings.category(str(answers["category"]))
     assert category is not None
-    accept, resolve = deadlines(settings, category.id, str(answers["urgency"]))
+    accept_due, resolve_due = deadlines_from(
+        settings, calendars.of(category.department), category.id, str(answers["urgency"]), now
+    )
     building = answers.get("building")
     return TicketDraft(
         owner_id=owner_id,
@@ -50,6 +49,6 @@ def draft_from_answers(
         photos=tuple(answers.get("photos") or ()),
         language=lang,
         created_at=now,
-        accept_due=now + accept,
-        resolve_due=now + resolve,
+        accept_due=accept_due,
+        resolve_due=resolve_due,
     )

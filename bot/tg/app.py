@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
@@ -35,11 +36,18 @@ STAFF_COMMANDS = ("queue", "ticket", "duty", "open")
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
 
-def build_application(
-    services: Services, token: str, base_url: str | None
-) -> tuple[Application, Cards]:  # type: ignore[type-arg]
-    """The Application with every handler registered (not yet initialised or started), and
-    the card renderer the outbox worker delivers cards with."""
+@dataclass(frozen=True)
+class Wiring:
+    """The Application and the parts the runtime starts beside it."""
+
+    app: Application  # type: ignore[type-arg]
+    cards: Cards
+    desk: TicketDesk
+
+
+def build_application(services: Services, token: str, base_url: str | None) -> Wiring:
+    """The Application with every handler registered (not yet initialised or started), the
+    card renderer the outbox delivers cards with, and the ticket desk the scheduler uses."""
     builder = ApplicationBuilder().token(token).concurrent_updates(False)
     if base_url:
         builder = builder.base_url(base_url)
@@ -73,7 +81,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return app, cards
+    return Wiring(app, cards, ticket_desk)
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]

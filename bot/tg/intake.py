@@ -162,7 +162,9 @@ class Conversations:
         settings = self.services.settings
         now = self.services.clock()
         local_day = now.astimezone(ZoneInfo(settings.timezone)).date()
-        draft = draft_from_answers(answers, settings, visitor.id, visitor.lang, now)
+        draft = draft_from_answers(
+            answers, settings, self.services.calendars, visitor.id, visitor.lang, now
+        )
         text = TicketText(settings, self.services.catalog, visitor.lang)
 
         # Routing reads the load first; the assignment itself commits with the ticket.
@@ -191,6 +193,7 @@ class Conversations:
             log.info("ticket %s created: category=%s urgency=%s estate=%s owner=%s",
                      ticket.number, ticket.category, ticket.urgency, ticket.estate, ticket.owner_id)
             self.services.wake_outbox()
+            await self.desk.changed(ticket)
         return ticket
 
 

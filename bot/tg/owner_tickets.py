@@ -64,8 +64,12 @@ class OwnerTickets:
             body = self.t(visitor, "my.empty")
             rows = [[(self.t(visitor, "menu.new"), cb.encode(cb.Menu("new")))]]
         else:
-            body = self.t(visitor, "my.title", first=offset + 1,
-                          last=offset + len(tickets), total=total)
+            lines = [self.t(visitor, "my.title", first=offset + 1,
+                            last=offset + len(tickets), total=total)]
+            for tk in tickets:
+                due = text.next_deadline(tk)
+                lines.append(f"• {text.list_line(tk)}" + (f"\n   {due}" if due else ""))
+            body = "\n".join(lines)
             rows = [[(text.list_line(tk), cb.encode(cb.TicketView(tk.id)))] for tk in tickets]
             pager = []
             if offset > 0:

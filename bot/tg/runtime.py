@@ -13,10 +13,12 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.store import Store
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
+from bot.tg.deadline_jobs import DeadlineJobs
 from bot.tg.outbox import OutboxWorker
 from bot.tg.services import Services, utc_now
 
@@ -47,26 +49,35 @@ class BotRuntime:
         self.app: Application | None = None  # type: ignore[type-arg]
         self.outbox: OutboxWorker | None = None
         self.services: Services | None = None
+        self.jobs: DeadlineJobs | None = None
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
         self.store = await Store.open(self.settings.storage.path)
+        year = self.options.clock().astimezone(self.settings.tz).year
+        calendars = Calendars(self.settings, (year, year + 1))
+        for warning in calendars.warnings:
+            log.warning("business calendar: %s", warning)
         services = Services(
             settings=self.settings, store=self.store, catalog=default_catalog(),
-            flows=self.flows, clock=self.options.clock,
+            flows=self.flows, calendars=calendars, clock=self.options.clock,
         )
         self.services = services
-        app, cards = build_application(
+        wiring = build_application(
             services, self.settings.telegram.token, self.settings.telegram.api_base_url
         )
+        app = wiring.app
         self.app = app
         await app.initialize()
         self.outbox = OutboxWorker(
-            app.bot, services, cards.deliver, idle_poll=self.options.outbox_idle
+            app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle
         )
         services.wake_outbox = self.outbox.wake
         await register_commands(app, services)
         await app.start()
+        assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+        self.jobs = DeadlineJobs(app.job_queue, services, wiring.desk)
+        await self.jobs.rebuild()
         self.outbox.start()
         assert app.updater is not None
         await app.updater.start_polling(

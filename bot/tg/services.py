@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from telegram import Update
 
 from bot.config import Settings
+from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.core.language import pick_language
 from bot.core.models import Person
@@ -30,6 +31,7 @@ class Services:
     store: Store
     catalog: Catalog
     flows: dict[str, Flow]
+    calendars: Calendars
     clock: Callable[[], datetime] = utc_now
     wake_outbox: Callable[[], None] = field(default=lambda: None)
 

@@ -8,10 +8,11 @@ whatever the way in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.core.duetimes import restart_deadlines
 from bot.core.language import pick_language
 from bot.core.lifecycle import (
     SYSTEM,
@@ -45,6 +46,13 @@ class TicketDesk:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.roster = roster_of(services.settings)
+        # Told after every change, so the scheduler can set the ticket's jobs anew.
+        self.on_change: Callable[[Ticket], Awaitable[object]] | None = None
+
+    async def changed(self, ticket: Ticket) -> None:
+        """A ticket changed: let the scheduler know."""
+        if self.on_change is not None:
+            await self.on_change(ticket)
 
     # ----- who speaks which language ---------------------------------------------------------
 
@@ -68,13 +76,15 @@ class TicketDesk:
 
     # ----- routing ---------------------------------------------------------------------------
 
-    async def route(self, department: str, estate: str) -> RouteDecision:
-        """Who should get a new ticket now (roster, load, round robin, fallback)."""
+    async def route(
+        self, department: str, estate: str, skip: frozenset[int] = frozenset()
+    ) -> RouteDecision:
+        """Who should get a ticket now (roster, load, round robin, fallback), not ``skip``."""
         store = self.services.store
         return route_ticket(
             self.services.settings, self.roster, department, estate,
             self.services.clock(), await store.open_load(), await store.recent_assignees(),
-            await store.unavailable_staff(),
+            await store.unavailable_staff() | skip,
         )
 
     def first_assignment(
@@ -103,6 +113,7 @@ class TicketDesk:
         action: Action,
         actor: Actor,
         conversation: tuple[int, str] | None = None,
+        also: Sequence[Outgoing] = (),
     ) -> tuple[Ticket, Decision] | Refusal | None:
         """Decide and write one action; None when the ticket does not exist.
 
@@ -120,11 +131,12 @@ class TicketDesk:
             if isinstance(result, Refusal):
                 return result
             after = self._after(ticket, result, action)
-            messages = await self.messages_for(ticket, after, result)
+            messages = [*await self.messages_for(ticket, after, result), *also]
             if await store.transition(ticket, after, result.event, messages, conversation):
                 log.info("ticket %s: %s by %s", ticket.number, result.event.kind,
                          actor.telegram_id if actor.telegram_id is not None else "system")
                 self.services.wake_outbox()
+                await self.changed(after)
                 return after, result
         return Refusal("no_change")
 
@@ -134,14 +146,38 @@ class TicketDesk:
         result = decide(ticket, action, actor, self.services.clock(), events=events)
         return result if isinstance(result, Refusal) else None
 
-    @staticmethod
-    def _after(ticket: Ticket, decision: Decision, action: Action) -> Ticket:
+    def _after(self, ticket: Ticket, decision: Decision, action: Action) -> Ticket:
+        """The ticket as written: the decision plus what it implies for fields and deadlines."""
         after = apply(ticket, decision)
         if isinstance(action, Resolve):
             after = replace(after, resolution_note=action.note, resolution_photo=action.photo)
         if decision.event.kind == "escalated":
             after = replace(after, overdue=True)
+        handed_over = decision.status is Status.ASSIGNED and (
+            decision.assignee_changed or decision.event.kind == "reopened"
+        )
+        if handed_over:
+            # Whoever gets the ticket now has a full accept period of their own.
+            cal = self.services.calendars.of(after.department)
+            reopened = decision.event.kind == "reopened"
+            accept_due, resolve_due = restart_deadlines(
+                self.services.settings, cal, after, decision.event.at, reopened=reopened
+            )
+            after = replace(after, accept_due=accept_due, resolve_due=resolve_due,
+                            overdue=after.overdue and not reopened)
         return after
+
+    async def record(
+        self, ticket: Ticket, kind: str, data: Mapping[str, object],
+        messages: Sequence[Outgoing],
+    ) -> bool:
+        """A timeline entry that changes nothing else (a nudge, an alert), with its messages."""
+        event = TicketEvent(ticket.id, self.services.clock(), kind, None, dict(data))
+        done = await self.services.store.transition(ticket, ticket, event, messages)
+        if done:
+            log.info("ticket %s: %s %s", ticket.number, kind, dict(data).get("stage", ""))
+            self.services.wake_outbox()
+        return done
 
     # ----- notices → messages ----------------------------------------------------------------
 

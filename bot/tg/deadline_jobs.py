@@ -1,0 +1,162 @@
+"""The scheduler: one APScheduler job per due moment of each open ticket, derived from the database.
+
+Jobs are a cache of what the tickets say (DESIGN.md invariant 3): each carries only the ticket
+id and what to check, re-reads the ticket when it runs, and does nothing if the moment has
+passed or the work is on record already. At start-up every open ticket's jobs are made anew, so
+what came due while the bot was down runs at once, and exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.ext import CallbackContext, JobQueue
+
+from bot.core.duetimes import KINDS, Due, plan
+from bot.core.lifecycle import SYSTEM, Escalate, Refusal
+from bot.core.models import Outgoing, Ticket
+from bot.tg.services import Services
+from bot.tg.ticket_desk import TicketDesk
+
+log = logging.getLogger(__name__)
+
+
+class DeadlineJobs:
+    """Keeps each open ticket's jobs in step with its deadlines and timeline."""
+
+    def __init__(self, job_queue: JobQueue[Any], services: Services, desk: TicketDesk) -> None:
+        self.job_queue = job_queue
+        self.services = services
+        self.desk = desk
+        desk.on_change = self.schedule
+
+    async def rebuild(self) -> int:
+        """Make the jobs of every open ticket (at start-up); returns how many were made."""
+        count = 0
+        for ticket in await self.services.store.tickets_in_progress():
+            count += await self.schedule(ticket)
+        log.info("scheduler: %d jobs for open tickets", count)
+        return count
+
+    async def schedule(self, ticket: Ticket) -> int:
+        """Replace the ticket's jobs with what its deadlines and timeline call for now."""
+        events = await self.services.store.ticket_events(ticket.id)
+        cal = self.services.calendars.of(ticket.department)
+        dues = plan(self.services.settings, cal, ticket, events)
+        wanted = {d.kind for d in dues}
+        for kind in KINDS:
+            if kind not in wanted:
+                for job in self.job_queue.get_jobs_by_name(_name(kind, ticket.id)):
+                    job.schedule_removal()
+        for due in dues:
+            self._add(ticket.id, due)
+        return len(dues)
+
+    def _add(self, ticket_id: int, due: Due) -> None:
+        name = _name(due.kind, ticket_id)
+        self.job_queue.run_once(
+            self._run, when=due.at, data=(ticket_id, due.kind), name=name,
+            # A job that came due while the bot was down must still run, once.
+            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None,
+                        "coalesce": True},
+        )
+
+    async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        job = context.job
+        assert job is not None
+        data = job.data
+        assert isinstance(data, tuple)
+        ticket_id, kind = data
+        try:
+            await self.fire(int(ticket_id), str(kind))
+        except Exception:  # a failing job must not take the scheduler down; it is retried
+            log.exception("deadline job %s for ticket id %s failed", kind, ticket_id)
+
+    async def fire(self, ticket_id: int, kind: str) -> None:
+        """Do what is due for a ticket now, if it still is."""
+        store = self.services.store
+        ticket = await store.get_ticket(ticket_id)
+        if ticket is None:
+            return
+        events = await store.ticket_events(ticket_id)
+        cal = self.services.calendars.of(ticket.department)
+        due = next((d for d in plan(self.services.settings, cal, ticket, events)
+                    if d.kind == kind), None)
+        now = self.services.clock()
+        if due is None:
+            return  # done already, or the ticket moved on
+        if due.at > now:
+            self._add(ticket_id, due)  # woke early (e.g. a clock change): sleep again
+            return
+        if kind in ("accept_nudge", "resolve_nudge"):
+            await self._nudge(ticket, due)
+        elif kind == "accept_due":
+            await self._missed_accept(ticket)
+        elif kind == "resolve_due":
+            await self._missed_resolve(ticket)
+        else:
+            await self._alert_manager(ticket, due)
+        fresh = await store.get_ticket(ticket_id)
+        if fresh is not None:
+            await self.schedule(fresh)
+
+    async def _nudge(self, ticket: Ticket, due: Due) -> None:
+        stage = "accept" if due.kind == "accept_nudge" else "resolve"
+        messages = []
+        if ticket.assignee_id is not None:
+            lang = await self.desk.lang_of(ticket.assignee_id)
+            text = self.desk.text(lang)
+            messages.append(Outgoing(
+                ticket.assignee_id,
+                text.t(f"notify.assignee.nudge_{stage}", number=ticket.number,
+                       by=text.when(due.deadline)),
+                ticket_id=ticket.id,
+            ))
+        await self.desk.record(ticket, "nudged", {"stage": stage, "due": due.deadline.isoformat()},
+                               messages)
+
+    async def _missed_accept(self, ticket: Ticket) -> None:
+        """Hand the ticket to the next person on duty (or the fallback); tell the supervisor."""
+        skip = frozenset({ticket.assignee_id} if ticket.assignee_id is not None else ())
+        route = await self.desk.route(ticket.department, ticket.estate, skip)
+        await self._escalate(ticket, Escalate("accept", route.assignee))
+
+    async def _missed_resolve(self, ticket: Ticket) -> None:
+        await self._escalate(ticket, Escalate("resolve", None))
+
+    async def _escalate(self, ticket: Ticket, action: Escalate) -> None:
+        also: list[Outgoing] = []
+        level = self.services.settings.urgency(ticket.urgency)
+        if level is not None and level.tell_owner_when_late:
+            lang = await self.desk.lang_of(ticket.owner_id)
+            also.append(Outgoing(
+                ticket.owner_id,
+                self.desk.text(lang).t("notify.owner.late", number=ticket.number),
+                ticket_id=ticket.id,
+            ))
+        result = await self.desk.act(ticket.id, action, SYSTEM, also=also)
+        if isinstance(result, Refusal):
+            log.info("ticket %s: escalation not needed (%s)", ticket.number, result.code)
+        elif result is not None:
+            log.warning("ticket %s: %s deadline missed; escalated to %s", ticket.number,
+                        action.stage, result[0].assignee_id)
+
+    async def _alert_manager(self, ticket: Ticket, due: Due) -> None:
+        manager = self.services.settings.escalation.manager
+        if manager is None:
+            return
+        lang = await self.desk.lang_of(manager)
+        message = Outgoing(
+            manager,
+            self.desk.text(lang).t("notify.manager.overdue", number=ticket.number,
+                                   by=self.desk.text(lang).when(due.deadline)),
+            ticket_id=ticket.id,
+        )
+        await self.desk.record(ticket, "manager_alerted",
+                               {"stage": "resolve", "due": due.deadline.isoformat()}, [message])
+
+
+def _name(kind: str, ticket_id: int) -> str:
+    """The job's id and name: one job per kind and ticket."""
+    return f"{kind}:{ticket_id}"
