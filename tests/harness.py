@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings, load_settings
+from bot.config import (
+    Settings,
+    apply_env_overrides,
+    expand_env,
+    load_settings,
+    read_yaml,
+    settings_from_data,
+)
 from bot.loading import load_all
 from bot.store import Store
 from bot.tg.runtime import BotRuntime, RuntimeOptions
@@ -32,14 +40,23 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-def settings_for(fake: FakeBotApi, db_path: Path, config: Path = ROOT / "config.yaml") -> Settings:
-    """The shipped config pointed at the fake server and a test database."""
+def settings_for(
+    fake: FakeBotApi,
+    db_path: Path,
+    config: Path = ROOT / "config.yaml",
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Settings:
+    """The shipped config pointed at the fake server and a test database, optionally edited."""
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": fake.url,
         "DATABASE_PATH": str(db_path),
     }
-    return load_settings(config, env=env)
+    if edit is None:
+        return load_settings(config, env=env)
+    data = apply_env_overrides(expand_env(read_yaml(config), env), env)
+    edit(data)
+    return settings_from_data(data, str(config))
 
 
 def register_staff(fake: FakeBotApi, settings: Settings) -> None:
@@ -54,12 +71,18 @@ def register_staff(fake: FakeBotApi, settings: Settings) -> None:
 class Desk:
     """The bot under test: start, stop and restart it on the same database."""
 
-    def __init__(self, fake: FakeBotApi, tmp_path: Path, clock: FakeClock | None = None) -> None:
+    def __init__(
+        self,
+        fake: FakeBotApi,
+        tmp_path: Path,
+        clock: Callable[[], datetime] | None = None,
+        edit: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.fake = fake
         self.db_path = tmp_path / "desk.sqlite3"
-        self.settings = settings_for(fake, self.db_path)
+        self.settings = settings_for(fake, self.db_path, edit=edit)
         _, self.flows = load_all(ROOT / "config.yaml")
-        self.clock = clock or FakeClock()
+        self.clock: Any = clock or FakeClock()
         self.runtime: BotRuntime | None = None
         register_staff(fake, self.settings)
 
