@@ -1,4 +1,4 @@
-"""SQLite storage (aiosqlite): schema migrations and every query. The only module that speaks SQL.
+"""SQLite storage (aiosqlite): schema migrations and every query. The only package with SQL.
 
 One connection, serialised by a lock: a transaction of one task never interleaves with another
 task's statements, and each state change commits together with its events and outbox messages.
