@@ -119,6 +119,26 @@ MIGRATIONS: tuple[str, ...] = (
         available   INTEGER NOT NULL,
         updated_at  TEXT NOT NULL
     );
+    CREATE TABLE surveys (
+        id              INTEGER PRIMARY KEY,
+        ticket_id       INTEGER NOT NULL REFERENCES tickets (id),
+        round           INTEGER NOT NULL,
+        staff_id        INTEGER,
+        status          TEXT NOT NULL,
+        due_at          TEXT NOT NULL,
+        sent_at         TEXT,
+        reminded_at     TEXT,
+        answered_at     TEXT,
+        rating          INTEGER,
+        problems        TEXT,
+        comment         TEXT,
+        praise          TEXT,
+        followup_status TEXT,
+        followup_due    TEXT,
+        UNIQUE (ticket_id, round)
+    );
+    CREATE INDEX surveys_status ON surveys (status, due_at);
+    CREATE INDEX surveys_staff ON surveys (staff_id, answered_at);
     CREATE TABLE handled_updates (
         update_id  INTEGER PRIMARY KEY,
         handled_at TEXT NOT NULL
