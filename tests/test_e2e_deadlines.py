@@ -124,3 +124,32 @@ async def test_down_across_the_deadline_escalates_once_after_restart(
     assert len(for_this_deadline) == 1, escalations
     supervisor_alerts = [m for m in fake.user(LI_SUP).messages if row["number"] in (m.text or "")]
     assert len(supervisor_alerts) == 1
+
+
+async def test_paused_clock_waits_for_the_owner(quick: Desk, fake: FakeBotApi) -> None:
+    owner = fake.user(5004, language_code="en")
+    w, z = Words(quick.settings, "en"), zh(quick)
+    row = await emergency(quick, owner)
+    staff = fake.user(row["assignee_id"])
+    card = await card_of(staff, row["number"])
+    await staff.press(z.t("card.btn_accept"), message_id=card.message_id)
+    await staff.wait_callback_answer()
+    await staff.wait_for_edit(card.message_id)
+    await staff.press(z.t("card.btn_pause"), message_id=card.message_id)
+    assert (await staff.wait_callback_answer()).text == z.t("card.paused_toast",
+                                                            number=row["number"])
+    waiting = await expect(owner, w.t("notify.owner.waiting", number=row["number"],
+                                      by_name="")[:25])
+    await asyncio.sleep(5.5)  # past the resolve deadline: paused, so nothing happens
+    assert "escalated" not in [e["kind"] for e in await events_of(quick, row["id"])]
+    before = (await quick.rows("SELECT resolve_due FROM tickets WHERE id = ?", row["id"]))[0]
+    await owner.reply_to(waiting.message_id, "I am home now")
+    await expect(staff, "I am home now")
+    resumed = await until(quick, "SELECT resolve_due, paused_at FROM tickets WHERE id = ?"
+                          " AND paused_at IS NULL", row["id"])
+    moved = (datetime.fromisoformat(resumed[0]["resolve_due"])
+             - datetime.fromisoformat(before["resolve_due"])).total_seconds()
+    assert 5 <= moved <= 15  # the deadline moved on by the time spent waiting
+    kinds = [e["kind"] for e in await events_of(quick, row["id"])]
+    tail = kinds[kinds.index("paused"):]
+    assert tail[:3] == ["paused", "owner_message", "resumed"], kinds

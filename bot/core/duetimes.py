@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.config import Settings
-from bot.core.deadlines import BusinessCalendar, Clock, due_at, fraction_point, next_business_moment
+from bot.core.deadlines import (
+    BusinessCalendar,
+    Clock,
+    add_business_time,
+    business_time_between,
+    due_at,
+    fraction_point,
+    next_business_moment,
+)
 from bot.core.models import Status, Ticket, TicketEvent
 
 Kind = Literal["accept_nudge", "accept_due", "resolve_nudge", "resolve_due", "manager"]
@@ -90,7 +98,7 @@ def plan(
                             when(fraction_point(start, due, fraction, clock, cal)), due))
         if not _done(events, "escalated", "accept", due):
             dues.append(Due("accept_due", when(due), due))
-    elif ticket.status is Status.ACCEPTED:
+    elif ticket.status is Status.ACCEPTED and ticket.paused_at is None:
         start = _last(events, frozenset({"accepted"})) or ticket.created_at
         due = ticket.resolve_due
         if start < due and not _done(events, "nudged", "resolve", due):
@@ -103,6 +111,19 @@ def plan(
                 and not _done(events, "manager_alerted", "resolve", due)):
             dues.append(Due("manager", when(due + after), due))
     return sorted(dues, key=lambda d: d.at)
+
+
+def resumed_due(
+    settings: Settings, cal: BusinessCalendar, ticket: Ticket, now: datetime
+) -> datetime:
+    """The resolve deadline after a pause: moved on by the paused span, in the ticket's clock."""
+    assert ticket.paused_at is not None
+    clock = clock_of(settings, ticket.urgency)
+    if clock == "business":
+        # Time outside business hours was never on the clock, so it is not given back either.
+        span = max(business_time_between(ticket.paused_at, now, cal), timedelta(0))
+        return add_business_time(ticket.resolve_due, span, cal)
+    return ticket.resolve_due + max(now - ticket.paused_at, timedelta(0))
 
 
 def restart_deadlines(

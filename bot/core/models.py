@@ -75,6 +75,7 @@ class Ticket(TicketDraft):
     overdue: bool = False
     resolution_note: str | None = None
     resolution_photo: str | None = None
+    paused_at: datetime | None = None  # the resolve clock waits for the owner since then
 
 
 @dataclass(frozen=True)

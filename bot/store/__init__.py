@@ -73,7 +73,8 @@ MIGRATIONS: tuple[str, ...] = (
         version         INTEGER NOT NULL DEFAULT 0,
         overdue         INTEGER NOT NULL DEFAULT 0,
         resolution_note TEXT,
-        resolution_photo TEXT
+        resolution_photo TEXT,
+        paused_at       TEXT
     );
     CREATE INDEX tickets_assignee ON tickets (assignee_id, status);
     CREATE INDEX tickets_owner ON tickets (owner_id, id DESC);
@@ -150,7 +151,7 @@ _TICKET_COLUMNS = (
     "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
     " area, location_detail, urgency, description, photos, language, status, assignee_id,"
     " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
-    " resolution_photo"
+    " resolution_photo, paused_at"
 )
 
 
@@ -371,7 +372,7 @@ class Store:
                 f"""
                 INSERT INTO tickets ({_TICKET_COLUMNS})
                 VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?,
-                        0, 0, NULL, NULL)
+                        0, 0, NULL, NULL, NULL)
                 """,
                 (
                     number, draft.owner_id, draft.kind, draft.category, draft.subcategory,
@@ -408,13 +409,14 @@ class Store:
             """
             UPDATE tickets SET status = ?, assignee_id = ?, department = ?, updated_at = ?,
                 accept_due = ?, resolve_due = ?, overdue = ?, resolution_note = ?,
-                resolution_photo = ?, version = version + 1
+                resolution_photo = ?, paused_at = ?, version = version + 1
             WHERE id = ?
             """,
             (ticket.status.value, ticket.assignee_id, ticket.department,
              _ts(ticket.updated_at or ticket.created_at), _ts(ticket.accept_due),
              _ts(ticket.resolve_due), int(ticket.overdue), ticket.resolution_note,
-             ticket.resolution_photo, ticket.id),
+             ticket.resolution_photo, _ts(ticket.paused_at) if ticket.paused_at else None,
+             ticket.id),
         )
 
     async def transition(
@@ -717,4 +719,5 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         assignee_id=row["assignee_id"], updated_at=_dt(row["updated_at"]),
         version=row["version"], overdue=bool(row["overdue"]),
         resolution_note=row["resolution_note"], resolution_photo=row["resolution_photo"],
+        paused_at=_dt(row["paused_at"]) if row["paused_at"] else None,
     )

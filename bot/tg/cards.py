@@ -37,6 +37,8 @@ class Cards:
         state = text.status(ticket)
         if ticket.status is Status.ACCEPTED and work_started(ticket, events):
             state = "🚶 " + text.t("card.in_progress")
+        if ticket.paused_at is not None:
+            state = "⏸ " + text.t("card.waiting", since=text.when(ticket.paused_at))
         lines = [
             f"{'⏰ ' if ticket.overdue else ''}{ticket.number} · {text.urgency(ticket)}",
             f"{text.t('field.category')}: {text.category(ticket)}",
@@ -75,7 +77,9 @@ class Cards:
             first = [button("card.btn_reply", "reply"), button("card.btn_note", "note")]
             if not work_started(ticket, events):
                 first.insert(0, button("card.btn_start", "start"))
-            return [first, [button("card.btn_transfer", "transfer"),
+            wait = button("card.btn_resume", "resume") if ticket.paused_at else button(
+                "card.btn_pause", "pause")
+            return [first, [wait, button("card.btn_transfer", "transfer"),
                             button("card.btn_resolve", "resolve")]]
         return []
 

@@ -93,6 +93,14 @@ class StaffDesk:
         if data.action == "start":
             return await self._act(visitor, data.ticket_id, StartWork(), actor,
                                    "card.started_toast")
+        if data.action in ("pause", "resume"):
+            change = self.desk.pause if data.action == "pause" else self.desk.resume
+            outcome = await change(data.ticket_id, actor)
+            if outcome is None:
+                return self.t(visitor, "ticket.not_found")
+            if isinstance(outcome, Refusal):
+                return refusal_text(self.services, visitor.lang, outcome)
+            return self.t(visitor, f"card.{data.action}d_toast", number=outcome.number)
         if data.action not in _FLOW_ACTIONS:
             return self.t(visitor, "callback.unknown")
         ticket = await self.services.store.get_ticket(data.ticket_id)

@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.core.duetimes import restart_deadlines
+from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.language import pick_language
 from bot.core.lifecycle import (
     SYSTEM,
     Action,
     Actor,
+    AddNote,
     Assign,
     Decision,
     Notice,
@@ -137,6 +138,9 @@ class TicketDesk:
                          actor.telegram_id if actor.telegram_id is not None else "system")
                 self.services.wake_outbox()
                 await self.changed(after)
+                if after.paused_at is not None and result.event.kind == "owner_message":
+                    # The owner answered: the clock that waited for them runs again.
+                    await self.resume(after.id, SYSTEM)
                 return after, result
         return Refusal("no_change")
 
@@ -165,6 +169,62 @@ class TicketDesk:
             )
             after = replace(after, accept_due=accept_due, resolve_due=resolve_due,
                             overdue=after.overdue and not reopened)
+        return after
+
+    async def pause(self, ticket_id: int, actor: Actor) -> Ticket | Refusal | None:
+        """Stop the resolve clock while the ticket waits for the owner (e.g. no access)."""
+        ticket = await self.services.store.get_ticket(ticket_id)
+        if ticket is None:
+            return None
+        refused = self.check(ticket, AddNote("pause"), actor)
+        if refused is not None:
+            return refused
+        if ticket.status is not Status.ACCEPTED:
+            return Refusal("wrong_state")
+        if ticket.paused_at is not None:
+            return Refusal("no_change")
+        now = self.services.clock()
+        after = replace(ticket, paused_at=now, updated_at=now)
+        lang = await self.lang_of(ticket.owner_id)
+        member = self.services.settings.staff_member(actor.telegram_id or 0)
+        owner_note = Outgoing(
+            ticket.owner_id,
+            self.text(lang).t("notify.owner.waiting", number=ticket.number,
+                              by_name=member.name if member else ""),
+            ticket_id=ticket.id,
+        )
+        cards = await self._cards(ticket, after, new_assignee=False)
+        return await self._write(ticket, after, "paused", actor, {}, [owner_note, *cards])
+
+    async def resume(self, ticket_id: int, actor: Actor) -> Ticket | Refusal | None:
+        """Start the resolve clock again; the deadline moves by the time spent waiting."""
+        ticket = await self.services.store.get_ticket(ticket_id)
+        if ticket is None:
+            return None
+        if actor.role != "system" and actor.telegram_id != ticket.owner_id:
+            refused = self.check(ticket, AddNote("resume"), actor)
+            if refused is not None:
+                return refused
+        if ticket.paused_at is None:
+            return Refusal("no_change")
+        now = self.services.clock()
+        cal = self.services.calendars.of(ticket.department)
+        due = resumed_due(self.services.settings, cal, ticket, now)
+        after = replace(ticket, paused_at=None, resolve_due=due, updated_at=now)
+        cards = await self._cards(ticket, after, new_assignee=False)
+        data = {"paused_seconds": int((now - ticket.paused_at).total_seconds()),
+                "resolve_due": due.isoformat()}
+        return await self._write(ticket, after, "resumed", actor, data, cards)
+
+    async def _write(self, ticket: Ticket, after: Ticket, kind: str, actor: Actor,
+                     data: Mapping[str, object], messages: Sequence[Outgoing]
+                     ) -> Ticket | Refusal:
+        event = TicketEvent(ticket.id, self.services.clock(), kind, actor.telegram_id, dict(data))
+        if not await self.services.store.transition(ticket, after, event, messages):
+            return Refusal("no_change")
+        log.info("ticket %s: %s", ticket.number, kind)
+        self.services.wake_outbox()
+        await self.changed(after)
         return after
 
     async def record(
