@@ -32,6 +32,7 @@ from bot.core.lifecycle import (
     Notice,
     OwnerMessage,
     Reassign,
+    Reopen,
     Refusal,
     ReplyToOwner,
     Resolve,
@@ -240,6 +241,10 @@ LEGAL: list[tuple[str, Ticket, Action, int | None, Status, int | None, str]] = [
     ("reassign by system", ticket(A, ALICE), Reassign(BOB, "left"), None, A, BOB,
      "reassigned"),
     ("close after survey", ticket(R, ALICE), Close("survey"), None, X, ALICE, "closed"),
+    ("reopen after call back", ticket(R, ALICE), Reopen("owner still unhappy"), SUP, A, ALICE,
+     "reopened"),
+    ("reopen resolved to another", ticket(R, ALICE), Reopen("redo", to=BOB), SUP, A, BOB,
+     "reopened"),
 ]
 
 
@@ -591,7 +596,7 @@ SAMPLE_ACTIONS: list[Action] = [
     Transfer("x"), Resolve("fixed", "ph"), Resolve(""), ConfirmFixed(), NotFixed("still"),
     NotFixed("still", to=SUP), Cancel(), Cancel("changed my mind"), Escalate("accept", BOB),
     Escalate("accept"), Escalate("resolve", SUP), Escalate("resolve"), Reassign(BOB),
-    Reassign(ALICE), Close("survey"), Close("no_answer"),
+    Reassign(ALICE), Close("survey"), Close("no_answer"), Reopen("again"), Reopen(""),
 ]
 # Pure messages are not idempotent by content; duplicate updates are the adapter's to drop.
 MESSAGES = (AddNote, ReplyToOwner, OwnerMessage)

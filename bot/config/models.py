@@ -280,6 +280,11 @@ class Surveys(_Model):
     quiet_hours: TimeWindow | None = None
     remind_after: Duration = timedelta(days=1)
     close_after: Duration = timedelta(days=3)
+    # Ask at once when the owner presses "Fixed, thank you" (else wait for ``delay``).
+    ask_when_confirmed: bool = True
+    # A rating at or below this (2 = dissatisfied) opens a follow-up call for the supervisor.
+    followup_at_or_below: int = Field(2, ge=1, le=4)
+    followup_within: Duration = timedelta(hours=24)
 
 
 class Settings(_Model):

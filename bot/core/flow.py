@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import yaml
 
-StepType = Literal["choice", "text", "message", "photos", "summary"]
-STEP_TYPES: tuple[str, ...] = ("choice", "text", "message", "photos", "summary")
+StepType = Literal["choice", "multi", "text", "message", "photos", "summary"]
+STEP_TYPES: tuple[str, ...] = ("choice", "multi", "text", "message", "photos", "summary")
 # A ``next`` that ends the flow at once, submitting the answers without a summary.
 FINISH = "_submit"
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
@@ -215,9 +215,11 @@ def _parse_step(
         if not isinstance(option, str):
             # YAML reads yes/no/on/off as booleans and 1 as a number; ids must stay text.
             errors.append(f"{where}: options[{i}] must be text; quote it: '{option}'")
-    if step_type == "choice":
+    if step_type in ("choice", "multi"):
         if (source is None) == (not options):
-            errors.append(f"{where}: a choice step needs exactly one of 'source' or 'options'")
+            errors.append(
+                f"{where}: a {step_type} step needs exactly one of 'source' or 'options'"
+            )
         if source is not None and source not in sources:
             errors.append(
                 f"{where}: unknown option source '{source}' (known: {', '.join(sources)})"
@@ -225,7 +227,7 @@ def _parse_step(
         for option in options:
             _check_text(where, f"{ask}.{option}", has_text, errors)
     elif source is not None or options:
-        errors.append(f"{where}: only choice steps take 'source' or 'options'")
+        errors.append(f"{where}: only choice and multi steps take 'source' or 'options'")
     limit = item.get("limit")
     if limit is not None and limit not in LIMIT_NAMES:
         errors.append(f"{where}: unknown limit '{limit}' (known: {', '.join(LIMIT_NAMES)})")

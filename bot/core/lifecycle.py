@@ -234,6 +234,14 @@ class NotFixed:
 
 
 @dataclass(frozen=True)
+class Reopen:
+    """A supervisor reopens a resolved ticket after a follow-up call (回访)."""
+
+    text: str
+    to: int | None = None  # None: back to whoever had it
+
+
+@dataclass(frozen=True)
 class Cancel:
     """The owner withdraws the ticket (not once it is resolved)."""
 
@@ -265,7 +273,7 @@ class Close:
 
 Action = (
     Assign | Accept | StartWork | AddNote | ReplyToOwner | OwnerMessage | Transfer | Resolve
-    | ConfirmFixed | NotFixed | Cancel | Escalate | Reassign | Close
+    | ConfirmFixed | NotFixed | Cancel | Escalate | Reassign | Close | Reopen
 )
 OWNER_ACTIONS: tuple[type[Action], ...] = (Cancel, OwnerMessage, ConfirmFixed, NotFixed)
 """Actions only the ticket's owner may take."""
@@ -397,6 +405,8 @@ def decide(
             return _reassign(c, action)
         case Close():
             return _close(c, action)
+        case Reopen():
+            return _reopen(c, action)
         case _:
             assert_never(action)
 
@@ -754,6 +764,27 @@ def _not_fixed(c: _Ctx, a: NotFixed) -> Decision | Refusal:
             c.notice("supervisor", "reopened", department=t.department, text=a.text, to=to),
             c.group("reopened", to=to),
         ],
+        status=Status.ASSIGNED,
+        assignee=to,
+    )
+
+
+def _reopen(c: _Ctx, a: Reopen) -> Decision | Refusal:
+    if c.actor.role == "system":
+        return Refusal("not_staff")  # a person decides to reopen, after talking to the owner
+    if refused := _as_manager(c):
+        return refused
+    t = c.ticket
+    # Closed stays closed (DESIGN.md); a follow-up keeps a badly rated ticket resolved.
+    if t.status is not Status.RESOLVED:
+        return Refusal("wrong_state")
+    if _blank(a.text):
+        return Refusal("reason_required")
+    to = a.to if a.to is not None else t.assignee_id
+    return c.decision(
+        "reopened",
+        {"text": a.text, "from": t.assignee_id, "to": to, "by_supervisor": True},
+        [c.notice("assignee", "reopened", person=to, text=a.text), c.group("reopened", to=to)],
         status=Status.ASSIGNED,
         assignee=to,
     )

@@ -129,6 +129,7 @@ class Result:
     answers: Mapping[str, Any] = field(default_factory=dict)
     echo: str | None = None
     changed: bool = True
+    echo_buttons: tuple[tuple[Button, ...], ...] = ()  # buttons kept on the pressed message
 
 
 class FlowContext(Protocol):
@@ -191,6 +192,14 @@ class Runner:
                 lines.append("\n".join(hints))
             rows = _rows([Button(o.label, f"o:{o.id}") for o in options], step.columns)
             return Reply("\n\n".join(lines), (*rows, *nav))
+        if step.type == "multi":
+            picked = set(state.answers.get(step.field) or ())
+            options = self._options(step, state.answers)
+            rows = _rows([Button(("✅ " if o.id in picked else "▫️ ") + o.label, f"o:{o.id}")
+                          for o in options], step.columns)
+            done = (Button(self.ctx.text("flow.btn_done", count=len(picked)), DONE),)
+            return Reply(self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.pick_several"),
+                         (*rows, done, *nav))
         if step.type in ("text", "message"):
             _, high = self.ctx.limits(step.limit)
             text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
@@ -225,6 +234,16 @@ class Runner:
             return self._summary_action(state, action)
         if action.startswith("o:") and step.type == "choice":
             return self._choose(state, step, action[2:])
+        if action.startswith("o:") and step.type == "multi":
+            return self._toggle(state, step, action[2:])
+        if action == DONE and step.type == "multi":
+            picked = list(state.answers.get(step.field) or [])
+            if not picked and not step.optional:
+                return self._refuse(state, self.ctx.text("flow.pick_one"))
+            labels = {o.id: o.label for o in self._options(step, state.answers)}
+            chosen = ", ".join(labels.get(p, p) for p in picked) or self.ctx.text("flow.skipped")
+            return self._answer(state, step, picked,
+                                echo=f"{self.ctx.text(step.ask)}\n✅ {chosen}")
         if action == SKIP and step.optional:
             empty: Any = [] if step.type == "photos" else ""
             return self._answer(state, step, empty, echo=self.ctx.text("flow.skipped"))
@@ -244,6 +263,8 @@ class Runner:
 
     def _text(self, state: FlowState, step: Step, raw: str) -> Result:
         text = raw.strip()
+        if step.type == "multi":
+            return self._refuse(state, self.ctx.text("flow.use_buttons"))
         if step.type == "choice":
             match = self._match_option(step, state.answers, text)
             if match is None:
@@ -264,6 +285,19 @@ class Runner:
         if step.type == "photos":
             return self._refuse(state, self.ctx.text("flow.photos_or_done"))
         return self._refuse(state, self.ctx.text("flow.summary_use_buttons"))
+
+    def _toggle(self, state: FlowState, step: Step, option_id: str) -> Result:
+        """Pick or unpick one option of a multi step; the same message is shown again."""
+        if not any(o.id == option_id for o in self._options(step, state.answers)):
+            return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+        picked = list(state.answers.get(step.field) or [])
+        if option_id in picked:
+            picked.remove(option_id)
+        else:
+            picked.append(option_id)
+        new = replace(state, answers={**state.answers, step.field: picked})
+        reply = self.prompt(new)
+        return Result(state=new, replies=(), echo=reply.text, echo_buttons=reply.buttons)
 
     def _message(self, state: FlowState, step: Step, text: str, photo: str | None) -> Result:
         """A message step takes text, or a photo with an optional caption."""
@@ -422,6 +456,9 @@ class Runner:
             return option.label if option else "—"
         if step.type == "photos":
             return self.ctx.text("flow.photos_summary", count=len(value or []))
+        if step.type == "multi":
+            labels = {o.id: o.label for o in self._options(step, answers)}
+            return ", ".join(labels.get(v, str(v)) for v in value or []) or "—"
         if step.type == "message" and isinstance(value, dict):
             photo = " 📷" if value.get("photo") else ""
             return _clip(str(value.get("text") or ""), 500) + photo
@@ -476,6 +513,9 @@ class Runner:
         value = answers[step.field]
         if step.type == "choice":
             return any(o.id == value for o in self._options(step, answers))
+        if step.type == "multi":
+            ids = {o.id for o in self._options(step, answers)}
+            return isinstance(value, list) and all(v in ids for v in value)
         return True
 
     def _match_option(self, step: Step, answers: Mapping[str, Any], text: str) -> Option | None:

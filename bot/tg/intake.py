@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, Message
 
 from bot.core.models import Outgoing, Ticket, TicketEvent
-from bot.core.runner import Button, Event, FlowState, Press, Result, Runner
+from bot.core.runner import Button, Event, FlowState, Press, Reply, Result, Runner
 from bot.core.sources import ConfigContext
 from bot.core.ticket_text import TicketText
 from bot.core.tickets import draft_from_answers, ticket_number
@@ -141,7 +141,8 @@ class Conversations:
         if result.changed:
             await self._save(visitor, result.state)
         if result.echo is not None:
-            await replace_message(pressed, result.echo)
+            rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(result.state))
+            await replace_message(pressed, result.echo, rows)
         await self._send_replies(bot, visitor, result)
 
     async def _send_replies(self, bot: Bot, visitor: Visitor, result: Result) -> None:
