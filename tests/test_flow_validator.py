@@ -109,7 +109,7 @@ steps:
 """)
     errors = "\n".join(err.errors)
     assert "unknown key 'colour'" in errors
-    assert "step 'first': type 'dropdown' is unknown (use one of choice, text, message, photos," \
+    assert "step 'first': type 'dropdown' is unknown (use one of choice, multi, text, message, photos," \
         " summary)" in errors
     assert "steps[1].id: 'Bad Id' must be 1-16 lower-case letters" in errors
     assert "step 't': unknown limit 'height'" in errors

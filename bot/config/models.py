@@ -287,6 +287,28 @@ class Surveys(_Model):
     followup_within: Duration = timedelta(hours=24)
 
 
+class Reports(_Model):
+    """Statistics pushed to supervisors (daily digest, weekly report) and to owners (monthly)."""
+
+    daily_digest: bool = True
+    weekly_report: bool = True
+    digest_time: dt.time = dt.time(8, 0)  # local time of day both are sent at
+    weekly_day: Weekday = "mon"  # the weekly report covers the seven days before this day
+    public_channel_id: int | None = None  # a channel for the monthly summary without names
+    hotspot_days: int = Field(30, ge=1, le=366)
+    hotspot_min: int = Field(3, ge=2)
+
+    _blank = field_validator("public_channel_id", mode="before")(_blank_to_none)
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _time_text(cls, value: Any) -> Any:
+        # Unquoted 08:00 is a base-60 number to YAML (480): insist on the quoted form.
+        if not isinstance(value, str | dt.time):
+            raise ValueError(f'{value!r} is not a time of day; write it in quotes, like "08:00"')
+        return value
+
+
 class Settings(_Model):
     """The whole of config.yaml, validated."""
 
@@ -309,6 +331,7 @@ class Settings(_Model):
     roster_exceptions: list[RosterException] = []
     escalation: Escalation = Escalation()
     surveys: Surveys = Surveys()
+    reports: Reports = Reports()
 
     @field_validator("timezone")
     @classmethod

@@ -114,3 +114,24 @@ class OutboxItem:
     message: Outgoing
     attempts: int
     status: str
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One return visit (回访): asked after one resolution of a ticket, answered or not."""
+
+    id: int
+    ticket_id: int
+    round: int
+    staff_id: int | None
+    status: str  # scheduled → sent → answered | expired | cancelled
+    due_at: datetime
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    answered_at: datetime | None = None
+    rating: int | None = None
+    problems: tuple[str, ...] = ()
+    comment: str | None = None
+    praise: str | None = None
+    followup_status: str | None = None  # open → done | reopened
+    followup_due: datetime | None = None

@@ -10,7 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from bot.core.models import (
     Outgoing,
     Person,
     Status,
+    Survey,
     Ticket,
     TicketDraft,
     TicketEvent,
@@ -153,6 +154,17 @@ _TICKET_COLUMNS = (
     " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
     " resolution_photo, paused_at"
 )
+
+
+@dataclass(frozen=True)
+class SurveyChange:
+    """What a ticket change does to its survey: ``new`` (a resolution: cancel what is pending,
+    schedule the next round), ``cancel`` (reopened), ``sooner`` (the owner confirmed the fix:
+    ask at ``due_at`` if that is earlier than planned)."""
+
+    kind: str
+    due_at: datetime | None = None
+    staff_id: int | None = None
 
 
 class ConversationGone(Exception):
@@ -426,6 +438,7 @@ class Store:
         event: TicketEvent,
         messages: Sequence[Outgoing],
         conversation: tuple[int, str] | None = None,
+        survey: SurveyChange | None = None,
     ) -> bool:
         """Write a ticket's change, its timeline event and the messages it causes, together.
 
@@ -433,6 +446,8 @@ class Store:
         of two people pressing Accept at once, exactly one wins. A ``conversation``
         (chat id, token) that led to the change ends in the same transaction; if it is
         already gone, ConversationGone is raised and nothing is written (a double submit).
+        A ``survey`` change (a resolution schedules one, a reopening cancels the pending one)
+        commits with it too, so every resolution gets exactly one survey.
         """
         async with self._tx() as db:
             row = await (
@@ -450,7 +465,115 @@ class Store:
             await self._add_event(db, event)
             for message in messages:
                 await self._enqueue(db, replace(message, ticket_id=before.id), event.at)
+            if survey is not None:
+                await self._survey_change(db, before.id, survey)
         return True
+
+    @staticmethod
+    async def _survey_change(db: aiosqlite.Connection, ticket_id: int,
+                             change: SurveyChange) -> None:
+        if change.kind == "sooner" and change.due_at is not None:
+            await db.execute(
+                "UPDATE surveys SET due_at = MIN(due_at, ?) WHERE ticket_id = ?"
+                " AND status = 'scheduled'",
+                (_ts(change.due_at), ticket_id),
+            )
+            return
+        # Whatever was pending belongs to an earlier round now.
+        await db.execute(
+            "UPDATE surveys SET status = 'cancelled' WHERE ticket_id = ?"
+            " AND status IN ('scheduled', 'sent')",
+            (ticket_id,),
+        )
+        if change.kind == "new" and change.due_at is not None:
+            await db.execute(
+                "INSERT INTO surveys (ticket_id, round, staff_id, status, due_at)"
+                " VALUES (?, (SELECT COUNT(*) + 1 FROM surveys WHERE ticket_id = ?), ?,"
+                " 'scheduled', ?)",
+                (ticket_id, ticket_id, change.staff_id, _ts(change.due_at)),
+            )
+
+    # ----- surveys ------------------------------------------------------------------------
+
+    async def get_survey(self, survey_id: int) -> Survey | None:
+        """A survey by id."""
+        row = await self._fetchone("SELECT * FROM surveys WHERE id = ?", (survey_id,))
+        return None if row is None else _survey(row)
+
+    async def surveys_pending(self) -> list[Survey]:
+        """Surveys still to send, remind or expire, and open follow-ups (for the scheduler)."""
+        rows = await self._fetchall(
+            "SELECT * FROM surveys WHERE status IN ('scheduled', 'sent')"
+            " OR followup_status = 'open' ORDER BY id"
+        )
+        return [_survey(r) for r in rows]
+
+    async def survey_mark(
+        self, survey_id: int, *, expect: str, status: str, column: str | None, now: datetime,
+        messages: Sequence[Outgoing] = (),
+    ) -> bool:
+        """Move a survey on (sent, reminded, expired) once, queueing its messages in the same
+        transaction; False (nothing written) if it had moved already."""
+        assert column in (None, "sent_at", "reminded_at")
+        stamp = f", {column} = ?" if column else ""
+        unset = f" AND {column} IS NULL" if column else ""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                f"UPDATE surveys SET status = ?{stamp} WHERE id = ? AND status = ?{unset}",
+                (status, *([_ts(now)] if column else []), survey_id, expect),
+            )
+            if cursor.rowcount == 0:
+                return False
+            for message in messages:
+                await self._enqueue(db, message, now)
+            return True
+
+    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
+        """Record the rating; False when the survey was answered (or ended) before."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET status = 'answered', rating = ?, answered_at = ?"
+                " WHERE id = ? AND status = 'sent'",
+                (rating, _ts(now), survey_id),
+            )
+            return cursor.rowcount > 0
+
+    async def survey_details(
+        self, survey_id: int, problems: Sequence[str], comment: str | None, praise: str | None,
+    ) -> None:
+        """The answers that follow the rating."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE surveys SET problems = ?, comment = ?, praise = ? WHERE id = ?",
+                (json.dumps(list(problems)), comment, praise, survey_id),
+            )
+
+    async def followup_open(self, survey_id: int, due: datetime) -> bool:
+        """Open the supervisor's follow-up call; False if one was opened before."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET followup_status = 'open', followup_due = ?"
+                " WHERE id = ? AND followup_status IS NULL",
+                (_ts(due), survey_id),
+            )
+            return cursor.rowcount > 0
+
+    async def followup_close(self, survey_id: int, outcome: str) -> bool:
+        """End an open follow-up (done / reopened); False if it was closed already."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET followup_status = ? WHERE id = ? AND followup_status = 'open'",
+                (outcome, survey_id),
+            )
+            return cursor.rowcount > 0
+
+    async def resolution_count(self, ticket_id: int) -> int:
+        """How many times a ticket was resolved."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ? AND kind = 'resolved'",
+            (ticket_id,),
+        )
+        return int(row["n"]) if row else 0
 
     async def get_ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket by id, or None."""
@@ -703,6 +826,27 @@ class Store:
         """How many outbox messages are in each status."""
         rows = await self._fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
         return {r["status"]: int(r["n"]) for r in rows}
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Run one statement alone on the connection and return its rows (bot.store.reports)."""
+        # A lone write (e.g. INSERT … RETURNING) commits by itself: the connection autocommits.
+        return await self._fetchall(sql, params)
+
+
+def _opt_dt(text: str | None) -> datetime | None:
+    return _dt(text) if text else None
+
+
+def _survey(row: aiosqlite.Row) -> Survey:
+    """Build a Survey from a surveys row."""
+    return Survey(
+        id=row["id"], ticket_id=row["ticket_id"], round=row["round"], staff_id=row["staff_id"],
+        status=row["status"], due_at=_dt(row["due_at"]), sent_at=_opt_dt(row["sent_at"]),
+        reminded_at=_opt_dt(row["reminded_at"]), answered_at=_opt_dt(row["answered_at"]),
+        rating=row["rating"], problems=tuple(json.loads(row["problems"] or "[]")),
+        comment=row["comment"], praise=row["praise"], followup_status=row["followup_status"],
+        followup_due=_opt_dt(row["followup_due"]),
+    )
 
 
 def _ticket(row: aiosqlite.Row) -> Ticket:

@@ -26,6 +26,7 @@ from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
+from bot.tg.surveys import SurveyDesk
 from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class Wiring:
     app: Application  # type: ignore[type-arg]
     cards: Cards
     desk: TicketDesk
+    surveys: SurveyDesk
 
 
 def build_application(services: Services, token: str, base_url: str | None) -> Wiring:
@@ -60,7 +62,8 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     desk = OwnerDesk(services, conversations, tickets)
     desk.staff = staff
-    buttons = Buttons(services, desk, tickets, staff, conversations)
+    surveys = SurveyDesk(services, ticket_desk, conversations, app.job_queue)
+    buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
     app.add_handler(CommandHandler("new", desk.on_new, private))
@@ -81,7 +84,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return Wiring(app, cards, ticket_desk)
+    return Wiring(app, cards, ticket_desk, surveys)
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
+from bot.tg.surveys import SurveyDesk
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,14 @@ class Buttons:
         tickets: OwnerTickets,
         staff: StaffDesk,
         conversations: Conversations,
+        surveys: SurveyDesk,
     ) -> None:
         self.services = services
         self.owner = owner
         self.tickets = tickets
         self.staff = staff
         self.conversations = conversations
+        self.surveys = surveys
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Decode, check, act, and always answer the query (a toast when there is news)."""
@@ -62,6 +65,10 @@ class Buttons:
             notice = await self.owner.set_language(bot, visitor, data.language, message)
         elif isinstance(data, cb.CardPress):
             notice = await self.staff.on_card(bot, visitor, data, message)
+        elif isinstance(data, cb.SurveyPress):
+            notice = await self.surveys.on_rating(bot, visitor, data, message)
+        elif isinstance(data, cb.FollowupPress):
+            notice = await self.surveys.on_followup(bot, visitor, data, message)
         else:
             notice = await self.tickets.on_press(bot, visitor, data, message)
         await query.answer(notice[:200] if notice else None)

@@ -67,7 +67,26 @@ class OwnerPress:
     action: str
 
 
-Callback = FlowPress | Menu | TicketView | TicketPage | SetLanguage | CardPress | OwnerPress
+@dataclass(frozen=True)
+class SurveyPress:
+    """A rating button of a survey (1..5)."""
+
+    survey_id: int
+    rating: int
+
+
+@dataclass(frozen=True)
+class FollowupPress:
+    """A supervisor's follow-up button: the call-back is done, or reopen the ticket."""
+
+    survey_id: int
+    action: str
+
+
+Callback = (
+    FlowPress | Menu | TicketView | TicketPage | SetLanguage | CardPress | OwnerPress
+    | SurveyPress | FollowupPress
+)
 
 
 def encode(cb: Callback) -> str:
@@ -84,6 +103,10 @@ def encode(cb: Callback) -> str:
         data = f"k:{cb.ticket_id}:{cb.action}"
     elif isinstance(cb, OwnerPress):
         data = f"o:{cb.ticket_id}:{cb.action}"
+    elif isinstance(cb, SurveyPress):
+        data = f"s:{cb.survey_id}:{cb.rating}"
+    elif isinstance(cb, FollowupPress):
+        data = f"v:{cb.survey_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -110,6 +133,14 @@ def decode(data: str | None) -> Callback | None:
         return TicketPage(int(rest))
     elif kind == "l" and rest:
         return SetLanguage(rest)
+    elif kind == "s":
+        survey, _, rating = rest.partition(":")
+        if survey.isdigit() and rating in ("1", "2", "3", "4", "5"):
+            return SurveyPress(int(survey), int(rating))
+    elif kind == "v":
+        survey, _, action = rest.partition(":")
+        if survey.isdigit() and action in ("done", "reopen"):
+            return FollowupPress(int(survey), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if ticket.isdigit() and action.isalpha():

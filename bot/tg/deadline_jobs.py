@@ -29,7 +29,7 @@ class DeadlineJobs:
         self.job_queue = job_queue
         self.services = services
         self.desk = desk
-        desk.on_change = self.schedule
+        desk.on_change.append(self.schedule)
 
     async def rebuild(self) -> int:
         """Make the jobs of every open ticket (at start-up); returns how many were made."""

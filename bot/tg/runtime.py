@@ -78,6 +78,7 @@ class BotRuntime:
         assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
         self.jobs = DeadlineJobs(app.job_queue, services, wiring.desk)
         await self.jobs.rebuild()
+        await wiring.surveys.rebuild()
         self.outbox.start()
         assert app.updater is not None
         await app.updater.start_polling(

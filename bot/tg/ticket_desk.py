@@ -30,7 +30,9 @@ from bot.core.lifecycle import (
 from bot.core.models import Outgoing, Status, Ticket, TicketEvent
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
+from bot.core.surveys import survey_due
 from bot.core.ticket_text import TicketText
+from bot.store import SurveyChange
 from bot.tg import callbacks as cb
 from bot.tg.services import Services
 
@@ -47,13 +49,13 @@ class TicketDesk:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.roster = roster_of(services.settings)
-        # Told after every change, so the scheduler can set the ticket's jobs anew.
-        self.on_change: Callable[[Ticket], Awaitable[object]] | None = None
+        # Told after every change, so the schedulers can set the ticket's jobs anew.
+        self.on_change: list[Callable[[Ticket], Awaitable[object]]] = []
 
     async def changed(self, ticket: Ticket) -> None:
-        """A ticket changed: let the scheduler know."""
-        if self.on_change is not None:
-            await self.on_change(ticket)
+        """A ticket changed: let the schedulers know."""
+        for hook in self.on_change:
+            await hook(ticket)
 
     # ----- who speaks which language ---------------------------------------------------------
 
@@ -133,7 +135,9 @@ class TicketDesk:
                 return result
             after = self._after(ticket, result, action)
             messages = [*await self.messages_for(ticket, after, result), *also]
-            if await store.transition(ticket, after, result.event, messages, conversation):
+            survey = self._survey_change(after, result)
+            if await store.transition(ticket, after, result.event, messages, conversation,
+                                      survey):
                 log.info("ticket %s: %s by %s", ticket.number, result.event.kind,
                          actor.telegram_id if actor.telegram_id is not None else "system")
                 self.services.wake_outbox()
@@ -149,6 +153,19 @@ class TicketDesk:
         """Would the action be allowed now? (Before asking someone to type a note.)"""
         result = decide(ticket, action, actor, self.services.clock(), events=events)
         return result if isinstance(result, Refusal) else None
+
+    def _survey_change(self, after: Ticket, decision: Decision) -> SurveyChange | None:
+        """Resolving schedules the return visit; reopening cancels it; "fixed" brings it on."""
+        kind = decision.event.kind
+        settings = self.services.settings
+        if kind == "resolved":
+            due = survey_due(settings, decision.event.at, confirmed=False)
+            return SurveyChange("new", due, after.assignee_id)
+        if kind == "reopened":
+            return SurveyChange("cancel")
+        if kind == "confirmed" and settings.surveys.ask_when_confirmed:
+            return SurveyChange("sooner", survey_due(settings, decision.event.at, confirmed=True))
+        return None
 
     def _after(self, ticket: Ticket, decision: Decision, action: Action) -> Ticket:
         """The ticket as written: the decision plus what it implies for fields and deadlines."""
