@@ -496,7 +496,7 @@ class Runner:
                 first.append(Button(self.ctx.text("flow.btn_clear"), CLEAR))
             elif step.optional:
                 first.append(Button(self.ctx.text("flow.btn_no_photos"), SKIP))
-        elif step.optional:
+        elif step.optional and step.type != "multi":  # a multi step's Done (0) is its skip
             first.append(Button(self.ctx.text("flow.btn_skip"), SKIP))
         second = []
         if state.history:
