@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.tg import callbacks as cb
@@ -71,4 +72,9 @@ class Buttons:
             notice = await self.surveys.on_followup(bot, visitor, data, message)
         else:
             notice = await self.tickets.on_press(bot, visitor, data, message)
-        await query.answer(notice[:200] if notice else None)
+        try:
+            await query.answer(notice[:200] if notice else None)
+        except BadRequest as exc:
+            # A press handed over again after a crash was answered by the first run, and
+            # Telegram lets a query be answered once (and only for a short while).
+            log.info("could not answer callback query of update %s: %s", update.update_id, exc)

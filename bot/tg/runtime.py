@@ -7,7 +7,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import Application
@@ -20,6 +20,7 @@ from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.deadline_jobs import DeadlineJobs
 from bot.tg.outbox import OutboxWorker
+from bot.tg.polling import Poller
 from bot.tg.services import Services, utc_now
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class BotRuntime:
         self.outbox: OutboxWorker | None = None
         self.services: Services | None = None
         self.jobs: DeadlineJobs | None = None
+        self.poller: Poller | None = None
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
@@ -80,22 +82,19 @@ class BotRuntime:
         await self.jobs.rebuild()
         await wiring.surveys.rebuild()
         self.outbox.start()
-        assert app.updater is not None
-        await app.updater.start_polling(
-            timeout=timedelta(seconds=self.options.poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-            error_callback=_polling_error,
-        )
+        await app.bot.delete_webhook()  # long polling and a webhook exclude each other
+        self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
+        self.poller.start()
         log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.path)
 
     async def stop(self) -> None:
         """Stop polling, finish the update in hand, flush the outbox, close the database."""
         app = self.app
-        if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
+        if self.poller is not None:
+            await self.poller.stop()
+            self.poller = None
+        if app is not None and app.running:
+            await app.stop()
         if self.outbox is not None:
             await self.outbox.stop()
         if app is not None:
@@ -104,11 +103,6 @@ class BotRuntime:
             await self.store.close()
         self.app = self.store = self.outbox = None
         log.info("bot stopped")
-
-
-def _polling_error(error: Exception) -> None:
-    """Polling trouble (network, 409 Conflict) is logged; PTB keeps retrying."""
-    log.warning("polling error: %s", error)
 
 
 async def run_until_signalled(runtime: BotRuntime) -> None:
