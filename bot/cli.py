@@ -71,9 +71,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.tg.runtime import BotRuntime, run_until_signalled
+    from bot.tg.runtime import AlreadyRunning, BotRuntime, run_until_signalled
 
-    asyncio.run(run_until_signalled(BotRuntime(settings, flows)))
+    try:
+        asyncio.run(run_until_signalled(BotRuntime(settings, flows)))
+    except AlreadyRunning as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.fakebot import FakeBotApi
@@ -153,3 +154,30 @@ async def test_plain_message_without_a_report_gets_the_menu(desk: Desk, fake: Fa
     await user.send("hello?")
     menu = await expect(user, zh.t("start.no_flow"))
     assert zh.t("menu.new") in menu.labels
+
+
+async def test_the_same_complaint_again_is_refused_politely(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    def strict(data: dict[str, Any]) -> None:
+        data["limits"]["identical_per_day"] = 1
+
+    desk = Desk(fake, tmp_path, edit=strict)
+    await desk.start()
+    try:
+        user = fake.user(2007, language_code="en")
+        w = Words(desk.settings, "en")
+        for attempt in range(2):
+            await _to_description(user, w)
+            await user.send("Dogs barking all night")
+            await expect(user, w.t("intake.ask_photos", max=5))
+            await user.press(w.t("flow.btn_no_photos"))
+            await expect(user, w.t("intake.summary"))
+            await user.press(w.t("flow.btn_submit"))
+            if attempt == 0:
+                await expect(user, "HV-")
+        await expect(user, w.t("limits.identical", hotline=desk.settings.hotline))
+        assert len(await desk.rows("SELECT id FROM tickets")) == 1
+        assert len(await desk.rows("SELECT chat_id FROM conversations")) == 1  # kept, not lost
+    finally:
+        await desk.stop()

@@ -84,3 +84,21 @@ async def test_sigkill_mid_flow_then_restart_carries_on(fake: FakeBotApi, tmp_pa
     assert pending == (0,)
     text = log.read_text(encoding="utf-8")
     assert TOKEN not in text and "Traceback" not in text
+
+
+async def test_second_instance_on_the_same_database_refuses(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    db, log = tmp_path / "desk.sqlite3", tmp_path / "bot.log"
+    first = await _spawn(fake, db, log)
+    try:
+        user = fake.user(3002, language_code="en")
+        await user.command("/help")
+        await user.wait_for_message(timeout=30)  # the first one is up and polling
+        second = await _spawn(fake, db, tmp_path / "second.log")
+        assert await asyncio.wait_for(second.wait(), 30) == 3
+        said = (tmp_path / "second.log").read_text(encoding="utf-8")
+        assert "already running" in said and "Traceback" not in said
+    finally:
+        first.kill()
+        await first.wait()

@@ -323,3 +323,19 @@ async def test_staff_commands(desk: Desk, fake: FakeBotApi) -> None:
     assert second["assignee_id"] == LI_SUP
     await wang.command("/duty", "on")
     await expect(wang, z.t("staff.duty_on"))
+
+
+async def test_blocked_engineer_gets_no_ticket_and_the_supervisor_knows(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    fake.user(WANG).block()
+    owner = fake.user(4011, language_code="en")
+    row = await file_ticket(desk, owner)
+    await desk.outbox_settled()
+    after = await ticket(desk, row["id"])
+    assert after["assignee_id"] == LI_SUP  # nobody else on the day shift: the fallback
+    await card_of(fake.user(LI_SUP), row["number"])
+    await expect(fake.user(LI_SUP), "王强")  # told why the ticket came to them
+    failed = await desk.rows("SELECT kind FROM ticket_events WHERE ticket_id = ?"
+                             " AND kind = 'delivery_failed'", row["id"])
+    assert len(failed) == 1

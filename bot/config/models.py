@@ -110,6 +110,10 @@ class Limits(_Model):
     photos_max: int = Field(5, ge=0, le=10)
     detail_max: int = Field(200, ge=1, le=1000)
     unit_max: int = Field(20, ge=1, le=100)
+    # Abuse limits: new tickets per owner per day, the same complaint again, messages a minute.
+    tickets_per_day: int = Field(10, ge=1)
+    identical_per_day: int = Field(2, ge=1)
+    messages_per_minute: int = Field(30, ge=5)
 
     @model_validator(mode="after")
     def _order(self) -> Limits:

@@ -598,6 +598,14 @@ class Store:
         )
         return [_ticket(r) for r in rows]
 
+    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
+        """(category, description) of an owner's tickets opened since a moment."""
+        rows = await self._fetchall(
+            "SELECT category, description FROM tickets WHERE owner_id = ? AND created_at >= ?",
+            (owner_id, _ts(since)),
+        )
+        return [(str(r["category"]), str(r["description"])) for r in rows]
+
     async def count_owner_tickets(self, owner_id: int) -> int:
         """How many tickets an owner has."""
         row = await self._fetchone(
@@ -638,6 +646,16 @@ class Store:
             "card": message.card,
             "photos": list(message.photos),
         }
+        if message.card is not None and message.ticket_id is not None:
+            # A card is drawn from the ticket when it is sent, so one pending refresh per
+            # ticket and chat shows the latest state; more would only spend the rate limit.
+            pending = await (await db.execute(
+                "SELECT 1 FROM outbox WHERE status = 'pending' AND chat_id = ? AND ticket_id = ?"
+                " AND json_extract(payload, '$.card') IS NOT NULL LIMIT 1",
+                (message.chat_id, message.ticket_id),
+            )).fetchone()
+            if pending is not None:
+                return
         await db.execute(
             "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at)"
             " VALUES (?, ?, ?, ?, ?)",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from dataclasses import dataclass
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -19,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.abuse import RateWindow
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.intake import Conversations
@@ -80,6 +83,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, desk.on_edited))
     app.add_handler(CallbackQueryHandler(buttons.on_callback))
+    app.add_handler(TypeHandler(Update, _flood_guard(services)), group=-2)
     # Telegram may deliver an update again after a crash; its id tells us it was handled.
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
@@ -112,6 +116,34 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
         except TelegramError as exc:
             # Telegram refuses a chat scope until the person has opened the bot: not fatal.
             log.info("no staff command menu for %s yet: %s", member.telegram_id, exc)
+
+
+def _flood_guard(services: Services):  # type: ignore[no-untyped-def]
+    """A handler that drops a person's messages past the per-minute limit (staff exempt)."""
+    windows: dict[int, RateWindow] = {}
+
+    async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or services.settings.staff_member(user.id) is not None:
+            return
+        limit = services.settings.limits.messages_per_minute
+        window = windows.setdefault(user.id, RateWindow(limit))
+        if window.hit(time.monotonic()):
+            return
+        log.warning("user %s is over the message limit; dropping update %s", user.id,
+                    update.update_id)
+        if not window.warned and update.effective_chat is not None:
+            window.warned = True  # say it once, not once per dropped message
+            visitor = await visitor_of(update, services)
+            lang = visitor.lang if visitor else services.settings.default_language
+            await context.bot.send_message(update.effective_chat.id,
+                                           services.catalog.text(lang, "limits.slow_down"))
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        raise ApplicationHandlerStop
+
+    return guard
 
 
 def _skip_if_handled(services: Services):  # type: ignore[no-untyped-def]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
 
+from bot.core.abuse import ticket_refusal
 from bot.core.models import Outgoing, Ticket, TicketEvent
 from bot.core.runner import Button, Event, FlowState, Press, Reply, Result, Runner
 from bot.core.sources import ConfigContext
@@ -120,6 +122,11 @@ class Conversations:
         t = self.services.catalog
         if result.outcome == "submitted" and before.flow == INTAKE:
             ticket = await self._submit(visitor, before, result.answers)
+            if isinstance(ticket, str):
+                # Over a limit: the report stays where it was, so it can be edited or cancelled.
+                await send(bot, visitor.chat_id, t.text(visitor.lang, ticket,
+                                                        hotline=self.services.settings.hotline))
+                return
             if ticket is None:
                 await replace_message(pressed, t.text(visitor.lang, "flow.already_submitted"))
                 return
@@ -158,10 +165,17 @@ class Conversations:
 
     async def _submit(
         self, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
-    ) -> Ticket | None:
-        """Store the ticket and its confirmation in one transaction (None if already done)."""
+    ) -> Ticket | str | None:
+        """Store the ticket and its confirmation in one transaction (None if already done; a
+        text key when an abuse limit refuses it)."""
         settings = self.services.settings
         now = self.services.clock()
+        recent = await self.services.store.owner_tickets_since(visitor.id, now - timedelta(days=1))
+        refused = ticket_refusal(settings, recent, str(answers.get("category")),
+                                 str(answers.get("description")))
+        if refused is not None:
+            log.info("user %s: new ticket refused (%s)", visitor.id, refused)
+            return refused
         local_day = now.astimezone(ZoneInfo(settings.timezone)).date()
         draft = draft_from_answers(
             answers, settings, self.services.calendars, visitor.id, visitor.lang, now

@@ -20,6 +20,7 @@ from bot.tg.services import Services
 log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram allows about one message a second to one private chat
+PER_GROUP_INTERVAL = 3.0  # and 20 a minute to a group
 GLOBAL_INTERVAL = 1 / 25  # and about 30 a second overall; stay a little under
 MAX_BACKOFF = 300.0
 
@@ -33,9 +34,12 @@ class OutboxWorker:
         services: Services,
         deliver_card: Callable[[Bot, OutboxItem], Awaitable[Message | None]],
         idle_poll: float = 1.0,
+        undeliverable: Callable[[OutboxItem], Awaitable[None]] | None = None,
+        global_interval: float = GLOBAL_INTERVAL,
     ) -> None:
         self.bot = bot
         self.deliver_card = deliver_card
+        self.undeliverable = undeliverable
         self.services = services
         self.store: Store = services.store
         self.idle_poll = idle_poll
@@ -43,6 +47,8 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._last_sent: dict[int, float] = {}
         self._last_any = 0.0
+        self.next_ready: float | None = None
+        self.global_interval = global_interval
 
     def wake(self) -> None:
         """New messages were committed: deliver them now."""
@@ -53,20 +59,24 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, flush_timeout: float = 3.0) -> None:
-        """Try to deliver what is due, then stop."""
+        """Stop the background loop, then deliver what is due (for up to ``flush_timeout``)."""
         if self._task is None:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.flush(), flush_timeout)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.flush(flush_timeout), flush_timeout + 1)
         self._task = None
 
-    async def flush(self) -> None:
-        """Deliver everything due now (used at shutdown and by tests)."""
-        while await self.deliver_due():
-            pass
+    async def flush(self, within: float = 3.0) -> None:
+        """Deliver everything due now, waiting out the pacing (at shutdown and in tests)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            await self.deliver_due()
+            if self.next_ready is None:
+                return
+            await asyncio.sleep(min(self.next_ready, max(deadline - time.monotonic(), 0)))
 
     async def _run(self) -> None:
         while True:
@@ -75,34 +85,43 @@ class OutboxWorker:
             except Exception:  # the worker must outlive any one bad message or DB hiccup
                 log.exception("outbox worker error")
             self._wake.clear()
+            pause = self.idle_poll if self.next_ready is None else min(self.next_ready,
+                                                                        self.idle_poll)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+                await asyncio.wait_for(self._wake.wait(), pause)
 
     async def deliver_due(self) -> int:
-        """One pass over due messages, keeping each chat's order; returns how many were sent."""
+        """One pass over due messages; returns how many were sent.
+
+        A chat that may not get another message yet (one a second to a person, one every
+        three seconds to a group) is skipped for this pass — with all its later messages, so
+        each chat's order holds — and others go on; ``next_ready`` says when to look again.
+        """
         items = await self.store.due_outbox(self.services.clock())
         held: set[int] = set()
         sent = 0
+        self.next_ready = None
         for item in items:
             chat = item.message.chat_id
             if chat in held:
                 continue  # an earlier message to this chat is waiting: keep the order
-            wait = self._last_sent.get(chat, 0.0) + PER_CHAT_INTERVAL - time.monotonic()
-            if wait > 0 and sent:
+            interval = PER_GROUP_INTERVAL if chat < 0 else PER_CHAT_INTERVAL
+            wait = self._last_sent.get(chat, -interval) + interval - time.monotonic()
+            if wait > 0:
                 held.add(chat)
+                self.next_ready = wait if self.next_ready is None else min(self.next_ready, wait)
                 continue
-            await self._pace(wait)
+            await self._pace()
             if await self._deliver(item):
                 sent += 1
             else:
                 held.add(chat)
         return sent
 
-    async def _pace(self, chat_wait: float) -> None:
-        """Sleep as needed to stay under the per-chat and overall rates."""
-        overall = self._last_any + GLOBAL_INTERVAL - time.monotonic()
-        delay = max(chat_wait, overall, 0.0)
-        if delay:
+    async def _pace(self) -> None:
+        """Sleep as needed to stay under the overall rate."""
+        delay = self._last_any + self.global_interval - time.monotonic()
+        if delay > 0:
             await asyncio.sleep(delay)
 
     async def _deliver(self, item: OutboxItem) -> bool:
@@ -132,6 +151,8 @@ class OutboxWorker:
             log.warning("outbox message %s to chat %s failed for good: %s",
                         item.id, message.chat_id, exc)
             await self.store.outbox_failed(item.id, str(exc), now)
+            if self.undeliverable is not None:
+                await self.undeliverable(item)
             return False
         except (NetworkError, TelegramError) as exc:
             backoff = min(MAX_BACKOFF, 2.0 ** item.attempts)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import IO
 
 from telegram import Update
 from telegram.ext import Application
@@ -37,6 +41,28 @@ class RuntimeOptions:
     outbox_idle: float = 1.0
 
 
+class AlreadyRunning(Exception):
+    """Another bot process holds the database."""
+
+
+def hold_lock(db_path: str) -> IO[str]:
+    """Take the database's lock file, so a second bot on the same database refuses to start."""
+    path = Path(f"{db_path}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("w", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise AlreadyRunning(
+            f"another EstateDesk bot is already running on {db_path} (it holds {path}); stop it"
+            " first — two bots on one token fight over Telegram's updates"
+        ) from None
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
 class BotRuntime:
     """One running bot. ``await start()``, then ``await stop()``."""
 
@@ -52,9 +78,11 @@ class BotRuntime:
         self.services: Services | None = None
         self.jobs: DeadlineJobs | None = None
         self.poller: Poller | None = None
+        self._lock: IO[str] | None = None
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
+        self._lock = hold_lock(self.settings.storage.path)
         self.store = await Store.open(self.settings.storage.path)
         year = self.options.clock().astimezone(self.settings.tz).year
         calendars = Calendars(self.settings, (year, year + 1))
@@ -72,7 +100,8 @@ class BotRuntime:
         self.app = app
         await app.initialize()
         self.outbox = OutboxWorker(
-            app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle
+            app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle,
+            undeliverable=wiring.desk.undeliverable,
         )
         services.wake_outbox = self.outbox.wake
         await register_commands(app, services)
@@ -101,6 +130,9 @@ class BotRuntime:
             await app.shutdown()
         if self.store is not None:
             await self.store.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
         self.app = self.store = self.outbox = None
         log.info("bot stopped")
 

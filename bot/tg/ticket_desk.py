@@ -22,12 +22,13 @@ from bot.core.lifecycle import (
     Assign,
     Decision,
     Notice,
+    Reassign,
     Refusal,
     Resolve,
     apply,
     decide,
 )
-from bot.core.models import Outgoing, Status, Ticket, TicketEvent
+from bot.core.models import OutboxItem, Outgoing, Status, Ticket, TicketEvent
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
 from bot.core.surveys import survey_due
@@ -243,6 +244,31 @@ class TicketDesk:
         self.services.wake_outbox()
         await self.changed(after)
         return after
+
+    async def undeliverable(self, item: OutboxItem) -> None:
+        """A staff member cannot be reached (blocked the bot): hand their ticket on."""
+        message = item.message
+        ticket = await self.services.store.get_ticket(message.ticket_id or 0)
+        if (ticket is None or message.chat_id != ticket.assignee_id
+                or ticket.status not in (Status.NEW, Status.ASSIGNED)
+                or self.services.settings.staff_member(message.chat_id) is None):
+            return
+        route = await self.route(ticket.department, ticket.estate, frozenset({message.chat_id}))
+        if route.assignee is None or route.assignee == message.chat_id:
+            return
+        supervisors = await self._recipients(
+            Notice("supervisor", "notify.supervisor.unreachable", {}), ticket)
+        also = []
+        member = self.services.settings.staff_member(message.chat_id)
+        for person in supervisors:
+            lang = await self.lang_of(person)
+            also.append(Outgoing(person, self.text(lang).t(
+                "notify.supervisor.unreachable", number=ticket.number,
+                name=member.name if member else str(message.chat_id)), ticket_id=ticket.id))
+        result = await self.act(ticket.id, Reassign(route.assignee, "unreachable"), SYSTEM,
+                                also=also)
+        log.warning("ticket %s: assignee %s unreachable; reassigned: %s", ticket.number,
+                    message.chat_id, not isinstance(result, Refusal))
 
     async def record(
         self, ticket: Ticket, kind: str, data: Mapping[str, object],
