@@ -338,4 +338,4 @@ async def test_blocked_engineer_gets_no_ticket_and_the_supervisor_knows(
     await expect(fake.user(LI_SUP), "王强")  # told why the ticket came to them
     failed = await desk.rows("SELECT kind FROM ticket_events WHERE ticket_id = ?"
                              " AND kind = 'delivery_failed'", row["id"])
-    assert len(failed) == 1
+    assert len(failed) == 2  # his card, and the note that the ticket moved on: both recorded
