@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"{args.config}: OK")
         print(summarize(settings))
-        print(f"flows: {', '.join(f'{f.id} ({len(f.steps)} steps)' for f in flows.values())}")
+        steps = ", ".join(
+            f"{f.id} ({len(f.steps)} step{'s' * (len(f.steps) != 1)})" for f in flows.values()
+        )
+        print(f"flows: {steps}")
         return 0
     if args.command == "qr":
         return _qr(args, settings)
@@ -71,13 +74,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.tg.runtime import AlreadyRunning, BotRuntime, run_until_signalled
+    from bot.tg.runtime import AlreadyRunning, BotRuntime, CannotStart, run_until_signalled
 
     try:
         asyncio.run(run_until_signalled(BotRuntime(settings, flows)))
     except AlreadyRunning as exc:
         print(str(exc), file=sys.stderr)
         return 3
+    except CannotStart as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 4
     return 0
 
 

@@ -10,6 +10,19 @@ from bot.core.sources import SOURCE_NAMES
 from bot.texts import default_catalog
 
 
+# The flows the bot starts by id, and what each is for.
+REQUIRED_FLOWS: dict[str, str] = {
+    "intake": "the owner's report conversation",
+    "survey": "the owner's rating details after a resolution",
+    "not_fixed": "the owner says the problem is still there",
+    "owner_message": "the owner adds to a ticket",
+    "reply": "staff reply to the owner",
+    "note": "staff internal note",
+    "transfer": "staff hand a ticket on",
+    "resolve": "staff resolve a ticket",
+}
+
+
 class LoadError(Exception):
     """The config or a flow file is invalid; ``errors`` names every problem."""
 
@@ -44,8 +57,11 @@ def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings
         )
     except FlowError as exc:
         errors.extend(exc.errors)
-    if "intake" not in flows and not errors:
-        errors.append("flows: no flow with id 'intake' (the owner's report conversation)")
+    if not errors:
+        errors.extend(
+            f"flows: no flow with id '{flow_id}' ({what}); restore flows/{flow_id}.yaml"
+            for flow_id, what in REQUIRED_FLOWS.items() if flow_id not in flows
+        )
     if errors or settings is None:
         raise LoadError(errors)
     return settings, flows

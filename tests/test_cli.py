@@ -65,3 +65,17 @@ def test_qr_writes_one_png_per_area(tmp_path: Path) -> None:
     pngs = sorted(p.name for p in (tmp_path / "qr").glob("*.png"))
     assert len(pngs) == 19 and "hv-3-lifts.png" in pngs
     assert (tmp_path / "qr" / "hv-3-lifts.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_says_so_when_telegram_cannot_be_reached(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a local port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run("run", "--config", "config.yaml", env={
+        "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "DATABASE_PATH": str(tmp_path / "desk.sqlite3"), "PTB_TIMEDELTA": "true"})
+    assert result.returncode == 4, result.stderr[-2000:]
+    assert "cannot reach Telegram's Bot API" in result.stderr
+    assert "Traceback" not in result.stderr and "123:abc" not in result.stderr

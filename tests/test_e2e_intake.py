@@ -86,9 +86,12 @@ async def test_owner_completes_a_report_in_each_language(
     assert events == [{"kind": "created", "actor_id": 1001}, {"kind": "assigned", "actor_id": None}]
     await desk.outbox_settled()
     outbox = await desk.rows("SELECT status, chat_id FROM outbox ORDER BY id")
-    # The owner's confirmation, the engineer's card, the maintenance group's card.
+    # The owner's confirmation, then the owner's photo and a card, for the engineer and for
+    # the maintenance group.
     assert outbox == [{"status": "sent", "chat_id": 1001},
                       {"status": "sent", "chat_id": 7034518826},
+                      {"status": "sent", "chat_id": 7034518826},
+                      {"status": "sent", "chat_id": -1001234567890},
                       {"status": "sent", "chat_id": -1001234567890}]
     people = await desk.rows("SELECT first_name, language_code FROM users")
     assert people == [{"first_name": "Mei", "language_code": LANG_CODES[lang]}]

@@ -101,9 +101,13 @@ def _areas(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
 
 def _urgencies(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
     hotline = ctx.text("intake.hotline_now", hotline=ctx.settings.hotline)
+    category = ctx.settings.category(str(answers.get("category")))
+    sub = category.subcategory(str(answers.get("subcategory"))) if category else None
+    suggested = sub.urgency if sub is not None else None
     return [
-        Option(u.id, ctx.local(u.name), hint=ctx.local(u.hint),
-               note=hotline if u.show_hotline else None)
+        Option(u.id, ctx.local(u.name) + (ctx.text("intake.suggested") if u.id == suggested
+                                          else ""),
+               hint=ctx.local(u.hint), note=hotline if u.show_hotline else None)
         for u in ctx.settings.urgencies_for(str(answers.get("category")))
     ]
 

@@ -39,8 +39,11 @@ class TicketText:
         if minutes < 60:
             return self.t("time.minutes", n=max(minutes, 1))
         if minutes % (24 * 60) == 0:
+            days = minutes // (24 * 60)
+            if days == 1 and not business:
+                return self.t("time.one_day")
             key = "time.working_days" if business else "time.days"
-            return self.t(key, n=minutes // (24 * 60))
+            return self.t(key, n=days)
         if minutes % 60 == 0:
             key = "time.business_hours" if business else "time.hours"
             return self.t(key, n=minutes // 60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputMediaPhoto, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest
 
 from bot.core.lifecycle import work_started
@@ -110,19 +110,9 @@ class Cards:
                     raise
                 log.info("card of %s in chat %s is gone; sending a new one", ticket.number,
                          message.chat_id)
-        if ticket.photos:
-            await self._send_photos(bot, message.chat_id, ticket.photos)
         sent = await bot.send_message(message.chat_id, fit(text), reply_markup=keyboard(rows))
         await store.save_card(ticket.id, message.chat_id, sent.message_id, message.card)
         return sent
-
-    @staticmethod
-    async def _send_photos(bot: Bot, chat_id: int, photos: tuple[str, ...]) -> None:
-        """The owner's photos, above the card."""
-        if len(photos) == 1:
-            await bot.send_photo(chat_id, photos[0])
-        else:
-            await bot.send_media_group(chat_id, [InputMediaPhoto(p) for p in photos[:10]])
 
     async def _chat_lang(self, chat_id: int) -> str:
         """A group speaks the default language; a person their own."""

@@ -120,13 +120,22 @@ class DeadlineJobs:
         """Hand the ticket to the next person on duty (or the fallback); tell the supervisor."""
         skip = frozenset({ticket.assignee_id} if ticket.assignee_id is not None else ())
         route = await self.desk.route(ticket.department, ticket.estate, skip)
-        await self._escalate(ticket, Escalate("accept", route.assignee))
+        also: list[Outgoing] = []
+        manager = self.services.settings.escalation.manager
+        if manager is not None and route.assignee in (None, ticket.assignee_id):
+            # Nobody left to hand it to (it already sits with the fallback): the manager hears.
+            lang = await self.desk.lang_of(manager)
+            text = self.desk.text(lang)
+            also.append(Outgoing(manager, text.t("notify.manager.unaccepted",
+                                                 number=ticket.number,
+                                                 by=text.when(ticket.accept_due)),
+                                 ticket_id=ticket.id))
+        await self._escalate(ticket, Escalate("accept", route.assignee), also)
 
     async def _missed_resolve(self, ticket: Ticket) -> None:
-        await self._escalate(ticket, Escalate("resolve", None))
+        await self._escalate(ticket, Escalate("resolve", None), [])
 
-    async def _escalate(self, ticket: Ticket, action: Escalate) -> None:
-        also: list[Outgoing] = []
+    async def _escalate(self, ticket: Ticket, action: Escalate, also: list[Outgoing]) -> None:
         level = self.services.settings.urgency(ticket.urgency)
         if level is not None and level.tell_owner_when_late:
             lang = await self.desk.lang_of(ticket.owner_id)

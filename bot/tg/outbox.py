@@ -9,8 +9,15 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, InputMediaPhoto, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.core.models import OutboxItem
 from bot.store import Store
@@ -132,6 +139,15 @@ class OutboxWorker:
         try:
             if message.card is not None:
                 sent = await self.deliver_card(self.bot, item)
+            elif message.photos:
+                # An album (the owner's photos above a new card): its own item, paced alone.
+                if len(message.photos) == 1:  # an album needs two to ten
+                    sent = await self.bot.send_photo(message.chat_id, message.photos[0])
+                else:
+                    album = await self.bot.send_media_group(
+                        message.chat_id, [InputMediaPhoto(p) for p in message.photos[:10]]
+                    )
+                    sent = album[0] if album else None
             elif message.photo:
                 sent = await self.bot.send_photo(
                     message.chat_id, message.photo, caption=fit(message.text, 1024),
@@ -146,13 +162,20 @@ class OutboxWorker:
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             await self.store.outbox_retry(item.id, now + timedelta(seconds=seconds), str(exc))
             return False
+        except ChatMigrated as exc:
+            # A group became a supergroup: its id changed, and config.yaml must say the new one.
+            log.error("outbox message %s: chat %s is now %s — put the new id in config.yaml",
+                      item.id, message.chat_id, exc.new_chat_id)
+            await self.store.outbox_failed(item.id, str(exc), now)
+            return False
         except (Forbidden, BadRequest) as exc:
             # The person blocked the bot or the chat is gone: retrying cannot help.
             log.warning("outbox message %s to chat %s failed for good: %s",
                         item.id, message.chat_id, exc)
             await self.store.outbox_failed(item.id, str(exc), now)
-            if self.undeliverable is not None:
-                await self.undeliverable(item)
+            gone = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
+            if gone and self.undeliverable is not None:
+                await self.undeliverable(item)  # the person cannot be reached at all
             return False
         except (NetworkError, TelegramError) as exc:
             backoff = min(MAX_BACKOFF, 2.0 ** item.attempts)

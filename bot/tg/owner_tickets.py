@@ -168,7 +168,7 @@ class OwnerTickets:
         notice = self.t(visitor, ok_key, number=ticket.number)
         if message is not None:
             await replace_message(message, (message.text or message.caption or "") + "\n\n"
-                                  + notice)
+                                  + notice)  # and its buttons go: they have done their job
         return notice
 
     async def _finish_not_fixed(self, bot: Bot, visitor: Visitor, state: FlowState,

@@ -47,7 +47,11 @@ async def replace_message(
     if message is None:
         return
     try:
-        await message.edit_text(fit(text), reply_markup=keyboard(rows))
+        if message.text is None and (message.photo or message.caption is not None):
+            # A photo (e.g. a resolution with its picture) has a caption, not a text.
+            await message.edit_caption(fit(text, 1024), reply_markup=keyboard(rows))
+        else:
+            await message.edit_text(fit(text), reply_markup=keyboard(rows))
     except BadRequest as exc:
         # Pressing twice edits to the same content, and very old messages cannot be edited:
         # neither is a problem for the person, so the edit is simply skipped.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -41,7 +42,11 @@ class RuntimeOptions:
     outbox_idle: float = 1.0
 
 
-class AlreadyRunning(Exception):
+class CannotStart(Exception):
+    """The bot cannot start (lock held, Telegram unreachable, token refused); says why."""
+
+
+class AlreadyRunning(CannotStart):
     """Another bot process holds the database."""
 
 
@@ -97,8 +102,16 @@ class BotRuntime:
             services, self.settings.telegram.token, self.settings.telegram.api_base_url
         )
         app = wiring.app
+        try:
+            await app.initialize()  # asks Telegram who we are: the token and the network
+        except InvalidToken as exc:
+            await self._release()
+            raise CannotStart("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from exc
+        except NetworkError as exc:
+            await self._release()
+            where = self.settings.telegram.api_base_url or "api.telegram.org"
+            raise CannotStart(f"cannot reach Telegram's Bot API at {where}: {exc}") from exc
         self.app = app
-        await app.initialize()
         self.outbox = OutboxWorker(
             app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle,
             undeliverable=wiring.desk.undeliverable,
@@ -116,6 +129,15 @@ class BotRuntime:
         self.poller.start()
         log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.path)
 
+    async def _release(self) -> None:
+        """Close the database and give up the lock."""
+        if self.store is not None:
+            await self.store.close()
+            self.store = None
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
+
     async def stop(self) -> None:
         """Stop polling, finish the update in hand, flush the outbox, close the database."""
         app = self.app
@@ -128,11 +150,7 @@ class BotRuntime:
             await self.outbox.stop()
         if app is not None:
             await app.shutdown()
-        if self.store is not None:
-            await self.store.close()
-        if self._lock is not None:
-            self._lock.close()  # closing the file releases the lock
-            self._lock = None
+        await self._release()
         self.app = self.store = self.outbox = None
         log.info("bot stopped")
 

@@ -298,6 +298,9 @@ class TicketDesk:
 
     async def _recipients(self, notice: Notice, ticket: Ticket) -> list[int]:
         settings = self.services.settings
+        if notice.key == "notify.group.owner_message":
+            # Nobody has the ticket yet: the supervisors read the owner's words.
+            return await self._recipients(replace(notice, recipient="supervisor"), ticket)
         if notice.recipient == _GROUP_ONLY:
             return []  # the group's card is edited instead: no stream of group messages
         if notice.key == "notify.assignee.assigned" or notice.key == "notify.assignee.escalated":
@@ -372,7 +375,10 @@ class TicketDesk:
         if dept is not None and dept.group_chat_id is not None and \
                 after.status in (Status.NEW, Status.ASSIGNED):
             chats.setdefault(dept.group_chat_id, "group")
-        return [
-            Outgoing(chat, "", ticket_id=after.id, card=audience)
-            for chat, audience in chats.items()
-        ]
+        messages: list[Outgoing] = []
+        for chat, audience in chats.items():
+            if chat not in existing and after.photos:
+                # The owner's photos go just above a new card, as an album of their own.
+                messages.append(Outgoing(chat, "", ticket_id=after.id, photos=after.photos))
+            messages.append(Outgoing(chat, "", ticket_id=after.id, card=audience))
+        return messages
