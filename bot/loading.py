@@ -9,7 +9,6 @@ from bot.core.flow import Flow, FlowError, load_flows
 from bot.core.sources import SOURCE_NAMES
 from bot.texts import default_catalog
 
-
 # The flows the bot starts by id, and what each is for.
 REQUIRED_FLOWS: dict[str, str] = {
     "intake": "the owner's report conversation",
