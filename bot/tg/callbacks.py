@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
+_ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
 
 
 @dataclass(frozen=True)
@@ -127,23 +128,23 @@ def decode(data: str | None) -> Callback | None:
         item, _, arg = rest.partition(":")
         if item:
             return Menu(item, arg)
-    elif kind == "t" and rest.isdigit():
+    elif kind == "t" and _ID.match(rest):
         return TicketView(int(rest))
-    elif kind == "p" and rest.isdigit():
+    elif kind == "p" and _ID.match(rest):
         return TicketPage(int(rest))
     elif kind == "l" and rest:
         return SetLanguage(rest)
     elif kind == "s":
         survey, _, rating = rest.partition(":")
-        if survey.isdigit() and rating in ("1", "2", "3", "4", "5"):
+        if _ID.match(survey) and rating in ("1", "2", "3", "4", "5"):
             return SurveyPress(int(survey), int(rating))
     elif kind == "v":
         survey, _, action = rest.partition(":")
-        if survey.isdigit() and action in ("done", "reopen"):
+        if _ID.match(survey) and action in ("done", "reopen"):
             return FollowupPress(int(survey), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
-        if ticket.isdigit() and action.isalpha():
+        if _ID.match(ticket) and action.isalpha():
             if kind == "k":
                 return CardPress(int(ticket), action)
             return OwnerPress(int(ticket), action)

@@ -269,6 +269,9 @@ class SurveyDesk:
             return t.text(visitor.lang, "ticket.not_found")
         if actor.role not in ("supervisor", "admin"):
             return t.text(visitor.lang, "refusal.not_supervisor")
+        if actor.role == "supervisor" and actor.departments and \
+                ticket.department not in actor.departments:
+            return t.text(visitor.lang, "refusal.other_department")
         if survey.followup_status != "open":
             return t.text(visitor.lang, "survey.followup_closed")
         if data.action == "reopen":
