@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from bot.cli_reports import add_report_commands
 from bot.loading import LoadError, load_all
 
 log = logging.getLogger("bot")
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--bot-username", default=None,
                              help="the bot's @username (default: telegram.bot_username)")
             cmd.add_argument("--lang", default=None, help="label language (default: default)")
+    add_report_commands(sub)
     return parser
 
 
@@ -67,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "qr":
         return _qr(args, settings)
+    if args.command in ("export", "report"):
+        from bot.cli_reports import export_main, report_main
+
+        return (export_main if args.command == "export" else report_main)(args, settings)
     if not settings.telegram.token:
         print(
             "telegram.token is empty: set the TELEGRAM_BOT_TOKEN environment variable to the"

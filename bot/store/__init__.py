@@ -146,6 +146,12 @@ MIGRATIONS: tuple[str, ...] = (
         handled_at TEXT NOT NULL
     );
     """,
+    # Reports over a period read tickets and events by time, and surveys by when they were sent.
+    """
+    CREATE INDEX IF NOT EXISTS tickets_created ON tickets (created_at);
+    CREATE INDEX IF NOT EXISTS ticket_events_kind_at ON ticket_events (kind, at, ticket_id);
+    CREATE INDEX IF NOT EXISTS surveys_sent ON surveys (sent_at);
+    """,
 )
 
 _TICKET_COLUMNS = (

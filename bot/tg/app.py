@@ -27,6 +27,7 @@ from bot.tg.cards import Cards
 from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
+from bot.tg.reports import ReportsDesk
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
 from bot.tg.surveys import SurveyDesk
@@ -35,7 +36,7 @@ from bot.tg.ticket_desk import TicketDesk
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
-STAFF_COMMANDS = ("queue", "ticket", "duty", "open")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
@@ -78,6 +79,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     app.add_handler(CommandHandler("ticket", staff.on_ticket, private))
     app.add_handler(CommandHandler("duty", staff.on_duty, private))
     app.add_handler(CommandHandler("open", staff.on_open, private))
+    app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND,
                                    desk.on_unknown_command))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))

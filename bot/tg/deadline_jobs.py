@@ -9,6 +9,7 @@ what came due while the bot was down runs at once, and exactly once.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import CallbackContext, JobQueue
@@ -53,10 +54,11 @@ class DeadlineJobs:
             self._add(ticket.id, due)
         return len(dues)
 
-    def _add(self, ticket_id: int, due: Due) -> None:
+    def _add(self, ticket_id: int, due: Due, when: datetime | timedelta | None = None) -> None:
         name = _name(due.kind, ticket_id)
         self.job_queue.run_once(
-            self._run, when=due.at, data=(ticket_id, due.kind), name=name,
+            self._run, when=due.at if when is None else when, data=(ticket_id, due.kind),
+            name=name,
             # A job that came due while the bot was down must still run, once.
             job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None,
                         "coalesce": True},
@@ -87,7 +89,9 @@ class DeadlineJobs:
         if due is None:
             return  # done already, or the ticket moved on
         if due.at > now:
-            self._add(ticket_id, due)  # woke early (e.g. a clock change): sleep again
+            # Woke early by our clock (a clock change, or a test's fixed clock): sleep the
+            # remaining time, measured on our clock, rather than re-waking at once.
+            self._add(ticket_id, due, when=due.at - now)
             return
         if kind in ("accept_nudge", "resolve_nudge"):
             await self._nudge(ticket, due)

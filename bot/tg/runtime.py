@@ -26,6 +26,7 @@ from bot.tg.app import build_application, register_commands
 from bot.tg.deadline_jobs import DeadlineJobs
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
+from bot.tg.reports import schedule_reports
 from bot.tg.services import Services, utc_now
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class BotRuntime:
         self.jobs = DeadlineJobs(app.job_queue, services, wiring.desk)
         await self.jobs.rebuild()
         await wiring.surveys.rebuild()
+        await schedule_reports(app.job_queue, services)
         self.outbox.start()
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)

@@ -1,0 +1,1 @@
+"""Reports: statistics gathered from the store, charts, text tables and exports."""
