@@ -107,6 +107,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_error      TEXT
     );
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE INDEX outbox_chat ON outbox (status, chat_id, id);
     CREATE TABLE cards (
         ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
         chat_id    INTEGER NOT NULL,
@@ -253,6 +254,11 @@ class Store:
             "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
         )
         return row is not None
+
+    async def last_handled_update(self) -> int:
+        """The highest update id handled so far (0 for none)."""
+        row = await self._fetchone("SELECT MAX(update_id) AS n FROM handled_updates")
+        return int(row["n"]) if row and row["n"] is not None else 0
 
     async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
         """Remember a handled update id (only the last ``keep`` are kept)."""
@@ -676,10 +682,16 @@ class Store:
                 await self._enqueue(db, message, now)
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
-        """Pending messages whose next attempt is due, oldest first."""
+        """The oldest pending message of each chat, if its next attempt is due, oldest first.
+
+        Only a chat's first message can go next (each chat's order is kept), so a burst to one
+        busy chat never hides other chats' messages behind it.
+        """
         rows = await self._fetchall(
-            "SELECT id, chat_id, ticket_id, payload, attempts, status FROM outbox"
-            " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            "SELECT o.id, o.chat_id, o.ticket_id, o.payload, o.attempts, o.status"
+            " FROM outbox AS o JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending'"
+            " GROUP BY chat_id) AS head ON o.id = head.id"
+            " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
             (_ts(now), limit),
         )
         items = []

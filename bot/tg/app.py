@@ -152,6 +152,8 @@ def _skip_if_handled(services: Services):  # type: ignore[no-untyped-def]
     """A handler that stops processing of updates already handled."""
 
     async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.update_id > services.handled_before:
+            return  # newer than anything handled before this start: cannot be a repeat
         if await services.store.update_handled(update.update_id):
             log.info("update %s was already handled; dropping the repeat", update.update_id)
             raise ApplicationHandlerStop

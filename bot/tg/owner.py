@@ -236,6 +236,7 @@ class OwnerDesk:
         if lang not in self.services.settings.languages:
             return self.t(visitor, "callback.unknown")
         await self.services.store.set_language(visitor.id, lang, self.services.clock())
+        self.services.people.pop(visitor.id, None)
         switched = Visitor(person=visitor.person, lang=lang, chat_id=visitor.chat_id)
         await replace_message(message, self.t(switched, "language.set",
                                               name=LANGUAGE_NAMES.get(lang, lang)))

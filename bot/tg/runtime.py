@@ -97,6 +97,7 @@ class BotRuntime:
         services = Services(
             settings=self.settings, store=self.store, catalog=default_catalog(),
             flows=self.flows, calendars=calendars, clock=self.options.clock,
+            handled_before=await self.store.last_handled_update(),
         )
         self.services = services
         wiring = build_application(

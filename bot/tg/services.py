@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from telegram import Update
@@ -34,6 +34,10 @@ class Services:
     calendars: Calendars
     clock: Callable[[], datetime] = utc_now
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Profiles as last stored, so an unchanged one is not written again on every update.
+    people: dict[int, Person] = field(default_factory=dict)
+    # Updates up to this id were seen before this start; only they can come again.
+    handled_before: int = 0
 
     def new_token(self) -> str:
         """A short random id for a conversation, carried by its buttons."""
@@ -60,16 +64,18 @@ async def visitor_of(update: Update, services: Services) -> Visitor | None:
     chat = update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
-    person = await services.store.upsert_person(
-        Person(
-            telegram_id=user.id,
-            first_name=user.first_name[:64],
-            last_name=(user.last_name or "")[:64] or None,
-            username=user.username,
-            language_code=user.language_code,
-        ),
-        services.clock(),
+    seen = Person(
+        telegram_id=user.id,
+        first_name=user.first_name[:64],
+        last_name=(user.last_name or "")[:64] or None,
+        username=user.username,
+        language_code=user.language_code,
     )
+    person = services.people.get(user.id)
+    if person is None or replace(person, language=None) != seen:
+        # Written only when new or changed: one write less for almost every update.
+        person = await services.store.upsert_person(seen, services.clock())
+        services.people[user.id] = person
     settings = services.settings
     lang = pick_language(
         person.language, person.language_code, settings.languages, settings.default_language
