@@ -109,8 +109,8 @@ steps:
 """)
     errors = "\n".join(err.errors)
     assert "unknown key 'colour'" in errors
-    assert "step 'first': type 'dropdown' is unknown (use one of choice, multi, text, message, photos," \
-        " summary)" in errors
+    assert "step 'first': type 'dropdown' is unknown (use one of choice, multi, text," \
+        " message, photos, summary)" in errors
     assert "steps[1].id: 'Bad Id' must be 1-16 lower-case letters" in errors
     assert "step 't': unknown limit 'height'" in errors
     assert "step 't': the last arm of 'next' must have no 'if' (the default)" in errors

@@ -1,0 +1,64 @@
+"""The reference: a bare python-telegram-bot echo bot (no database, no flows).
+
+Every message gets one reply with an inline button; every button press is answered and gets one
+message with a button too, so a simulated person can walk the same 11 steps as the intake.
+Run as ``python -m bench.echo_bot`` with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL set.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+MARKUP = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Echo the text back with a button."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(f"echo: {message.text or '…'}", reply_markup=MARKUP)
+
+
+async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the button press and say so with a new message."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    chat = update.effective_chat
+    if chat is not None:
+        await context.bot.send_message(chat.id, f"pressed: {query.data}", reply_markup=MARKUP)
+
+
+def build(token: str, base_url: str | None) -> Application:  # type: ignore[type-arg]
+    """The Application, built like the real bot's (sequential updates, same read timeout)."""
+    builder = ApplicationBuilder().token(token).concurrent_updates(False)
+    if base_url:
+        builder = builder.base_url(base_url)
+    app = builder.get_updates_read_timeout(40.0).build()
+    app.add_handler(MessageHandler(filters.ALL, on_message))
+    app.add_handler(CallbackQueryHandler(on_press))
+    return app
+
+
+def main() -> None:
+    """Poll until SIGTERM or SIGINT."""
+    app = build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_API_BASE_URL"))
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=timedelta(seconds=10),
+                    close_loop=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Database scale: the bot on a large database — start-up, /my, /queue, memory, slow queries."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import sqlite3
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.gen_db import GenInfo
+from bench.intake import owner_steps
+from bench.people import Inbox, latency_summary, perform
+from bench.procs import Child, memory_kib
+from bench.setup import Labels
+from bot.store import Store
+
+
+async def command_latency(
+    inbox: Inbox, user_id: int, command: str, repeat: int, timeout: float  # noqa: ASYNC109
+) -> dict[str, Any]:
+    """Send a command ``repeat`` times; seconds from update to the bot's first answer."""
+    user = inbox.user(user_id)
+    values: list[float] = []
+    text = None
+    for _ in range(repeat):
+        inbox.drain(user.chat_id)
+        started = time.monotonic()
+        await user.send(command)
+        try:
+            message = await inbox.next(user.chat_id, None, timeout)
+        except TimeoutError:
+            return {"error": f"no answer to {command} in {timeout:g}s", "samples_ms": values}
+        values.append(message.created - started)
+        text = message.text
+        await asyncio.sleep(0.2)  # let the rest of the answer (if any) go out
+    summary = latency_summary(values)
+    return {
+        "first_ms": round(values[0] * 1000, 2),
+        "median_ms": round(statistics.median(values) * 1000, 2),
+        "max_ms": summary["max_ms"],
+        "samples_ms": [round(v * 1000, 2) for v in values],
+        "answer_head": (text or "")[:80],
+    }
+
+
+async def submit_one(
+    inbox: Inbox, labels: Labels, user_id: int, timeout: float  # noqa: ASYNC109
+) -> dict[str, Any]:
+    """One owner's whole report on the big database (routing reads the load of every ticket)."""
+    user = inbox.user(user_id, first_name="Scale")
+    run = await perform(inbox, user, owner_steps(labels, random.Random(user_id)), timeout)
+    return {
+        "error": run.error,
+        "latency_by_step_ms": {name: round(v * 1000, 2) for name, v in run.latencies},
+    }
+
+
+def rss_at_rest(child: Child) -> dict[str, float]:
+    """Resident and peak memory of the bot process, MiB."""
+    return {"rss_mib": round(memory_kib(child.pid, "VmRSS") / 1024, 1),
+            "peak_rss_mib": round(memory_kib(child.pid, "VmHWM") / 1024, 1)}
+
+
+async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[str, Any]]:
+    """Time the store's read queries on the big database, with each statement's query plan."""
+    store = await Store.open(db)
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+    now = datetime.now(UTC)
+    some = await store.get_ticket(1)
+    number = some.number if some is not None else "X"
+    calls: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+        ("count_owner_tickets (/my)", lambda: store.count_owner_tickets(info.owner_id)),
+        ("owner_tickets (/my)", lambda: store.owner_tickets(info.owner_id, 8, 0)),
+        ("assigned_tickets (/queue)", lambda: store.assigned_tickets(info.staff_id)),
+        ("open_load (routing, every new ticket)", lambda: store.open_load()),
+        ("owner_tickets_since (abuse check, every new ticket)",
+         lambda: store.owner_tickets_since(info.owner_id, now - timedelta(days=1))),
+        ("surveys_pending (after every ticket change, start-up)",
+         lambda: store.surveys_pending()),
+        ("recent_assignees (routing)", lambda: store.recent_assignees()),
+        ("unavailable_staff (routing)", lambda: store.unavailable_staff()),
+        ("tickets_in_progress (start-up)", lambda: store.tickets_in_progress()),
+        ("open_tickets (/open, admin)", lambda: store.open_tickets(None, now)),
+        ("get_ticket_by_number (/ticket)", lambda: store.get_ticket_by_number(number)),
+        ("ticket_events (timeline)", lambda: store.ticket_events(1)),
+        ("due_outbox (outbox worker)", lambda: store.due_outbox(now)),
+        ("outbox_counts", lambda: store.outbox_counts()),
+    ]
+    results = []
+    try:
+        for name, call in calls:
+            if not hasattr(store, name.split(" ")[0]):
+                continue  # the store changed under the benchmark: skip what is gone
+            times = []
+            rows = 0
+            for _ in range(repeat):
+                statements.clear()
+                started = time.perf_counter()
+                value = await call()
+                times.append(time.perf_counter() - started)
+                rows = len(value) if hasattr(value, "__len__") else 1
+            sql = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            results.append({
+                "query": name,
+                "best_ms": round(min(times) * 1000, 2),
+                "first_ms": round(times[0] * 1000, 2),
+                "rows": rows,
+                "plan": _plans(db, sql),
+            })
+    finally:
+        await store.close()
+    return results
+
+
+def _plans(db: Path, statements: list[str]) -> list[str]:
+    """EXPLAIN QUERY PLAN of each distinct statement, one line per step."""
+    out = []
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        for sql in dict.fromkeys(statements):
+            try:
+                steps = conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+            except sqlite3.Error as exc:
+                out.append(f"(cannot explain: {exc})")
+                continue
+            out.append("; ".join(re.sub(r"\s+", " ", str(s[-1])) for s in steps))
+    return out

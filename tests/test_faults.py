@@ -1,0 +1,363 @@
+"""Many owners at once while Telegram misbehaves: 5xx, slow answers, 429s, real flood limits.
+
+The owners here are tolerant, as people are: when the bot stays silent (its reply was lost to
+an injected fault) they wait a little, then send /new and carry on with "Continue my report".
+What must hold afterwards: every ticket number shown exists exactly once, nobody got two
+tickets, every queued message is delivered, each owner saw the questions in order and the
+confirmation last, and the bot's own pacing never ran into Telegram's flood limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.tg.services import utc_now
+from tests.fakebot import BotMessage, FakeBotApi, FakeUser, RateLimits
+from tests.harness import Desk, Words
+
+TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{4}\b")
+# The intake questions in the order an owner reporting a problem in their flat meets them.
+STEPS = ("category", "subcategory", "where", "estate", "building", "unit", "urgency",
+         "description", "photos", "summary")
+_PROMPTS = {
+    "category": "intake.ask_category",
+    "subcategory": "intake.ask_subcategory",
+    "where": "intake.ask_where",
+    "estate": "intake.ask_estate",
+    "building": "intake.ask_building",
+    "unit": "intake.ask_unit",
+    "urgency": "intake.ask_urgency",
+    "description": "intake.ask_description",
+}
+UNFINISHED = "unfinished"  # "You have a report that is not finished yet" (after a nudge)
+CONFIRMATION = "confirmation"  # the ticket number
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one owner reports (a problem in their own flat)."""
+
+    description: str
+    unit: str = "1502"
+    category: str = "water_power"
+    sub: str | None = "no_water"
+    estate: str = "harbour_view"
+    building: str = "3"
+    urgency: str = "emergency"
+    photo: bool = False
+
+
+@dataclass
+class Filing:
+    """How one owner's report went, as they saw it."""
+
+    owner: FakeUser
+    report: Report
+    number: str | None = None
+    nudges: int = 0
+    actions: int = 0
+    updates: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class Questions:
+    """Recognises the intake's questions in a bot message, in one language."""
+
+    def __init__(self, words: Words, photos_max: int) -> None:
+        self.w = words
+        self.prompts = {step: words.t(key) for step, key in _PROMPTS.items()}
+        self.prompts["photos"] = words.t("intake.ask_photos", max=photos_max)
+        self.photos_count = words.t("flow.photos_count", count="\x00", max=photos_max)
+        self.summary = words.t("intake.summary")
+        self.unfinished = words.t("flow.unfinished")
+        self.done_prefix = words.t("flow.btn_done", count="\x00").split("\x00")[0]
+
+    def kind(self, text: str | None) -> str | None:
+        """The step a message asks for, ``unfinished``, ``confirmation``, or None."""
+        if not text:
+            return None
+        if TICKET_NUMBER.search(text):
+            return CONFIRMATION
+        if self.unfinished in text:
+            return UNFINISHED
+        if self.summary in text:
+            return "summary"
+        head, _, tail = self.photos_count.partition("\x00")
+        if self.prompts["photos"] in text or (head in text and tail in text):
+            return "photos"
+        for step, prompt in self.prompts.items():
+            if prompt in text:
+                return step
+        return None
+
+
+class TolerantOwner:
+    """An owner who answers the newest question and, after silence, nudges with /new."""
+
+    def __init__(
+        self,
+        user: FakeUser,
+        words: Words,
+        report: Report,
+        rng: random.Random,
+        *,
+        photos_max: int = 5,
+        think: tuple[float, float] = (0.9, 1.4),
+        patience: float = 5.5,
+    ) -> None:
+        self.user = user
+        self.w = words
+        self.q = Questions(words, photos_max)
+        self.report = report
+        self.rng = rng
+        self.think = think
+        self.patience = patience
+        self.filing = Filing(user, report)
+        self._photo_sent = False
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(self.rng.uniform(*self.think))
+
+    def _note(self, update: dict[str, Any]) -> None:
+        self.filing.actions += 1
+        self.filing.updates.append(int(update["update_id"]))
+
+    async def _fresh(self, timeout: float) -> list[BotMessage]:  # noqa: ASYNC109
+        """The bot messages that arrived since last look (waiting up to ``timeout`` s)."""
+        if timeout <= 0:
+            return []
+        try:
+            first = await self.user.wait_for_message(timeout=timeout)
+        except AssertionError:
+            return []
+        await asyncio.sleep(0.15)  # a reply often comes as an edit plus a new question
+        rest = self.user.unread
+        self.user.mark_read()
+        return [first, *rest]
+
+    async def nudge(self) -> None:
+        """Silence: ask again with /new (the bot offers to continue the report)."""
+        self.filing.nudges += 1
+        await self._pause()
+        self._note(await self.user.command("/new"))
+
+    async def file(self, within: float = 45.0) -> Filing:
+        """Go through the whole report; returns what happened (number None: never confirmed)."""
+        start = time.monotonic()
+        deadline = start + within
+        self.user.mark_read()
+        await self._pause()
+        self._note(await self.user.command("/new"))
+        summary: BotMessage | None = None
+        while time.monotonic() < deadline:
+            remaining = deadline - time.monotonic()
+            fresh = await self._fresh(min(self.patience * (2 if summary else 1), remaining))
+            number = next((m for t in [self._numbers(fresh)] for m in t), None)
+            if number is not None:
+                self.filing.number = number
+                break
+            if not fresh:
+                if summary is None:
+                    await self.nudge()
+                elif self._has_button(summary.message_id, self.w.t("flow.btn_submit")):
+                    # Still showing Submit: the press was lost; press it again.
+                    await self._pause()
+                    self._note(await self.user.press(self.w.t("flow.btn_submit"),
+                                                     message_id=summary.message_id))
+                continue
+            target = next((m for m in reversed(fresh) if self._actionable(m)), None)
+            if target is None:
+                if summary is None and any(self.w.t("error.generic") in (m.text or "")
+                                           for m in fresh):
+                    await self.nudge()  # "something went wrong, try again"
+                continue
+            kind = self.q.kind(target.text)
+            if summary is not None and kind not in ("summary", UNFINISHED):
+                continue  # submitted: only the confirmation is awaited now
+            try:
+                await self._pause()
+                await self._answer(kind, target)
+            except AssertionError:  # the buttons went away meanwhile: look again
+                continue
+            if kind == "summary":
+                summary = target
+        self.filing.seconds = time.monotonic() - start
+        return self.filing
+
+    def _actionable(self, msg: BotMessage) -> bool:
+        kind = self.q.kind(msg.text)
+        return kind in ("unit", "description") or (kind is not None and bool(msg.buttons))
+
+    def _numbers(self, messages: Sequence[BotMessage]) -> list[str]:
+        return [n for m in messages for n in TICKET_NUMBER.findall(m.text or "")]
+
+    def _has_button(self, message_id: int, label: str) -> bool:
+        msg = self.user.chat.find(message_id)
+        return msg is not None and any(text == label for row in msg.buttons for text, _ in row)
+
+    async def _answer(self, kind: str | None, msg: BotMessage) -> None:
+        w, r, user = self.w, self.report, self.user
+        press = {
+            UNFINISHED: w.t("flow.btn_continue"),
+            "category": w.category(r.category),
+            "where": w.t("intake.ask_where.unit"),
+            "estate": w.estate(r.estate),
+            "building": w.building(r.estate, r.building),
+            "urgency": w.urgency(r.urgency),
+            "summary": w.t("flow.btn_submit"),
+        }
+        if r.sub is not None:
+            press["subcategory"] = w.sub(r.category, r.sub)
+        if kind == "unit":
+            self._note(await user.send(r.unit))
+        elif kind == "description":
+            self._note(await user.send(r.description))
+        elif kind == "photos":
+            done = next((label for label in msg.labels if label.startswith(self.q.done_prefix)),
+                        None)
+            if done is not None:
+                self._note(await user.press(done, message_id=msg.message_id))
+            elif r.photo and not self._photo_sent:
+                self._photo_sent = True
+                self._note(await user.send_photo())
+            else:
+                self._note(await user.press(w.t("flow.btn_no_photos"), message_id=msg.message_id))
+        elif kind in press:
+            self._note(await user.press(press[kind], message_id=msg.message_id))
+
+
+def steps_seen(fake: FakeBotApi, chat_id: int, questions: Questions) -> list[tuple[int, str]]:
+    """(message id, kind) of every bot message in a chat as first sent (before any edit)."""
+    seen = []
+    for msg in fake.chat_messages(chat_id, include_deleted=True):
+        if not msg.from_bot:
+            continue
+        original = msg.edits[0].old_text if msg.edits else msg.text
+        kind = questions.kind(original)
+        if kind is not None and kind != UNFINISHED:
+            seen.append((msg.message_id, kind))
+    return seen
+
+
+def assert_in_order(seen: list[tuple[int, str]], who: object) -> None:
+    """Questions never go backwards, and the confirmation comes after the last question."""
+    order = [*STEPS, CONFIRMATION]
+    ranks = [order.index(kind) for _, kind in seen]
+    assert ranks == sorted(ranks), f"{who}: questions out of order: {[k for _, k in seen]}"
+    assert ranks and ranks[-1] == order.index(CONFIRMATION), f"{who}: {seen}"
+    assert {"category", "summary"} <= {k for _, k in seen}, f"{who}: {seen}"
+
+
+Rows = Callable[..., Awaitable[list[dict[str, Any]]]]
+
+
+async def outbox_all_sent(rows_of: Rows, within: float) -> list[dict[str, Any]]:
+    """Wait until every outbox row is 'sent'; returns the rows that are not (empty: all sent).
+
+    ``within`` seconds, plus 3.5 s for each message still queued for a group: Telegram takes
+    20 a minute per group, so a staff group's queue can only drain that fast."""
+    unsent = "SELECT id, chat_id, status, attempts, last_error FROM outbox WHERE status != 'sent'"
+    rows = await rows_of(unsent)
+    deadline = time.monotonic() + within + 3.5 * sum(1 for r in rows if r["chat_id"] < 0)
+    while rows and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        rows = await rows_of(unsent)
+    return rows
+
+
+OWNERS = 15
+PLACES = [("harbour_view", "3"), ("harbour_view", "5"), ("emerald_lake", "B"),
+          ("emerald_lake", "D")]
+# What a busy morning brings: repairs for the maintenance team (and its staff group), and
+# complaints for cleaning, security and customer service. (category, subcategory, urgency)
+MIX = [("water_power", "no_water", "emergency"), ("cleaning", None, "routine"),
+       ("noise", None, "routine"), ("home_repair", "damp_leak", "urgent"),
+       ("parking", None, "urgent"), ("fees", None, "routine"),
+       ("security", None, "urgent"), ("neighbours", None, "routine")]
+OUTBOX_WAIT = 10.0
+
+
+async def test_many_owners_under_faults(
+    fake: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    # The real clock: outbox retries and 429 waits are due times against it.
+    desk = Desk(fake, tmp_path, clock=utc_now)
+    await desk.start()
+    rng = random.Random(20261127)
+    w = Words(desk.settings, "en")
+    photos_max = desk.settings.limits.photos_max
+    owners = []
+    for i in range(OWNERS):
+        category, sub, urgency = MIX[i % len(MIX)]
+        estate, building = rng.choice(PLACES)
+        report = Report(description=f"Owner #{i}: problem in flat {1501 + i}",
+                        unit=str(1501 + i), category=category, sub=sub, urgency=urgency,
+                        estate=estate, building=building,
+                        photo=i % 2 == 0)
+        user = fake.user(8_100_000 + i, first_name=f"Owner{i}", language_code="en")
+        owners.append(TolerantOwner(user, w, report, random.Random(rng.random()),
+                                    photos_max=photos_max))
+    faults = fake.faults
+    faults.error_rate_5xx = 0.10
+    # Slow answers come past PTB's default 5 s read timeout: the bot sees a timeout although
+    # the message was delivered. Each one holds up every update behind it, so only a few.
+    faults.slow_seconds = 6.0
+    faults.force_429_retry_after = 1
+    faults.rate_limits = RateLimits(enabled=True)  # Telegram's real limits
+    fake.flood.reset()
+
+    async def chaos() -> None:
+        for _ in range(3):
+            await asyncio.sleep(rng.uniform(1.0, 6.0))
+            faults.force_429 += 1
+            if rng.random() < 0.7:
+                faults.next_slow += 1
+
+    started = time.monotonic()
+    try:
+        chaos_task = asyncio.create_task(chaos())
+        filings = await asyncio.gather(*(o.file(within=75.0) for o in owners))
+        await chaos_task
+        unsent = await outbox_all_sent(desk.rows, within=OUTBOX_WAIT)
+        workload = time.monotonic() - started
+        faults.reset()
+        tickets = await desk.rows("SELECT id, number, owner_id, status, description FROM tickets")
+    finally:
+        await desk.stop()
+
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    print(f"\nfaults: {OWNERS} owners, {len(tickets)} tickets in {workload:.1f}s; "
+          f"nudges {sum(f.nudges for f in filings)}, actions {sum(f.actions for f in filings)}; "
+          f"fake: injected 5xx {fake.stats.injected_5xx}, slow {fake.stats.slow}, "
+          f"forced 429 {fake.stats.forced_429}, flood 429 {fake.stats.flood_429}; "
+          f"bot ERROR log records {len(failures)}; slowest owner "
+          f"{max(f.seconds for f in filings):.1f}s")
+
+    by_owner: dict[int, list[dict[str, Any]]] = {}
+    for row in tickets:
+        by_owner.setdefault(row["owner_id"], []).append(row)
+    for filing in filings:
+        who = filing.owner
+        assert filing.number is not None, f"{who} never saw a ticket number\n{fake.dump(who.id)}"
+        mine = by_owner.get(who.id, [])
+        assert [r["number"] for r in mine] == [filing.number], f"{who}: {mine}"
+        assert mine[0]["description"] == filing.report.description
+        assert_in_order(steps_seen(fake, who.id, owners[0].q), who)
+    assert len(tickets) == OWNERS
+    assert len({r["number"] for r in tickets}) == len(tickets)
+    # Our own pacing ran into no flood limit (the forced 429s are not counted here).
+    hit = Counter((c.method, c.params.get("chat_id")) for c in fake.calls if c.status == 429)
+    assert fake.stats.flood_429 == 0, f"flood-control 429s; all 429s by (method, chat): {hit}"
+    assert unsent == [], f"outbox rows not sent: {unsent}"
