@@ -225,19 +225,10 @@ class SurveyDesk:
             within=self.desk.text(visitor.lang).span(settings.surveys.followup_within)))
         self.schedule(fresh)
 
-    def _supervisors(self, ticket: Ticket) -> list[int]:
-        settings = self.services.settings
-        people = {m.telegram_id for m in settings.staff
-                  if m.role == "supervisor" and ticket.department in m.departments}
-        dept = settings.department(ticket.department)
-        if dept is not None and dept.fallback is not None:
-            people.add(dept.fallback)
-        return sorted(people)
-
     async def _tell_supervisors(self, ticket: Ticket, survey: Survey, key: str) -> None:
         messages = []
         owner = await self.services.store.get_person(ticket.owner_id)
-        for person in self._supervisors(ticket):
+        for person in self.desk.supervisors_of(ticket.department):
             lang = await self.desk.lang_of(person)
             text = self.desk.text(lang)
             labels = {p: text.t(f"survey.ask_problems.{p}") for p in survey.problems}
@@ -297,7 +288,7 @@ class SurveyDesk:
         events = await self.services.store.ticket_events(ticket.id)
         if any(e.kind == "followup_late" and e.data.get("survey") == survey.id for e in events):
             return
-        people = set(self._supervisors(ticket))
+        people = set(self.desk.supervisors_of(ticket.department))
         manager = self.services.settings.escalation.manager
         if manager is not None:
             people.add(manager)

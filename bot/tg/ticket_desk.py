@@ -256,8 +256,7 @@ class TicketDesk:
         route = await self.route(ticket.department, ticket.estate, frozenset({message.chat_id}))
         if route.assignee is None or route.assignee == message.chat_id:
             return
-        supervisors = await self._recipients(
-            Notice("supervisor", "notify.supervisor.unreachable", {}), ticket)
+        supervisors = self.supervisors_of(ticket.department)
         also = []
         member = self.services.settings.staff_member(message.chat_id)
         for person in supervisors:
@@ -296,8 +295,17 @@ class TicketDesk:
         messages.extend(await self._cards(before, after, new_assignee=decision.assignee_changed))
         return messages
 
-    async def _recipients(self, notice: Notice, ticket: Ticket) -> list[int]:
+    def supervisors_of(self, department: str) -> list[int]:
+        """A department's supervisors and its fallback: who hears of trouble there."""
         settings = self.services.settings
+        people = {m.telegram_id for m in settings.staff
+                  if m.role == "supervisor" and department in m.departments}
+        dept = settings.department(department)
+        if dept is not None and dept.fallback is not None:
+            people.add(dept.fallback)
+        return sorted(people)
+
+    async def _recipients(self, notice: Notice, ticket: Ticket) -> list[int]:
         if notice.key == "notify.group.owner_message":
             # Nobody has the ticket yet: the supervisors read the owner's words.
             return await self._recipients(replace(notice, recipient="supervisor"), ticket)
@@ -306,12 +314,7 @@ class TicketDesk:
         if notice.key == "notify.assignee.assigned" or notice.key == "notify.assignee.escalated":
             return []  # the new assignee's card is the notification
         if notice.recipient == "supervisor":
-            dept = settings.department(notice.department or ticket.department)
-            people = {m.telegram_id for m in settings.staff
-                      if m.role == "supervisor" and ticket.department in m.departments}
-            if dept is not None and dept.fallback is not None:
-                people.add(dept.fallback)
-            return sorted(people)
+            return self.supervisors_of(notice.department or ticket.department)
         return [notice.person] if notice.person is not None else []
 
     async def _notice_message(
