@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # One "Added job" line per scheduled job is noise at start-up with many open tickets.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings, flows = load_all(args.config, args.flows)
     except LoadError as exc:

@@ -153,6 +153,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS ticket_events_kind_at ON ticket_events (kind, at, ticket_id);
     CREATE INDEX IF NOT EXISTS surveys_sent ON surveys (sent_at);
     """,
+    # Routing counts open tickets per assignee; the scheduler reads open follow-ups.
+    """
+    CREATE INDEX IF NOT EXISTS tickets_status_assignee ON tickets (status, assignee_id);
+    CREATE INDEX IF NOT EXISTS surveys_followup ON surveys (followup_status)
+        WHERE followup_status IS NOT NULL;
+    """,
 )
 
 _TICKET_COLUMNS = (
@@ -512,11 +518,19 @@ class Store:
         row = await self._fetchone("SELECT * FROM surveys WHERE id = ?", (survey_id,))
         return None if row is None else _survey(row)
 
-    async def surveys_pending(self) -> list[Survey]:
-        """Surveys still to send, remind or expire, and open follow-ups (for the scheduler)."""
+    async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
+        """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);
+        of one ticket, or of all."""
+        if ticket_id is not None:
+            rows = await self._fetchall(
+                "SELECT * FROM surveys WHERE ticket_id = ? AND (status IN ('scheduled', 'sent')"
+                " OR followup_status = 'open') ORDER BY id",
+                (ticket_id,),
+            )
+            return [_survey(r) for r in rows]
         rows = await self._fetchall(
             "SELECT * FROM surveys WHERE status IN ('scheduled', 'sent')"
-            " OR followup_status = 'open' ORDER BY id"
+            " UNION SELECT * FROM surveys WHERE followup_status = 'open' ORDER BY id"
         )
         return [_survey(r) for r in rows]
 

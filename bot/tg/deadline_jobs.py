@@ -46,10 +46,11 @@ class DeadlineJobs:
         cal = self.services.calendars.of(ticket.department)
         dues = plan(self.services.settings, cal, ticket, events)
         wanted = {d.kind for d in dues}
+        scheduler = self.job_queue.scheduler
         for kind in KINDS:
-            if kind not in wanted:
-                for job in self.job_queue.get_jobs_by_name(_name(kind, ticket.id)):
-                    job.schedule_removal()
+            # Job ids are their names: a direct look-up, not PTB's scan of every job.
+            if kind not in wanted and scheduler.get_job(_name(kind, ticket.id)) is not None:
+                scheduler.remove_job(_name(kind, ticket.id))
         for due in dues:
             self._add(ticket.id, due)
         return len(dues)

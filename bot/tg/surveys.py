@@ -56,9 +56,8 @@ class SurveyDesk:
 
     async def schedule_ticket(self, ticket: Ticket) -> None:
         """After a ticket changed: (re)schedule its pending survey, if any."""
-        for survey in await self.services.store.surveys_pending():
-            if survey.ticket_id == ticket.id:
-                self.schedule(survey)
+        for survey in await self.services.store.surveys_pending(ticket.id):
+            self.schedule(survey)
 
     def schedule(self, survey: Survey) -> None:
         """The one job a survey needs next."""
