@@ -26,7 +26,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path | None]:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--owners", type=int, default=200, help="owners filing at once (200)")
     p.add_argument("--fanout", type=int, default=300,
-                   help="outbox messages to distinct chats (300; the worker's 25/s pacing is a"
+                   help="outbox messages to distinct chats (300; the worker's 28/s pacing is a"
                         " constant, so the fake enforces the real 30/s)")
     p.add_argument("--fanout-scale", type=float, default=1.0,
                    help="multiply the fake's flood limits (1 = Telegram's real limits)")
