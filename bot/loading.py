@@ -21,6 +21,20 @@ REQUIRED_FLOWS: dict[str, str] = {
     "resolve": "staff resolve a ticket",
 }
 
+# The answers the bot reads when each flow is submitted: field → the step types that give it.
+# An edited flow that drops or renames one of these would fail only when an owner submits.
+NEEDED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "intake": {"category": ("choice",), "estate": ("choice",), "urgency": ("choice",),
+               "description": ("text",)},
+    "survey": {},
+    "not_fixed": {"what": ("text",)},
+    "owner_message": {"message": ("message",)},
+    "reply": {"message": ("message",)},
+    "note": {"text": ("text",)},
+    "transfer": {"target": ("choice",), "reason": ("text",)},
+    "resolve": {"note": ("text",)},
+}
+
 
 class LoadError(Exception):
     """The config or a flow file is invalid; ``errors`` names every problem."""
@@ -61,6 +75,28 @@ def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings
             f"flows: no flow with id '{flow_id}' ({what}); restore flows/{flow_id}.yaml"
             for flow_id, what in REQUIRED_FLOWS.items() if flow_id not in flows
         )
+    for flow_id, flow in flows.items():
+        errors.extend(missing_fields(flow, NEEDED_FIELDS.get(flow_id, {})))
     if errors or settings is None:
         raise LoadError(errors)
     return settings, flows
+
+
+def missing_fields(flow: Flow, needed: dict[str, tuple[str, ...]]) -> list[str]:
+    """Name each needed field no step of the flow collects (or collects wrongly)."""
+    errors: list[str] = []
+    for name, types in needed.items():
+        steps = [step for step in flow.steps.values() if step.field == name]
+        kinds = " or ".join(types)
+        where = f"{flow.path.name}: flow '{flow.id}'"
+        if not steps:
+            errors.append(f"{where}: no step collects '{name}' ({kinds}), which the bot needs"
+                          " when the flow is submitted")
+        for step in steps:
+            if step.type not in types:
+                errors.append(f"{where}: step '{step.id}' collects '{name}' as {step.type};"
+                              f" the bot needs {kinds}")
+            elif step.optional:
+                errors.append(f"{where}: step '{step.id}' collects '{name}', which the bot"
+                              " needs: it cannot be optional")
+    return errors

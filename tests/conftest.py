@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,3 +31,30 @@ async def desk(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[Desk]:
     await bot.start()
     yield bot
     await bot.stop()
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remember how the run ended, for the check below."""
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Never hang at exit: a thread left running (an unclosed database) is named, and the run
+    fails at once instead of waiting for it forever."""
+    leaked = [
+        t for t in threading.enumerate()
+        if t is not threading.main_thread() and not t.daemon and t.is_alive()
+    ]
+    for thread in leaked:
+        thread.join(timeout=5)
+    leaked = [t for t in leaked if t.is_alive()]
+    if leaked:
+        names = ", ".join(t.name for t in leaked)
+        sys.stderr.write(f"\nthreads still running after the tests: {names}\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(_exit_status or 1)

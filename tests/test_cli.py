@@ -79,3 +79,24 @@ def test_run_says_so_when_telegram_cannot_be_reached(tmp_path: Path) -> None:
     assert result.returncode == 4, result.stderr[-2000:]
     assert "cannot reach Telegram's Bot API" in result.stderr
     assert "Traceback" not in result.stderr and "123:abc" not in result.stderr
+
+
+def test_check_config_names_answers_a_flow_no_longer_collects(tmp_path: Path) -> None:
+    """An edited flow that loses a field the bot reads at submit fails the check, not an owner."""
+    (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text("utf-8"), "utf-8")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for path in (ROOT / "flows").glob("*.yaml"):
+        (flows / path.name).write_text(path.read_text("utf-8"), "utf-8")
+    intake = (flows / "intake.yaml").read_text("utf-8")
+    assert "  - id: urgency\n" in intake
+    (flows / "intake.yaml").write_text(
+        intake.replace("  - id: urgency\n", "  - id: urgency\n    field: priority\n"), "utf-8")
+    note = (flows / "note.yaml").read_text("utf-8")
+    (flows / "note.yaml").write_text(note.replace("type: text", "type: message"), "utf-8")
+    result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
+    assert result.returncode == 2, result.stdout
+    assert "intake.yaml: flow 'intake': no step collects 'urgency' (choice)" in result.stderr
+    assert "note.yaml: flow 'note': step 'text' collects 'text' as message; the bot needs text" \
+        in result.stderr
+    assert "Traceback" not in result.stderr

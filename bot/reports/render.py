@@ -9,12 +9,15 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.config.models import Settings
 from bot.core.stats import NO_KEY, Durations, HotSpot, Share, StaffRow, Summary
-from bot.reports import charts
 from bot.reports.builder import Report
 from bot.texts import Catalog
+
+if TYPE_CHECKING:
+    from bot.reports.charts import Chart
 
 TELEGRAM_LIMIT = 4096
 MAX_GROUP_LINES = 12  # per breakdown in a Telegram message; the terminal shows all
@@ -346,11 +349,13 @@ def terminal_text(w: Words, report: Report) -> str:
 
 def report_charts(settings: Settings, catalog: Catalog, lang: str, report: Report,
                   which: Sequence[str] = ("opened_by_day", "deadlines", "satisfaction",
-                                          "heat_map")) -> list[charts.Chart]:
+                                          "heat_map")) -> list[Chart]:
     """The report's charts, labelled in ``lang`` (English when no Chinese font is installed)."""
+    from bot.reports import charts  # matplotlib (~50 MiB) loads only once a chart is drawn
+
     w = Words(settings, catalog, charts.chart_language(lang))
     no_data = w.t("report.chart.no_data")
-    made: list[charts.Chart] = []
+    made: list[Chart] = []
     for name in which:
         if name == "opened_by_day":
             series = {w.category(k): v for k, v in report.opened_by_day.items()}

@@ -7,7 +7,9 @@ task's statements, and each state change commits together with its events and ou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -235,13 +237,17 @@ class Store:
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
         """One write transaction, alone on the connection."""
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                # A statement runs on the connection's thread even when the task awaiting it is
+                # cancelled, in the order it was queued: so a cancelled BEGIN (or COMMIT) is
+                # always followed by this ROLLBACK, and the next writer finds no open transaction.
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # nothing open if BEGIN or COMMIT ended it
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:

@@ -73,8 +73,12 @@ class OutboxWorker:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self.flush(flush_timeout), flush_timeout + 1)
+        except TimeoutError:
+            pass  # what is left is delivered after the next start
+        except Exception:  # shutting down goes on: the messages stay queued in the database
+            log.exception("outbox: delivering at shutdown failed")
         self._task = None
 
     async def flush(self, within: float = 3.0) -> None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Bot, InputMediaPhoto, Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
@@ -24,7 +24,6 @@ from bot.config.models import StaffMember
 from bot.core.language import pick_language
 from bot.core.stats import Period, parse_period
 from bot.reports.builder import Report, build_report
-from bot.reports.charts import Chart
 from bot.reports.render import Words, public_text, report_charts, telegram_text
 from bot.reports.schedule import (
     REPORT_KINDS,
@@ -39,6 +38,9 @@ from bot.reports.schedule import (
 from bot.store.reports import EVERYTHING, ReportQueries, Scope
 from bot.tg.render import send
 from bot.tg.services import Services, visitor_of
+
+if TYPE_CHECKING:
+    from bot.reports.charts import Chart
 
 log = logging.getLogger(__name__)
 

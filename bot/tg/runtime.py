@@ -144,17 +144,21 @@ class BotRuntime:
     async def stop(self) -> None:
         """Stop polling, finish the update in hand, flush the outbox, close the database."""
         app = self.app
-        if self.poller is not None:
-            await self.poller.stop()
-            self.poller = None
-        if app is not None and app.running:
-            await app.stop()
-        if self.outbox is not None:
-            await self.outbox.stop()
-        if app is not None:
-            await app.shutdown()
-        await self._release()
-        self.app = self.store = self.outbox = None
+        try:
+            if self.poller is not None:
+                await self.poller.stop()
+                self.poller = None
+            if app is not None and app.running:
+                await app.stop()
+            if self.outbox is not None:
+                await self.outbox.stop()
+            if app is not None:
+                await app.shutdown()
+        finally:
+            # Whatever failed above, the database is closed: its thread would keep the process
+            # alive, and the lock would keep the next start out.
+            await self._release()
+            self.app = self.store = self.outbox = None
         log.info("bot stopped")
 
 
