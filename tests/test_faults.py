@@ -24,7 +24,7 @@ import pytest
 
 from bot.tg.services import utc_now
 from tests.fakebot import BotMessage, FakeBotApi, FakeUser, RateLimits
-from tests.harness import Desk, Words
+from tests.harness import Desk, Words, expect
 
 TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{4}\b")
 # The intake questions in the order an owner reporting a problem in their flat meets them.
@@ -361,3 +361,27 @@ async def test_many_owners_under_faults(
     hit = Counter((c.method, c.params.get("chat_id")) for c in fake.calls if c.status == 429)
     assert fake.stats.flood_429 == 0, f"flood-control 429s; all 429s by (method, chat): {hit}"
     assert unsent == [], f"outbox rows not sent: {unsent}"
+
+
+async def test_a_brief_5xx_is_ridden_out_and_a_long_one_is_told(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    """Two 5xx answers in a row: the owner still gets the next question and no error. Three
+    (every try of one send): the owner is told something went wrong, and nothing is lost."""
+    user = fake.user(8_200_001, first_name="Wen", language_code="en")
+    w = Words(desk.settings, "en")
+    fake.faults.next_5xx = 2
+    await user.command("/new")
+    await expect(user, w.t("intake.ask_category"))
+    assert fake.stats.injected_5xx == 2
+    await user.press(w.category("water_power"))
+    await expect(user, w.t("intake.ask_subcategory"))
+    assert not [m for m in user.messages if w.t("error.generic") in (m.text or "")]
+
+    fake.faults.next_5xx = 3
+    await user.press(w.sub("water_power", "burst_pipe"))
+    await expect(user, w.t("error.generic"))
+    assert fake.stats.injected_5xx == 5
+    # The answer was kept: asking again continues at the question that could not be sent.
+    await user.command("/new")
+    await expect(user, w.t("intake.ask_where"))

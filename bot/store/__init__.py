@@ -249,6 +249,12 @@ class Store:
                     await self._db.execute("ROLLBACK")
                 raise
 
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One statement, committed on its own: SQLite makes a lone statement atomic, and it
+        costs one trip to the connection's thread where BEGIN … COMMIT costs three."""
+        async with self._lock:
+            await self._db.execute(sql, params)
+
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
             cursor = await self._db.execute(sql, params)
@@ -273,15 +279,14 @@ class Store:
         return int(row["n"]) if row and row["n"] is not None else 0
 
     async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
-        """Remember a handled update id (only the last ``keep`` are kept)."""
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
-                (update_id, _ts(now)),
-            )
-            await db.execute(
-                "DELETE FROM handled_updates WHERE update_id <= ?", (update_id - keep,)
-            )
+        """Remember a handled update id (only about the last ``keep`` are kept)."""
+        await self._write(
+            "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
+            (update_id, _ts(now)),
+        )
+        if update_id % 1000 == 0:  # pruning now and then is enough
+            await self._write("DELETE FROM handled_updates WHERE update_id <= ?",
+                              (update_id - keep,))
 
     # ----- people -------------------------------------------------------------------------
 
@@ -340,20 +345,19 @@ class Store:
         self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
     ) -> None:
         """Write a chat's flow state (called after every step)."""
-        async with self._tx() as db:
-            await db.execute(
-                """
-                INSERT INTO conversations (chat_id, user_id, flow, token, state, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (chat_id) DO UPDATE SET
-                    user_id = excluded.user_id, flow = excluded.flow, token = excluded.token,
-                    state = excluded.state, updated_at = excluded.updated_at
-                """,
-                (
-                    chat_id, user_id, state["flow"], state["token"],
-                    json.dumps(state, ensure_ascii=False), _ts(now),
-                ),
-            )
+        await self._write(
+            """
+            INSERT INTO conversations (chat_id, user_id, flow, token, state, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id) DO UPDATE SET
+                user_id = excluded.user_id, flow = excluded.flow, token = excluded.token,
+                state = excluded.state, updated_at = excluded.updated_at
+            """,
+            (
+                chat_id, user_id, state["flow"], state["token"],
+                json.dumps(state, ensure_ascii=False), _ts(now),
+            ),
+        )
 
     async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
         """End a chat's flow (only the one with ``token``, when given); True if one ended."""
@@ -735,12 +739,11 @@ class Store:
 
     async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
         """Mark a message delivered."""
-        async with self._tx() as db:
-            await db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (_ts(now), message_id, item_id),
-            )
+        await self._write(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (_ts(now), message_id, item_id),
+        )
 
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
         """Schedule another attempt after a transient failure."""

@@ -28,6 +28,7 @@ from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.reports import ReportsDesk
+from bot.tg.request import RetryingRequest
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
 from bot.tg.surveys import SurveyDesk
@@ -58,6 +59,8 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     if base_url:
         builder = builder.base_url(base_url)
     builder = builder.get_updates_read_timeout(40.0)
+    # 256 connections as PTB's default: the outbox sends to many chats side by side.
+    builder = builder.request(RetryingRequest(connection_pool_size=256))
     app = builder.build()
     ticket_desk = TicketDesk(services)
     cards = Cards(services, ticket_desk)
