@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.models import Outgoing
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
 
@@ -261,3 +262,29 @@ async def test_submit_twice_opens_one_ticket(desk: Desk, fake: FakeBotApi) -> No
     assert len(await desk.rows("SELECT id FROM tickets")) == 1
     answers = [a for a in fake.callback_answers if a.text]
     assert any(w.t("flow.stale_conversation") == a.text for a in answers)
+
+
+async def test_the_ticket_number_does_not_queue_behind_notices_to_others(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    """80 notices to other people are queued (about three seconds at Telegram's overall pace);
+    the owner who just pressed Submit gets their number at once, not after them."""
+    user = fake.user(1001, first_name="Mei", language_code="en")
+    w = Words(desk.settings, "en")
+    await _start_report(user, w)
+    await _in_unit_until_summary(user, w)
+    others = [fake.user(8_400_000 + i, first_name=f"Other{i}") for i in range(80)]
+    await desk.store.enqueue(
+        [Outgoing(o.id, f"Notice {i}: water off tomorrow") for i, o in enumerate(others)],
+        desk.clock(),
+    )
+    await user.press(w.t("flow.btn_submit"))
+    confirmation = await user.wait_for_message(lambda m: bool(NUMBER.search(m.text or "")))
+    delivered = sum(1 for o in others if o.messages)
+    assert delivered < 40, f"the number waited for {delivered} notices"
+    assert NUMBER.search(confirmation.text or "")
+    # The notices still all go out, in their turn.
+    await desk.outbox_settled()
+    assert all(o.messages for o in others)
+    # Sent once: the worker did not send it again.
+    assert len([m for m in user.messages if NUMBER.search(m.text or "")]) == 1

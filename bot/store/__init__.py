@@ -718,17 +718,18 @@ class Store:
             " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
             (_ts(now), limit),
         )
-        items = []
-        for r in rows:
-            payload = json.loads(r["payload"])
-            message = Outgoing(
-                chat_id=r["chat_id"], text=payload["text"],
-                buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
-                photo=payload.get("photo"), ticket_id=r["ticket_id"], card=payload.get("card"),
-                photos=tuple(payload.get("photos") or ()),
-            )
-            items.append(OutboxItem(r["id"], message, r["attempts"], r["status"]))
-        return items
+        return [_outbox_item(r) for r in rows]
+
+    async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
+        """One chat's oldest pending message, if its next attempt is due."""
+        row = await self._fetchone(
+            "SELECT id, chat_id, ticket_id, payload, attempts, status, next_attempt_at"
+            " FROM outbox WHERE chat_id = ? AND status = 'pending' ORDER BY id LIMIT 1",
+            (chat_id,),
+        )
+        if row is None or row["next_attempt_at"] > _ts(now):
+            return None
+        return _outbox_item(row)
 
     async def next_outbox_due(self) -> datetime | None:
         """When the earliest pending message is due, or None when nothing is pending."""
@@ -924,3 +925,15 @@ def _ticket(row: aiosqlite.Row) -> Ticket:
         resolution_note=row["resolution_note"], resolution_photo=row["resolution_photo"],
         paused_at=_dt(row["paused_at"]) if row["paused_at"] else None,
     )
+
+
+def _outbox_item(r: aiosqlite.Row) -> OutboxItem:
+    """An outbox row as the message it holds."""
+    payload = json.loads(r["payload"])
+    message = Outgoing(
+        chat_id=r["chat_id"], text=payload["text"],
+        buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
+        photo=payload.get("photo"), ticket_id=r["ticket_id"], card=payload.get("card"),
+        photos=tuple(payload.get("photos") or ()),
+    )
+    return OutboxItem(r["id"], message, r["attempts"], r["status"])

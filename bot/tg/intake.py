@@ -207,7 +207,7 @@ class Conversations:
         if ticket is not None:
             log.info("ticket %s created: category=%s urgency=%s estate=%s owner=%s",
                      ticket.number, ticket.category, ticket.urgency, ticket.estate, ticket.owner_id)
-            self.services.wake_outbox()
+            await self.services.deliver_reply(visitor.chat_id)  # the number, without queueing
             await self.desk.changed(ticket)
         return ticket
 

@@ -57,6 +57,10 @@ class OutboxWorker:
         self.next_ready: float | None = None
         self.global_interval = global_interval
         self._slot = asyncio.Lock()
+        # Messages being (or just) delivered, so the worker and ``deliver_reply`` never both
+        # send one: either may have read it before the other marked it sent. Insertion-ordered,
+        # trimmed to the newest; a read is never older than a few of them.
+        self._claimed: dict[int, None] = {}
 
     def wake(self) -> None:
         """New messages were committed: deliver them now."""
@@ -114,17 +118,46 @@ class OutboxWorker:
         self.next_ready = None
         ready: list[OutboxItem] = []
         for item in items:  # one per chat: the chat's oldest pending message
-            chat = item.message.chat_id
-            interval = PER_GROUP_INTERVAL if chat < 0 else PER_CHAT_INTERVAL
-            wait = self._last_sent.get(chat, -interval) + interval - time.monotonic()
+            if item.id in self._claimed:
+                continue  # on its way as a reply
+            wait = self._chat_wait(item.message.chat_id)
             if wait > 0:
                 self.next_ready = wait if self.next_ready is None else min(self.next_ready, wait)
             else:
+                self._claim(item.id)
                 ready.append(item)
         # Different chats go out side by side (the round trips overlap), started no faster
         # than the overall rate allows.
         results = await asyncio.gather(*(self._paced(item) for item in ready))
         return sum(results)
+
+    async def deliver_reply(self, chat_id: int) -> None:
+        """Deliver a chat's oldest pending message now, outside the overall pacing.
+
+        For the answer to what the person just did (a ticket number after Submit): like the
+        conversation's own replies it should not wait behind notices to other people. The
+        chat's own pace and order still hold; if it cannot go now, the worker sends it.
+        """
+        self.wake()  # for everything else the change queued
+        try:
+            item = await self.store.due_outbox_of_chat(chat_id, self.services.clock())
+            if item is None or item.id in self._claimed or self._chat_wait(chat_id) > 0:
+                return
+            self._claim(item.id)
+            self._last_any = time.monotonic()
+            await self._deliver(item)
+        except Exception:  # it is still queued: the worker delivers it
+            log.exception("outbox: replying to chat %s at once failed", chat_id)
+
+    def _chat_wait(self, chat_id: int) -> float:
+        """Seconds until this chat may get another message (0 or less: now)."""
+        interval = PER_GROUP_INTERVAL if chat_id < 0 else PER_CHAT_INTERVAL
+        return self._last_sent.get(chat_id, -interval) + interval - time.monotonic()
+
+    def _claim(self, item_id: int) -> None:
+        self._claimed[item_id] = None
+        while len(self._claimed) > 1000:
+            del self._claimed[next(iter(self._claimed))]
 
     async def _paced(self, item: OutboxItem) -> bool:
         """Wait for a slot under the overall rate, then deliver."""
@@ -140,6 +173,16 @@ class OutboxWorker:
             await asyncio.sleep(delay)
 
     async def _deliver(self, item: OutboxItem) -> bool:
+        """Send one claimed message and record the outcome; True if it was delivered."""
+        delivered = False
+        try:
+            delivered = await self._attempt(item)
+        finally:
+            if not delivered:
+                self._claimed.pop(item.id, None)  # it is tried again later
+        return delivered
+
+    async def _attempt(self, item: OutboxItem) -> bool:
         """Send one message and record the outcome; True if it was delivered."""
         message = item.message
         now = self.services.clock()

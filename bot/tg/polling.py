@@ -1,9 +1,14 @@
 """Long polling that confirms an update to Telegram only after it has been handled.
 
 PTB's own updater asks for the next batch — which confirms the last one — before the handlers
-have run, so a crash in between loses updates. Here each update is handled (and its id recorded
-as handled) before the offset moves past it; after a crash Telegram hands the unconfirmed ones
-over again, and the handled-id record drops those already done. At least once, never twice.
+have run, so a crash in between loses updates. Here a whole batch is handled (and each id
+recorded as handled) before the offset moves past it; after a crash Telegram hands the
+unconfirmed ones over again, and the handled-id record drops those already done. At least
+once, never twice.
+
+Within a batch, updates of different people in different chats are handled side by side (their
+waits on Telegram and on the disk overlap); an update waits for every earlier one that shares
+its chat or its sender, so each conversation still sees its messages in order.
 """
 
 from __future__ import annotations
@@ -11,16 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import timedelta
 from typing import Any
 
+from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+# Updates handled at once; Telegram hands over at most 100 per batch.
+CONCURRENCY = 32
 
 
 class Poller:
@@ -28,9 +36,10 @@ class Poller:
 
     def __init__(
         self, app: Application[Any, Any, Any, Any, Any, Any], timeout: float,
-        allowed_updates: Sequence[str],
+        allowed_updates: Sequence[str], concurrency: int = CONCURRENCY,
     ) -> None:
         self.app = app
+        self.concurrency = concurrency
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
         self.offset: int | None = None
@@ -96,16 +105,68 @@ class Poller:
                 backoff = await _sleep(backoff)
                 continue
             backoff = 1.0
-            for update in updates:
-                if self._stopping:
-                    break
+            if updates and not self._stopping:
                 self._idle.clear()
                 try:
-                    await self.app.process_update(update)
+                    await self._handle(updates)
                 finally:
-                    # Handled (or failed and reported by the error handler): confirm it.
-                    self.offset = update.update_id + 1
                     self._idle.set()
+
+    async def _handle(self, updates: Sequence[Update]) -> None:
+        """Handle a batch, side by side where no chat or sender is shared; move the offset
+        past each update once it and every update before it are done."""
+        slots = asyncio.Semaphore(self.concurrency)
+        last: dict[tuple[str, int], asyncio.Task[None]] = {}
+        tasks: list[asyncio.Task[None]] = []
+        for update in updates:
+            keys = _ordering_keys(update)
+            before = {last[k] for k in keys if k in last}
+            task = asyncio.create_task(self._handle_one(update, before, slots))
+            tasks.append(task)
+            for key in keys:
+                last[key] = task
+        pending = dict(zip(tasks, updates, strict=True))
+
+        def done(task: asyncio.Task[None]) -> None:
+            if task.cancelled():
+                return  # not handled: it stays unconfirmed, and comes again after a restart
+            update = pending.pop(task)
+            if task.exception() is not None:
+                log.error("update %s could not be handled", update.update_id,
+                          exc_info=task.exception())
+            # Handled (or failed and reported by the error handler): confirm everything up to
+            # the earliest update still in hand.
+            first = min((u.update_id for u in pending.values()), default=None)
+            self.offset = max(self.offset or 0,
+                              first if first is not None else updates[-1].update_id + 1)
+
+        for task in tasks:
+            task.add_done_callback(done)
+        try:
+            await asyncio.wait(tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
+
+    async def _handle_one(
+        self, update: Update, before: Set[asyncio.Task[None]], slots: asyncio.Semaphore
+    ) -> None:
+        """Handle one update once the earlier ones of its chat and sender are done."""
+        if before:
+            await asyncio.wait(before)
+        async with slots:
+            await self.app.process_update(update)
+
+
+def _ordering_keys(update: Update) -> list[tuple[str, int]]:
+    """What an update must keep its order with: its chat's and its sender's earlier updates."""
+    keys: list[tuple[str, int]] = []
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    return keys
 
 
 async def _sleep(backoff: float) -> float:

@@ -119,6 +119,7 @@ class BotRuntime:
             undeliverable=wiring.desk.undeliverable,
         )
         services.wake_outbox = self.outbox.wake
+        services.deliver_reply = self.outbox.deliver_reply
         await register_commands(app, services)
         await app.start()
         assert app.job_queue is not None, "install python-telegram-bot[job-queue]"

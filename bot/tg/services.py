@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -23,6 +23,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _no_reply(chat_id: int) -> None:
+    """Before the outbox runs there is nothing to hurry."""
+
+
 @dataclass
 class Services:
     """Settings, storage, texts, flows and the clock; one per running bot."""
@@ -34,6 +38,8 @@ class Services:
     calendars: Calendars
     clock: Callable[[], datetime] = utc_now
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Sends a chat's queued answer at once (the worker would send it in turn).
+    deliver_reply: Callable[[int], Awaitable[None]] = field(default=_no_reply)
     # Profiles as last stored, so an unchanged one is not written again on every update.
     people: dict[int, Person] = field(default_factory=dict)
     # Updates up to this id were seen before this start; only they can come again.
