@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +26,23 @@ async def file_ticket(
     """An owner files a report in their flat; returns the stored ticket row."""
     w = Words(desk.settings, "en")
     before = len(await desk.rows("SELECT id FROM tickets"))
+    await fill_report(desk, user, category=category, sub=sub, estate=estate, building=building,
+                      urgency=urgency, description=description, photo=photo)
+    await user.press(w.t("flow.btn_submit"))
+    await expect(user, "HV-")
+    await desk.outbox_settled()
+    rows = await desk.rows("SELECT * FROM tickets ORDER BY id")
+    assert len(rows) == before + 1
+    return rows[-1]
+
+
+async def fill_report(
+    desk: Desk, user: Any, *, category: str = "water_power", sub: str | None = "no_water",
+    estate: str = "harbour_view", building: str = "3", urgency: str = "urgent",
+    description: str = "No water since this morning", photo: bool = False,
+) -> None:
+    """An owner answers every question of a report, up to its summary."""
+    w = Words(desk.settings, "en")
     await user.command("/new")
     await expect(user, w.t("intake.ask_category"))
     await user.press(w.category(category))
@@ -50,12 +69,6 @@ async def file_ticket(
     else:
         await user.press(w.t("flow.btn_no_photos"))
     await expect(user, w.t("intake.summary"))
-    await user.press(w.t("flow.btn_submit"))
-    await expect(user, "HV-")
-    await desk.outbox_settled()
-    rows = await desk.rows("SELECT * FROM tickets ORDER BY id")
-    assert len(rows) == before + 1
-    return rows[-1]
 
 
 def zh(desk: Desk) -> Words:
@@ -339,3 +352,31 @@ async def test_blocked_engineer_gets_no_ticket_and_the_supervisor_knows(
     failed = await desk.rows("SELECT kind FROM ticket_events WHERE ticket_id = ?"
                              " AND kind = 'delivery_failed'", row["id"])
     assert len(failed) == 2  # his card, and the note that the ticket moved on: both recorded
+
+
+async def test_a_burst_of_reports_is_spread_over_the_people_on_duty(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Six owners press Submit at the same moment (one batch, handled side by side): with two
+    engineers on the day shift each gets three, as one at a time would have given them."""
+
+    def two_on_the_day_shift(data: dict[str, Any]) -> None:
+        data["roster"][0]["staff"] = [WANG, LIU]
+
+    desk = Desk(fake, tmp_path, edit=two_on_the_day_shift)
+    await desk.start()
+    try:
+        desk.clock.now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thu 10:00
+        owners = [fake.user(4100 + i, language_code="en") for i in range(6)]
+        for owner in owners:
+            await fill_report(desk, owner)
+        w = Words(desk.settings, "en")
+        for owner in owners:  # no await yields in between: one batch
+            await owner.press(w.t("flow.btn_submit"))
+        for owner in owners:
+            await expect(owner, "HV-")
+        rows = await desk.rows("SELECT assignee_id FROM tickets")
+        load = Counter(r["assignee_id"] for r in rows)
+        assert load == {WANG: 3, LIU: 3}, load
+    finally:
+        await desk.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
@@ -37,6 +38,9 @@ class Conversations:
     def __init__(self, services: Services, desk: TicketDesk) -> None:
         self.services = services
         self.desk = desk
+        # Owners are handled side by side: one ticket at a time reads the load and commits
+        # its assignment, so a burst is spread over the people on duty, not piled on one.
+        self._assigning = asyncio.Lock()
         self.finishers: dict[str, Finisher] = {}
 
     def runner(self, flow_id: str, lang: str, answers: Mapping[str, Any] | None = None) -> Runner:
@@ -182,9 +186,6 @@ class Conversations:
         )
         text = TicketText(settings, self.services.catalog, visitor.lang)
 
-        # Routing reads the load first; the assignment itself commits with the ticket.
-        route = await self.desk.route(draft.department, draft.estate)
-
         def effects(ticket: Ticket) -> tuple[Ticket, list[TicketEvent], list[Outgoing]]:
             after, events, cards = self.desk.first_assignment(ticket, route)
             buttons = (
@@ -196,14 +197,17 @@ class Conversations:
             confirmation = Outgoing(visitor.chat_id, text.confirmation(after), buttons)
             return after, events, [confirmation, *cards]
 
-        ticket = await self.services.store.create_ticket(
-            draft,
-            number_for=lambda n: ticket_number(settings.ticket_prefix, local_day, n),
-            chat_id=visitor.chat_id,
-            token=state.token,
-            effects=effects,
-            day_key=f"{local_day:%Y%m%d}",
-        )
+        async with self._assigning:
+            # Routing reads the load first; the assignment itself commits with the ticket.
+            route = await self.desk.route(draft.department, draft.estate)
+            ticket = await self.services.store.create_ticket(
+                draft,
+                number_for=lambda n: ticket_number(settings.ticket_prefix, local_day, n),
+                chat_id=visitor.chat_id,
+                token=state.token,
+                effects=effects,
+                day_key=f"{local_day:%Y%m%d}",
+            )
         if ticket is not None:
             log.info("ticket %s created: category=%s urgency=%s estate=%s owner=%s",
                      ticket.number, ticket.category, ticket.urgency, ticket.estate, ticket.owner_id)
