@@ -18,14 +18,13 @@ from tests.fakebot.state import StoredMessage
 CHAT_BASE = 800_000_000
 
 
-def worker_rate() -> float:
-    """Messages a second the bot's outbox worker paces itself to (a module constant)."""
-    return 1 / outbox_module.GLOBAL_INTERVAL
+# The outbox's overall pace with the shipped config (telegram.messages_per_second).
+DEFAULT_RATE = 1 / outbox_module.GLOBAL_INTERVAL
 
 
 async def fan_out(
     fake: FakeBotApi, inbox: Inbox, child: Child, db: Path, count: int, scale: float,
-    timeout: float,  # noqa: ASYNC109
+    worker_rate: float, timeout: float,  # noqa: ASYNC109
 ) -> dict[str, Any]:
     """Queue ``count`` messages through ``Store.enqueue``; measure how fast they go out."""
     chats = [CHAT_BASE + i for i in range(count)]
@@ -68,7 +67,7 @@ async def fan_out(
         "complete": done,
         "fake_global_limit_per_s": allowed,
         "fake_scale": scale,
-        "worker_pacing_per_s": round(worker_rate(), 2),
+        "worker_pacing_per_s": round(worker_rate, 2),
         "achieved_per_s": round(achieved, 2),
         "achieved_over_allowed": round(achieved / allowed, 3) if allowed else 0.0,
         "first_delivery_s": round(times[0] - queued, 3) if times else None,

@@ -45,8 +45,8 @@ class Options:
     """What to run, and how big."""
 
     owners: int = 200
-    fanout: int = 300
-    fanout_scale: float = 1.0
+    fanout: int = 2000
+    fanout_scale: float = 10.0
     db_size: int = 20_000
     profile: bool = True
     step_timeout: float = 600.0
@@ -246,11 +246,16 @@ async def _fanout_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options
     token = TOKENS["fanout"]
     db = tmp / "fanout.sqlite3"
     inbox = Inbox(fake, token)
+    # The bot's own pace scales with the fake's limits, as an admin would set it for a
+    # higher allowance (telegram.messages_per_second).
+    rate = fanout.DEFAULT_RATE * opts.fanout_scale
+    config = write_bench_config(ROOT / "config.yaml", tmp, messages_per_second=rate,
+                                name="bench-config-fanout.yaml")
     child = bot_child(config, bot_env(fake, token, db), tmp / "bot-fanout.log")
     await _started(child, fake, opts.startup_timeout, "the bot")
     try:
         return await fanout.fan_out(fake, inbox, child, db, opts.fanout, opts.fanout_scale,
-                                    timeout=max(60.0, 4 * opts.fanout / 25))
+                                    rate, timeout=max(60.0, 4 * opts.fanout / rate))
     finally:
         await child.stop()
 

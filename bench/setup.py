@@ -23,10 +23,16 @@ TOKENS = {
 }
 
 
-def write_bench_config(source: Path, folder: Path) -> Path:
+def write_bench_config(
+    source: Path, folder: Path, *, messages_per_second: float | None = None,
+    name: str = "bench-config.yaml",
+) -> Path:
     """config.yaml with every department on duty around the clock (so routing always finds
-    someone) and no roster exceptions; written to ``folder`` and returned."""
+    someone) and no roster exceptions (and, if given, the outbox's overall rate); written to
+    ``folder`` and returned."""
     data: dict[str, Any] = read_yaml(source)
+    if messages_per_second is not None:
+        data.setdefault("telegram", {})["messages_per_second"] = messages_per_second
     staff = data.get("staff") or []
     data["roster"] = [
         {"department": dept["id"],
@@ -35,7 +41,7 @@ def write_bench_config(source: Path, folder: Path) -> Path:
         for dept in data.get("departments") or []
     ]
     data["roster_exceptions"] = []
-    target = folder / "bench-config.yaml"
+    target = folder / name
     target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
 

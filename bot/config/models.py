@@ -76,6 +76,9 @@ class Telegram(_Model):
     token: str = ""
     api_base_url: str | None = None
     bot_username: str | None = None
+    # Notifications and cards a second, overall. Telegram allows about 30 (more only for paid
+    # broadcasts); replies inside a conversation are not counted here.
+    messages_per_second: float = Field(28.0, gt=0, le=1000)
 
     _blank = field_validator("api_base_url", "bot_username", mode="before")(_blank_to_none)
 
