@@ -2,7 +2,8 @@
 
 Every message gets one reply with an inline button; every button press is answered and gets one
 message with a button too, so a simulated person can walk the same 11 steps as the intake.
-Run as ``python -m bench.echo_bot`` with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL set.
+Run as ``python -m bench.echo_bot`` with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL set
+(ECHO_TRANSPORT=aiohttp: over the real bot's HTTP transport instead of PTB's default httpx).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from bot.tg.request import AiohttpRequest
 
 MARKUP = InlineKeyboardMarkup([[InlineKeyboardButton("OK", callback_data="ok")]])
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
@@ -42,12 +45,19 @@ async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(chat.id, f"pressed: {query.data}", reply_markup=MARKUP)
 
 
-def build(token: str, base_url: str | None) -> Application:  # type: ignore[type-arg]
-    """The Application, built like the real bot's (sequential updates, same read timeout)."""
+def build(token: str, base_url: str | None, transport: str = "httpx") -> Application:  # type: ignore[type-arg]
+    """The Application: PTB's defaults (httpx), or the real bot's HTTP transport (aiohttp),
+    so our own work per update can be told apart from the transport's."""
     builder = ApplicationBuilder().token(token).concurrent_updates(False)
     if base_url:
         builder = builder.base_url(base_url)
-    app = builder.get_updates_read_timeout(40.0).build()
+    if transport == "aiohttp":
+        builder = builder.request(AiohttpRequest(connection_pool_size=256))
+        builder = builder.get_updates_request(
+            AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=()))
+    else:
+        builder = builder.get_updates_read_timeout(40.0)
+    app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, on_message))
     app.add_handler(CallbackQueryHandler(on_press))
     return app
@@ -55,7 +65,8 @@ def build(token: str, base_url: str | None) -> Application:  # type: ignore[type
 
 def main() -> None:
     """Poll until SIGTERM or SIGINT."""
-    app = build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_API_BASE_URL"))
+    app = build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_API_BASE_URL"),
+                os.environ.get("ECHO_TRANSPORT", "httpx"))
     app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=timedelta(seconds=10),
                     close_loop=False)
 

@@ -104,6 +104,19 @@ def _versus(ratios: dict[str, Any]) -> list[str]:
          f"{rate_target}  {verdict('conversation_throughput')}"),
         ("throughput ÷ bare, until the last number", ratios["throughput_vs_bare"],
          f"{rate_target}  {verdict('throughput')}"),
+    ]) + _same_transport(ratios.get("same_transport"))
+
+
+def _same_transport(same: dict[str, Any] | None) -> list[str]:
+    """The ratios to the bare bot running on our HTTP transport (aiohttp), if it ran."""
+    if same is None:
+        return []
+    return _rows("2b. Against the bare bot on our HTTP transport (aiohttp): our own code", [
+        ("CPU/update ÷ bare-aiohttp, until the last Submit",
+         same["conversation_cpu_per_update"], ""),
+        ("CPU/update ÷ bare-aiohttp, until the last number", same["cpu_per_update"], ""),
+        ("throughput ÷ bare-aiohttp, until the last Submit", same["conversation_throughput"], ""),
+        ("throughput ÷ bare-aiohttp, until the last number", same["throughput"], ""),
     ])
 
 

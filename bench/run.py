@@ -35,7 +35,7 @@ from bench.setup import (
 )
 from tests.fakebot import FakeBotApi
 
-PHASES = ("echo", "intake", "fanout", "scale")
+PHASES = ("echo", "echo_aiohttp", "intake", "fanout", "scale")
 TARGETS = {"cpu_ratio_max": 1.5, "throughput_ratio_min": 0.67, "fanout_ratio_min": 0.9,
            "fanout_429_max": 0}
 
@@ -106,6 +106,8 @@ async def run_benchmark(opts: Options) -> dict[str, Any]:
         async with FakeBotApi(token=TOKENS["intake"]) as fake:
             if "echo" in opts.phases:
                 results["echo"] = await _echo_phase(fake, config, tmp, opts)
+            if "echo_aiohttp" in opts.phases:
+                results["echo_aiohttp"] = await _echo_phase(fake, config, tmp, opts, "aiohttp")
             if "intake" in opts.phases:
                 results["intake"], profile = await _intake_phase(fake, config, tmp, opts)
                 results["profile"] = {"intake": profile}
@@ -160,6 +162,17 @@ def _ratios(results: dict[str, Any]) -> dict[str, Any]:
     ratios["meets"]["conversation_cpu"] = conversation_cpu <= TARGETS["cpu_ratio_max"]
     ratios["meets"]["conversation_throughput"] = (
         conversation >= TARGETS["throughput_ratio_min"])
+    same = results.get("echo_aiohttp")
+    if same is not None:  # the bare bot on our transport: what our own work costs
+        ratios["same_transport"] = {
+            "conversation_cpu_per_update": round(ours["conversation_cpu_ms_per_update"] / max(
+                same["conversation_cpu_ms_per_update"], 1e-9), 2),
+            "cpu_per_update": round(
+                ours["cpu_ms_per_update"] / max(same["cpu_ms_per_update"], 1e-9), 2),
+            "conversation_throughput": round(ours["conversation_updates_per_s"] / max(
+                same["conversation_updates_per_s"], 1e-9), 3),
+            "throughput": round(ours["updates_per_s"] / max(same["updates_per_s"], 1e-9), 3),
+        }
     return ratios
 
 
@@ -173,16 +186,18 @@ async def _started(child: Child, fake: FakeBotApi, timeout: float, what: str) ->
     return seen
 
 
-async def _echo_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options) -> dict[str, Any]:
+async def _echo_phase(
+    fake: FakeBotApi, config: Path, tmp: Path, opts: Options, transport: str = "httpx"
+) -> dict[str, Any]:
     """The bare PTB bot under the same load (same people, same steps, same update count)."""
-    token = TOKENS["echo"]
+    token = TOKENS["echo" if transport == "httpx" else f"echo_{transport}"]
     inbox = Inbox(fake, token)
     settings = load_bench_settings(config, fake, TOKENS["intake"], tmp / "unused.sqlite3")
     labels = Labels(settings)
     scripts = {uid: intake.echo_steps(steps) for uid, steps in
                intake.scripts_for(labels, opts.owners, intake.OWNER_BASE, opts.seed).items()}
-    env = bot_env(fake, token, tmp / "unused.sqlite3")
-    child = echo_child(env, tmp / "echo-bot.log")
+    env = {**bot_env(fake, token, tmp / "unused.sqlite3"), "ECHO_TRANSPORT": transport}
+    child = echo_child(env, tmp / f"echo-bot-{transport}.log")
     startup = await _started(child, fake, opts.startup_timeout, "the echo bot")
     try:
         load = await intake.drive(inbox, child, scripts, opts.step_timeout)

@@ -20,6 +20,7 @@ TOKENS = {
     "echo": "100002:BENCH-echo",
     "scale": "100003:BENCH-scale",
     "fanout": "100004:BENCH-fanout",
+    "echo_aiohttp": "100005:BENCH-echo-aiohttp",
 }
 
 

@@ -32,7 +32,7 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     assert re.fullmatch(r"[0-9a-f]{40}", machine["git_commit"])
 
     ours, echo = figures["intake"], figures["echo"]
-    for run in (ours, echo):
+    for run in (ours, echo, figures["echo_aiohttp"]):
         assert run["owners_completed"] == run["owners"] == 5, run["errors"]
         assert run["updates"] == 55  # 11 steps each
         assert run["updates_per_s"] > 0 and run["completed_per_s"] > 0
@@ -48,6 +48,7 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     ratios = figures["ratios"]
     assert ratios["cpu_per_update_vs_bare"] > 0 and ratios["throughput_vs_bare"] > 0
     assert ratios["conversation_cpu_per_update_vs_bare"] > 0
+    assert all(v > 0 for v in ratios["same_transport"].values()), ratios["same_transport"]
 
     fan = figures["fanout"]
     assert fan["delivered"] == fan["messages"] == 50 and fan["complete"]

@@ -28,7 +28,7 @@ from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.reports import ReportsDesk
-from bot.tg.request import RetryingRequest
+from bot.tg.request import AiohttpRequest
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
 from bot.tg.surveys import SurveyDesk
@@ -58,9 +58,12 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     builder = ApplicationBuilder().token(token).concurrent_updates(False)
     if base_url:
         builder = builder.base_url(base_url)
-    builder = builder.get_updates_read_timeout(40.0)
-    # 256 connections as PTB's default: the outbox sends to many chats side by side.
-    builder = builder.request(RetryingRequest(connection_pool_size=256))
+    # 256 connections as PTB's default: the outbox sends to many chats side by side. The long
+    # poll has its own connection and back-off (the poller's), so no retries there.
+    builder = builder.request(AiohttpRequest(connection_pool_size=256))
+    builder = builder.get_updates_request(
+        AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=())
+    )
     app = builder.build()
     ticket_desk = TicketDesk(services)
     cards = Cards(services, ticket_desk)

@@ -161,9 +161,13 @@ class OutboxWorker:
 
     async def _paced(self, item: OutboxItem) -> bool:
         """Wait for a slot under the overall rate, then deliver."""
-        async with self._slot:
-            await self._pace()
-            self._last_any = time.monotonic()
+        try:
+            async with self._slot:
+                await self._pace()
+                self._last_any = time.monotonic()
+        except BaseException:  # stopped while waiting: the message is free for the next pass
+            self._claimed.pop(item.id, None)
+            raise
         return await self._deliver(item)
 
     async def _pace(self) -> None:

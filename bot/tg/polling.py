@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 # Updates handled at once; Telegram hands over at most 100 per batch.
-CONCURRENCY = 32
+CONCURRENCY = 8
 
 
 class Poller:
