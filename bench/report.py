@@ -125,7 +125,7 @@ def _fanout(fan: dict[str, Any], ratios: dict[str, Any]) -> list[str]:
     return _rows(f"3. Fan-out: {fan['messages']} outbox messages to distinct chats", [
         ("fake's global limit (msg/s)", fan["fake_global_limit_per_s"],
          f"scale {_fmt(fan['fake_scale'])}"),
-        ("worker's own pacing (msg/s)", fan["worker_pacing_per_s"], "bot/tg/outbox.py constant"),
+        ("worker's own pacing (msg/s)", fan["worker_pacing_per_s"], "telegram.messages_per_second"),
         ("achieved (msg/s)", fan["achieved_per_s"], ""),
         ("achieved ÷ allowed", fan["achieved_over_allowed"],
          f"target ≥ {targets['fanout_ratio_min']}  "

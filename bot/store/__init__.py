@@ -705,7 +705,7 @@ class Store:
             for message in messages:
                 await self._enqueue(db, message, now)
 
-    async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
         """The oldest pending message of each chat, if its next attempt is due, oldest first.
 
         Only a chat's first message can go next (each chat's order is kept), so a burst to one

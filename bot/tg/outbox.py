@@ -53,7 +53,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_sent: dict[int, float] = {}
-        self._last_any = 0.0
+        self._next_slot = 0.0  # when the next paced send may start (time.monotonic)
         self.next_ready: float | None = None
         self.global_interval = global_interval
         self._slot = asyncio.Lock()
@@ -144,7 +144,8 @@ class OutboxWorker:
             if item is None or item.id in self._claimed or self._chat_wait(chat_id) > 0:
                 return
             self._claim(item.id)
-            self._last_any = time.monotonic()
+            # Telegram counts it against the overall rate, so the paced sends make room.
+            self._next_slot = max(self._next_slot, time.monotonic()) + self.global_interval
             await self._deliver(item)
         except Exception:  # it is still queued: the worker delivers it
             log.exception("outbox: replying to chat %s at once failed", chat_id)
@@ -164,17 +165,23 @@ class OutboxWorker:
         try:
             async with self._slot:
                 await self._pace()
-                self._last_any = time.monotonic()
         except BaseException:  # stopped while waiting: the message is free for the next pass
             self._claimed.pop(item.id, None)
             raise
         return await self._deliver(item)
 
     async def _pace(self) -> None:
-        """Sleep as needed to stay under the overall rate."""
-        delay = self._last_any + self.global_interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Wait for the next send slot under the overall rate.
+
+        Slots are ``global_interval`` apart on a schedule: a sleep that overshoots by a
+        millisecond (they all do) is made up at the next slot instead of slowing every send,
+        and at most one slot is made up, so sends never burst.
+        """
+        now = time.monotonic()
+        slot = max(self._next_slot, now - self.global_interval)
+        self._next_slot = slot + self.global_interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Send one claimed message and record the outcome; True if it was delivered."""
