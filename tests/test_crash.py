@@ -89,8 +89,19 @@ class BotProcess:
         self.kills += 1
 
     async def terminate(self, within: float = 15.0) -> int:
-        """SIGTERM and wait for a clean exit; returns the exit code."""
+        """SIGTERM and wait for a clean exit; returns the exit code.
+
+        Waits for the newest process to finish starting first: during Python's own start-up
+        (imports, before the event loop installs its handler) SIGTERM simply ends a process
+        that holds nothing yet, which is not the shutdown being tested.
+        """
         assert self.proc is not None
+        deadline = time.monotonic() + within
+        started = "INFO bot.tg.runtime: bot @"
+        while self.log.read_text(encoding="utf-8").count(started) < self.starts:
+            self.assert_running()
+            assert time.monotonic() < deadline, f"the bot did not start\n{self.tail()}"
+            await asyncio.sleep(0.05)
         self.proc.terminate()
         return await asyncio.wait_for(self.proc.wait(), within)
 
@@ -193,7 +204,8 @@ async def crash_run(
         await killing
         bot.assert_running()
         figures.unsent = await outbox_all_sent(partial(db_rows, db), within=20.0)
-        assert await bot.terminate() == 0, bot.tail()
+        code = await bot.terminate()
+        assert code == 0, f"exit code {code}\n{bot.tail()}"
     finally:
         await bot.ensure_dead()
     figures.seconds = time.monotonic() - started
