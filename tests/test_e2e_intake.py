@@ -267,13 +267,13 @@ async def test_submit_twice_opens_one_ticket(desk: Desk, fake: FakeBotApi) -> No
 async def test_the_ticket_number_does_not_queue_behind_notices_to_others(
     desk: Desk, fake: FakeBotApi
 ) -> None:
-    """80 notices to other people are queued (about three seconds at Telegram's overall pace);
+    """120 notices to other people are queued (over four seconds at Telegram's overall pace);
     the owner who just pressed Submit gets their number at once, not after them."""
     user = fake.user(1001, first_name="Mei", language_code="en")
     w = Words(desk.settings, "en")
     await _start_report(user, w)
     await _in_unit_until_summary(user, w)
-    others = [fake.user(8_400_000 + i, first_name=f"Other{i}") for i in range(80)]
+    others = [fake.user(8_400_000 + i, first_name=f"Other{i}") for i in range(120)]
     await desk.store.enqueue(
         [Outgoing(o.id, f"Notice {i}: water off tomorrow") for i, o in enumerate(others)],
         desk.clock(),
@@ -281,7 +281,7 @@ async def test_the_ticket_number_does_not_queue_behind_notices_to_others(
     await user.press(w.t("flow.btn_submit"))
     confirmation = await user.wait_for_message(lambda m: bool(NUMBER.search(m.text or "")))
     delivered = sum(1 for o in others if o.messages)
-    assert delivered < 40, f"the number waited for {delivered} notices"
+    assert delivered < 80, f"the number waited for {delivered} notices"
     assert NUMBER.search(confirmation.text or "")
     # The notices still all go out, in their turn.
     await desk.outbox_settled()
