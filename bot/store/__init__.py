@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -29,6 +30,8 @@ from bot.core.models import (
     TicketDraft,
     TicketEvent,
 )
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -229,6 +232,10 @@ class Store:
             row = await (await self._db.execute("PRAGMA user_version")).fetchone()
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                if version > 0:  # a new file is quick; an old one may build indexes on millions
+                    log.info("database: updating the schema to version %d of %d (on a large"
+                             " database this can take minutes; do not stop the bot)",
+                             number, len(MIGRATIONS))
                 await self._db.executescript(
                     f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
                 )
