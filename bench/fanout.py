@@ -9,17 +9,17 @@ from typing import Any
 
 from bench.people import Inbox, wait_until
 from bench.procs import Child, cpu_seconds
+from bot.config.models import Telegram
 from bot.core.models import Outgoing
 from bot.store import Store
-from bot.tg import outbox as outbox_module
 from tests.fakebot import FakeBotApi, RateLimits
 from tests.fakebot.state import StoredMessage
 
 CHAT_BASE = 800_000_000
 
 
-# The outbox's overall pace with the shipped config (telegram.messages_per_second).
-DEFAULT_RATE = 1 / outbox_module.GLOBAL_INTERVAL
+# The outbox's overall pace by default (telegram.messages_per_second).
+DEFAULT_RATE = Telegram().messages_per_second
 
 
 async def fan_out(

@@ -182,6 +182,20 @@ def _fill(
                      f" VALUES ({', '.join('?' * len(columns))})")
     insert_event = ("INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
                     " VALUES (?, ?, ?, ?, ?)")
+
+    def flush() -> None:
+        """Write the rows gathered so far (in batches: a million tickets do not fit in memory)."""
+        nonlocal event_total, survey_total
+        db.executemany(insert_ticket, rows)
+        db.executemany(insert_event, events)
+        event_total += len(events)
+        if surveys:
+            db.executemany(insert_survey, surveys)
+            survey_total += len(surveys)
+        rows.clear()
+        events.clear()
+        surveys.clear()
+
     for ticket_id, moment in enumerate(moments, start=1):
         created = start + timedelta(seconds=moment * seconds)
         owner = rng.choice(frequent) if rng.random() < 0.2 else rng.choice(owner_ids)
@@ -274,21 +288,8 @@ def _fill(
             events.append((ticket_id, _ts(event.at), event.kind, event.actor_id,
                            json.dumps(event.data, ensure_ascii=False)))
         if len(rows) >= 20_000:
-            db.executemany(insert_ticket, rows)
-            db.executemany(insert_event, events)
-            event_total += len(events)
-            if surveys:
-                db.executemany(insert_survey, surveys)
-                survey_total += len(surveys)
-            rows.clear()
-            events.clear()
-            surveys.clear()
-    db.executemany(insert_ticket, rows)
-    db.executemany(insert_event, events)
-    event_total += len(events)
-    if surveys:
-        db.executemany(insert_survey, surveys)
-        survey_total += len(surveys)
+            flush()
+    flush()
     stamp = _ts(start)
     db.executemany(
         "INSERT INTO users (telegram_id, first_name, language_code, created_at, updated_at)"

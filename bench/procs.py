@@ -63,19 +63,9 @@ class Child:
 
     async def stop(self, timeout: float = 30.0) -> int | None:  # noqa: ASYNC109
         """SIGTERM, wait, SIGKILL if it will not go; returns the exit code."""
-        proc = self.proc
-        if proc is None:
+        if self.proc is None:
             return None
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(proc.wait(), timeout)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-        return proc.returncode
+        return await signal_then_kill(self.proc, signal.SIGTERM, timeout)
 
     def log_text(self) -> str:
         """What the process wrote so far."""
@@ -119,15 +109,24 @@ class Sampler:
 
     async def stop(self) -> Path | None:
         """Stop sampling (SIGINT makes py-spy write its file); the file, if written."""
-        proc = self.proc
-        if proc is None:
+        if self.proc is None:
             return None
-        if proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await signal_then_kill(self.proc, signal.SIGINT, 30.0)
         return self.out if self.out.exists() and self.out.stat().st_size else None
+
+
+async def signal_then_kill(
+    proc: asyncio.subprocess.Process, sig: signal.Signals, timeout: float,  # noqa: ASYNC109
+) -> int | None:
+    """Ask a process to end with ``sig``, SIGKILL it if it has not within ``timeout``; its
+    exit code."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+    return proc.returncode

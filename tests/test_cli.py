@@ -94,9 +94,15 @@ def test_check_config_names_answers_a_flow_no_longer_collects(tmp_path: Path) ->
         intake.replace("  - id: urgency\n", "  - id: urgency\n    field: priority\n"), "utf-8")
     note = (flows / "note.yaml").read_text("utf-8")
     (flows / "note.yaml").write_text(note.replace("type: text", "type: message"), "utf-8")
+    resolve = (flows / "resolve.yaml").read_text("utf-8")
+    assert "    type: text\n" in resolve
+    (flows / "resolve.yaml").write_text(
+        resolve.replace("    type: text\n", "    type: text\n    optional: true\n", 1), "utf-8")
     result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2, result.stdout
     assert "intake.yaml: flow 'intake': no step collects 'urgency' (choice)" in result.stderr
     assert "note.yaml: flow 'note': step 'text' collects 'text' as message; the bot needs text" \
         in result.stderr
+    assert "resolve.yaml: flow 'resolve': step 'note' collects 'note', which the bot needs:" \
+        " it cannot be optional" in result.stderr
     assert "Traceback" not in result.stderr

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0  # Telegram allows about one message a second to one private chat
 PER_GROUP_INTERVAL = 3.0  # and 20 a minute to a group
-GLOBAL_INTERVAL = 1 / 28  # and about 30 a second overall; stay a little under
 MAX_BACKOFF = 300.0
 
 
@@ -42,7 +41,6 @@ class OutboxWorker:
         deliver_card: Callable[[Bot, OutboxItem], Awaitable[Message | None]],
         idle_poll: float = 1.0,
         undeliverable: Callable[[OutboxItem], Awaitable[None]] | None = None,
-        global_interval: float = GLOBAL_INTERVAL,
     ) -> None:
         self.bot = bot
         self.deliver_card = deliver_card
@@ -55,7 +53,8 @@ class OutboxWorker:
         self._last_sent: dict[int, float] = {}
         self._next_slot = 0.0  # when the next paced send may start (time.monotonic)
         self.next_ready: float | None = None
-        self.global_interval = global_interval
+        # About 30 a second overall is Telegram's limit; config.yaml says how close to go.
+        self.global_interval = 1 / services.settings.telegram.messages_per_second
         self._slot = asyncio.Lock()
         # Messages being (or just) delivered, so the worker and ``deliver_reply`` never both
         # send one: either may have read it before the other marked it sent. Insertion-ordered,

@@ -117,7 +117,6 @@ class BotRuntime:
         self.outbox = OutboxWorker(
             app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle,
             undeliverable=wiring.desk.undeliverable,
-            global_interval=1 / self.settings.telegram.messages_per_second,
         )
         services.wake_outbox = self.outbox.wake
         services.deliver_reply = self.outbox.deliver_reply
