@@ -25,34 +25,71 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path | None]:
     """Options from the command line."""
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument("--owners", type=int, default=200, help="owners filing at once (200)")
-    p.add_argument("--fanout", type=int, default=2000,
-                   help="outbox messages to distinct chats (2000)")
-    p.add_argument("--fanout-scale", type=float, default=10.0,
-                   help="multiply the fake's flood limits and the bot's own pace (10: 300/s"
-                        " allowed, 280/s paced; 1 = Telegram's real limits)")
-    p.add_argument("--db-size", type=int, default=20_000,
-                   help="tickets in the generated database (20000; the full run uses 1000000)")
+    p.add_argument(
+        "--fanout", type=int, default=2000, help="outbox messages to distinct chats (2000)"
+    )
+    p.add_argument(
+        "--fanout-scale",
+        type=float,
+        default=10.0,
+        help="multiply the fake's flood limits and the bot's own pace (10: 300/s"
+        " allowed, 280/s paced; 1 = Telegram's real limits)",
+    )
+    p.add_argument(
+        "--db-size",
+        type=int,
+        default=20_000,
+        help="tickets in the generated database (20000; the full run uses 1000000)",
+    )
     p.add_argument("--out", type=Path, default=None, help="write the figures here as JSON")
-    p.add_argument("--artifacts", type=Path, default=None,
-                   help="keep bot logs and py-spy profiles in this folder")
+    p.add_argument(
+        "--artifacts",
+        type=Path,
+        default=None,
+        help="keep bot logs and py-spy profiles in this folder",
+    )
     p.add_argument("--no-profile", action="store_true", help="skip the py-spy rounds")
-    p.add_argument("--step-timeout", type=float, default=600.0,
-                   help="seconds a person waits for one answer (600)")
-    p.add_argument("--startup-timeout", type=float, default=900.0,
-                   help="seconds the bot may take to start on the big database (900)")
-    p.add_argument("--drain-timeout", type=float, default=900.0,
-                   help="seconds to wait for the bot to deliver the staff cards (900)")
+    p.add_argument(
+        "--step-timeout",
+        type=float,
+        default=600.0,
+        help="seconds a person waits for one answer (600)",
+    )
+    p.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=900.0,
+        help="seconds the bot may take to start on the big database (900)",
+    )
+    p.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=900.0,
+        help="seconds to wait for the bot to deliver the staff cards (900)",
+    )
     p.add_argument("--seed", type=int, default=8)
-    p.add_argument("--phases", default=",".join(PHASES),
-                   help=f"which parts to run, comma-separated ({','.join(PHASES)})")
+    p.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"which parts to run, comma-separated ({','.join(PHASES)})",
+    )
     a = p.parse_args(argv)
     artifacts = a.artifacts
     if artifacts is None and a.out is not None:
         artifacts = a.out.parent / (a.out.stem + "-artifacts")
-    opts = Options(owners=a.owners, fanout=a.fanout, fanout_scale=a.fanout_scale,
-                   db_size=a.db_size, profile=not a.no_profile, step_timeout=a.step_timeout,
-                   startup_timeout=a.startup_timeout, drain_timeout=a.drain_timeout,
-                   seed=a.seed, artifacts=artifacts, phases=_phases(p, a.phases))
+    opts = Options(
+        owners=a.owners,
+        fanout=a.fanout,
+        fanout_scale=a.fanout_scale,
+        db_size=a.db_size,
+        profile=not a.no_profile,
+        step_timeout=a.step_timeout,
+        startup_timeout=a.startup_timeout,
+        drain_timeout=a.drain_timeout,
+        seed=a.seed,
+        artifacts=artifacts,
+        phases=_phases(p, a.phases),
+    )
     return opts, a.out
 
 

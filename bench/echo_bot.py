@@ -54,7 +54,8 @@ def build(token: str, base_url: str | None, transport: str = "httpx") -> Applica
     if transport == "aiohttp":
         builder = builder.request(AiohttpRequest(connection_pool_size=256))
         builder = builder.get_updates_request(
-            AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=()))
+            AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=())
+        )
     else:
         builder = builder.get_updates_read_timeout(40.0)
     app = builder.build()
@@ -65,10 +66,14 @@ def build(token: str, base_url: str | None, transport: str = "httpx") -> Applica
 
 def main() -> None:
     """Poll until SIGTERM or SIGINT."""
-    app = build(os.environ["TELEGRAM_BOT_TOKEN"], os.environ.get("TELEGRAM_API_BASE_URL"),
-                os.environ.get("ECHO_TRANSPORT", "httpx"))
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=timedelta(seconds=10),
-                    close_loop=False)
+    app = build(
+        os.environ["TELEGRAM_BOT_TOKEN"],
+        os.environ.get("TELEGRAM_API_BASE_URL"),
+        os.environ.get("ECHO_TRANSPORT", "httpx"),
+    )
+    app.run_polling(
+        allowed_updates=ALLOWED_UPDATES, timeout=timedelta(seconds=10), close_loop=False
+    )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,14 @@ DEFAULT_RATE = Telegram().messages_per_second
 
 
 async def fan_out(
-    fake: FakeBotApi, inbox: Inbox, child: Child, db: Path, count: int, scale: float,
-    worker_rate: float, timeout: float,  # noqa: ASYNC109
+    fake: FakeBotApi,
+    inbox: Inbox,
+    child: Child,
+    db: Path,
+    count: int,
+    scale: float,
+    worker_rate: float,
+    timeout: float,  # noqa: ASYNC109
 ) -> dict[str, Any]:
     """Queue ``count`` messages through ``Store.enqueue``; measure how fast they go out."""
     chats = [CHAT_BASE + i for i in range(count)]
@@ -46,8 +52,10 @@ async def fan_out(
     store = await Store.open(db)
     try:
         await store.enqueue(
-            [Outgoing(chat, f"📣 Notice {i}: water off in Block 3 tomorrow 09:00–12:00")
-             for i, chat in enumerate(chats)],
+            [
+                Outgoing(chat, f"📣 Notice {i}: water off in Block 3 tomorrow 09:00–12:00")
+                for i, chat in enumerate(chats)
+            ],
             datetime.now(UTC),
         )
     finally:

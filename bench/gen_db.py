@@ -34,19 +34,41 @@ from bot.store import Store
 
 SPAN = timedelta(days=3 * 365)
 CATEGORY_WEIGHTS = {
-    "water_power": 18, "home_repair": 15, "facilities": 10, "cleaning": 12, "lift": 8,
-    "parking": 7, "noise": 6, "greenery": 5, "security": 5, "fees": 5, "attitude": 3,
-    "neighbours": 3, "enquiry": 2, "suggestion": 0.7, "praise": 0.3,
+    "water_power": 18,
+    "home_repair": 15,
+    "facilities": 10,
+    "cleaning": 12,
+    "lift": 8,
+    "parking": 7,
+    "noise": 6,
+    "greenery": 5,
+    "security": 5,
+    "fees": 5,
+    "attitude": 3,
+    "neighbours": 3,
+    "enquiry": 2,
+    "suggestion": 0.7,
+    "praise": 0.3,
 }
 URGENCY_WEIGHTS = {"emergency": 5, "urgent": 25, "routine": 70}
 LANGUAGES = (("zh-Hans", 0.8), ("zh-Hant", 0.1), ("en", 0.1))
 CLOSED_STATUSES = ((Status.CLOSED, 0.78), (Status.RESOLVED, 0.12), (Status.CANCELLED, 0.10))
 OPEN_STATUSES = ((Status.ASSIGNED, 0.40), (Status.ACCEPTED, 0.58), (Status.NEW, 0.02))
 DESCRIPTIONS = (
-    "厨房水龙头一直滴水", "卫生间天花板渗水，已经有水渍", "楼道灯不亮好几天了", "电梯运行时有异响",
-    "单元门禁刷卡没反应", "垃圾站附近有异味", "车位被别人占用", "楼上晚上装修噪音很大",
-    "物业费账单金额不对", "花园的树枝挡住路灯", "Balcony door will not lock",
-    "No hot water since this morning", "窗户关不严，漏风", "下水道堵了，水排不下去",
+    "厨房水龙头一直滴水",
+    "卫生间天花板渗水，已经有水渍",
+    "楼道灯不亮好几天了",
+    "电梯运行时有异响",
+    "单元门禁刷卡没反应",
+    "垃圾站附近有异味",
+    "车位被别人占用",
+    "楼上晚上装修噪音很大",
+    "物业费账单金额不对",
+    "花园的树枝挡住路灯",
+    "Balcony door will not lock",
+    "No hot water since this morning",
+    "窗户关不严，漏风",
+    "下水道堵了，水排不下去",
 )
 FIRST_NAMES = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "Mei", "Ka Ho", "John")
 HORIZON = timedelta(hours=1)  # dues up to this far ahead count as done: the bench starts soon
@@ -96,7 +118,12 @@ async def migrate(path: Path) -> None:
 
 
 async def generate(
-    path: Path, tickets: int, settings: Settings, *, seed: int = 8, open_share: float = 0.05,
+    path: Path,
+    tickets: int,
+    settings: Settings,
+    *,
+    seed: int = 8,
+    open_share: float = 0.05,
     now: datetime | None = None,
 ) -> GenInfo:
     """Create ``path`` with ``tickets`` tickets (and their owners and timelines)."""
@@ -119,22 +146,35 @@ class _Model:
             c.id: [(u.id, URGENCY_WEIGHTS.get(u.id, 10.0)) for u in settings.urgencies_for(c.id)]
             for c in settings.categories
         }
-        self.estates = [(e, 0.6 if i == 0 else 0.4 / max(1, len(settings.estates) - 1))
-                        for i, e in enumerate(settings.estates)]
-        self.windows = {(c.id, u.id): settings.deadlines(c.id, u.id)
-                        for c in settings.categories for u in settings.urgencies}
+        self.estates = [
+            (e, 0.6 if i == 0 else 0.4 / max(1, len(settings.estates) - 1))
+            for i, e in enumerate(settings.estates)
+        ]
+        self.windows = {
+            (c.id, u.id): settings.deadlines(c.id, u.id)
+            for c in settings.categories
+            for u in settings.urgencies
+        }
         self.assignees: dict[tuple[str, str], list[int]] = {}
         for dept in settings.departments:
             for estate in settings.estates:
-                people = [s.telegram_id for s in settings.staff
-                          if dept.id in s.departments and s.works_in(estate.id)]
+                people = [
+                    s.telegram_id
+                    for s in settings.staff
+                    if dept.id in s.departments and s.works_in(estate.id)
+                ]
                 self.assignees[(dept.id, estate.id)] = people or (
-                    [dept.fallback] if dept.fallback is not None else [])
+                    [dept.fallback] if dept.fallback is not None else []
+                )
         self.calendars = Calendars(settings, range(now.year - 3, now.year + 2))
 
 
 def _fill(
-    path: Path, count: int, settings: Settings, rng: random.Random, open_share: float,
+    path: Path,
+    count: int,
+    settings: Settings,
+    rng: random.Random,
+    open_share: float,
     now: datetime,
 ) -> GenInfo:
     model = _Model(settings, now)
@@ -151,10 +191,13 @@ def _fill(
     for name, _ in indexes:
         db.execute(f'DROP INDEX "{name}"')
     columns = [r[1] for r in db.execute("PRAGMA table_info(tickets)")]
-    survey_columns = [r[1] for r in db.execute("PRAGMA table_info(surveys)")
-                      if r[1] != "id"]  # none when the schema has no surveys (yet)
-    insert_survey = (f"INSERT INTO surveys ({', '.join(survey_columns)})"
-                     f" VALUES ({', '.join('?' * len(survey_columns))})")
+    survey_columns = [
+        r[1] for r in db.execute("PRAGMA table_info(surveys)") if r[1] != "id"
+    ]  # none when the schema has no surveys (yet)
+    insert_survey = (
+        f"INSERT INTO surveys ({', '.join(survey_columns)})"
+        f" VALUES ({', '.join('?' * len(survey_columns))})"
+    )
     surveys: list[tuple[Any, ...]] = []
     survey_total = 0
 
@@ -178,10 +221,12 @@ def _fill(
     event_total = 0
     limit = now - timedelta(minutes=1)
     db.execute("BEGIN")
-    insert_ticket = (f"INSERT INTO tickets ({', '.join(columns)})"
-                     f" VALUES ({', '.join('?' * len(columns))})")
-    insert_event = ("INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
-                    " VALUES (?, ?, ?, ?, ?)")
+    insert_ticket = (
+        f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    insert_event = (
+        "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)"
+    )
 
     def flush() -> None:
         """Write the rows gathered so far (in batches: a million tickets do not fit in memory)."""
@@ -226,27 +271,36 @@ def _fill(
         day = created.astimezone(settings.tz).strftime("%Y%m%d")
         per_day[day] += 1
         lang = _weighted(rng, LANGUAGES)
-        photos = "[]" if rng.random() < 0.7 else json.dumps(
-            [f"AgAC{ticket_id:x}{i}" for i in range(rng.randint(1, 3))])
+        photos = (
+            "[]"
+            if rng.random() < 0.7
+            else json.dumps([f"AgAC{ticket_id:x}{i}" for i in range(rng.randint(1, 3))])
+        )
 
-        timeline: list[TicketEvent] = [TicketEvent(ticket_id, created, "created", owner,
-                                                   {"urgency": urgency})]
+        timeline: list[TicketEvent] = [
+            TicketEvent(ticket_id, created, "created", owner, {"urgency": urgency})
+        ]
         at = created + timedelta(seconds=1)
         if assignee is not None:
-            timeline.append(TicketEvent(ticket_id, at, "assigned", None,
-                                        {"to": assignee, "reason": "on_duty"}))
+            timeline.append(
+                TicketEvent(ticket_id, at, "assigned", None, {"to": assignee, "reason": "on_duty"})
+            )
         accepted_at = min(created + (accept_due - created) * rng.random() * 0.9, limit)
         if status in (Status.ACCEPTED, Status.RESOLVED, Status.CLOSED) and assignee is not None:
             at = max(at, accepted_at)
-            timeline.append(TicketEvent(ticket_id, at, "accepted", assignee,
-                                        {"previous": None, "via_group": False}))
+            timeline.append(
+                TicketEvent(
+                    ticket_id, at, "accepted", assignee, {"previous": None, "via_group": False}
+                )
+            )
         note = None
         resolved_at = confirmed_at = None
         if status in (Status.RESOLVED, Status.CLOSED):
             at = resolved_at = min(at + timedelta(hours=rng.uniform(0.5, 30)), limit)
             note = "已处理完毕 / fixed"
-            timeline.append(TicketEvent(ticket_id, at, "resolved", assignee,
-                                        {"note": note, "photo": None}))
+            timeline.append(
+                TicketEvent(ticket_id, at, "resolved", assignee, {"note": note, "photo": None})
+            )
         if status is Status.CLOSED:
             at = confirmed_at = min(at + timedelta(hours=rng.uniform(1, 48)), limit)
             timeline.append(TicketEvent(ticket_id, at, "confirmed", owner, {}))
@@ -261,32 +315,72 @@ def _fill(
         if is_open:
             open_total += 1
             ticket = Ticket(
-                owner_id=owner, kind=category.kind, category=category.id, subcategory=sub,
-                department=category.department, estate=estate.id, building=building, unit=unit,
-                area=area, location_detail=None, urgency=urgency, description="", photos=(),
-                language=lang, created_at=created, accept_due=accept_due,
-                resolve_due=resolve_due, id=ticket_id, status=status, assignee_id=assignee,
+                owner_id=owner,
+                kind=category.kind,
+                category=category.id,
+                subcategory=sub,
+                department=category.department,
+                estate=estate.id,
+                building=building,
+                unit=unit,
+                area=area,
+                location_detail=None,
+                urgency=urgency,
+                description="",
+                photos=(),
+                language=lang,
+                created_at=created,
+                accept_due=accept_due,
+                resolve_due=resolve_due,
+                id=ticket_id,
+                status=status,
+                assignee_id=assignee,
             )
-            overdue = _catch_up(settings, model.calendars.of(category.department), ticket,
-                                timeline, now + HORIZON)
+            overdue = _catch_up(
+                settings, model.calendars.of(category.department), ticket, timeline, now + HORIZON
+            )
             if assignee is not None:
                 staff_open[assignee] += 1
         last = max(e.at for e in timeline)
         values = {
-            "id": ticket_id, "number": f"{settings.ticket_prefix}-{day}-{per_day[day]:04d}",
-            "owner_id": owner, "kind": category.kind, "category": category.id,
-            "subcategory": sub, "department": category.department, "estate": estate.id,
-            "building": building, "unit": unit, "area": area, "location_detail": None,
-            "urgency": urgency, "description": rng.choice(DESCRIPTIONS), "photos": photos,
-            "language": lang, "status": status.value, "assignee_id": assignee,
-            "created_at": _ts(created), "updated_at": _ts(last), "accept_due": _ts(accept_due),
-            "resolve_due": _ts(resolve_due), "version": len(timeline) - 1,
-            "overdue": int(overdue), "resolution_note": note, "resolution_photo": None,
+            "id": ticket_id,
+            "number": f"{settings.ticket_prefix}-{day}-{per_day[day]:04d}",
+            "owner_id": owner,
+            "kind": category.kind,
+            "category": category.id,
+            "subcategory": sub,
+            "department": category.department,
+            "estate": estate.id,
+            "building": building,
+            "unit": unit,
+            "area": area,
+            "location_detail": None,
+            "urgency": urgency,
+            "description": rng.choice(DESCRIPTIONS),
+            "photos": photos,
+            "language": lang,
+            "status": status.value,
+            "assignee_id": assignee,
+            "created_at": _ts(created),
+            "updated_at": _ts(last),
+            "accept_due": _ts(accept_due),
+            "resolve_due": _ts(resolve_due),
+            "version": len(timeline) - 1,
+            "overdue": int(overdue),
+            "resolution_note": note,
+            "resolution_photo": None,
         }
         rows.append(tuple(values.get(c) for c in columns))
         for event in timeline:
-            events.append((ticket_id, _ts(event.at), event.kind, event.actor_id,
-                           json.dumps(event.data, ensure_ascii=False)))
+            events.append(
+                (
+                    ticket_id,
+                    _ts(event.at),
+                    event.kind,
+                    event.actor_id,
+                    json.dumps(event.data, ensure_ascii=False),
+                )
+            )
         if len(rows) >= 20_000:
             flush()
     flush()
@@ -294,12 +388,21 @@ def _fill(
     db.executemany(
         "INSERT INTO users (telegram_id, first_name, language_code, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?)",
-        ((o, rng.choice(FIRST_NAMES), _weighted(rng, (("zh-hans", 0.8), ("zh-hant", 0.1),
-                                                       ("en", 0.1))), stamp, stamp)
-         for o in owner_ids),
+        (
+            (
+                o,
+                rng.choice(FIRST_NAMES),
+                _weighted(rng, (("zh-hans", 0.8), ("zh-hant", 0.1), ("en", 0.1))),
+                stamp,
+                stamp,
+            )
+            for o in owner_ids
+        ),
     )
-    db.executemany("INSERT INTO counters (name, value) VALUES (?, ?)",
-                   ((f"ticket:{day}", n) for day, n in per_day.items()))
+    db.executemany(
+        "INSERT INTO counters (name, value) VALUES (?, ?)",
+        ((f"ticket:{day}", n) for day, n in per_day.items()),
+    )
     db.execute("COMMIT")
     for _, sql in indexes:
         db.execute(sql)
@@ -308,17 +411,33 @@ def _fill(
     size = path.stat().st_size
 
     owner_id, owner_n = min(owner_count.items(), key=lambda kv: (abs(kv[1] - 20), kv[0]))
-    staff_id, staff_n = staff_open.most_common(1)[0] if staff_open else (
-        settings.staff[0].telegram_id, 0)
-    return GenInfo(str(path), count, event_total, len(owner_ids), open_total, 0.0, size,
-                   owner_id, owner_n, staff_id, staff_n, survey_total)
+    staff_id, staff_n = (
+        staff_open.most_common(1)[0] if staff_open else (settings.staff[0].telegram_id, 0)
+    )
+    return GenInfo(
+        str(path),
+        count,
+        event_total,
+        len(owner_ids),
+        open_total,
+        0.0,
+        size,
+        owner_id,
+        owner_n,
+        staff_id,
+        staff_n,
+        survey_total,
+    )
 
 
 RATINGS = ((5, 0.5), (4, 0.25), (3, 0.12), (2, 0.08), (1, 0.05))
 
 
 def _survey(
-    rng: random.Random, settings: Settings, resolved: datetime, confirmed: datetime | None,
+    rng: random.Random,
+    settings: Settings,
+    resolved: datetime,
+    confirmed: datetime | None,
     now: datetime,
 ) -> dict[str, Any]:
     """The return visit of a resolved ticket, at the stage it would have reached by now.
@@ -340,18 +459,27 @@ def _survey(
         return {**row, "status": "expired", "reminded_at": _ts(asked + cfg.remind_after)}
     answered = asked + timedelta(hours=rng.uniform(0.05, 20))
     rating = _weighted(rng, RATINGS)
-    row.update({"status": "answered", "answered_at": _ts(answered), "rating": rating,
-                "problems": "[]" if rating >= 4 else json.dumps(["speed"])})
+    row.update(
+        {
+            "status": "answered",
+            "answered_at": _ts(answered),
+            "rating": rating,
+            "problems": "[]" if rating >= 4 else json.dumps(["speed"]),
+        }
+    )
     if rating <= 2:
         due = answered + timedelta(hours=24)
-        row.update({"followup_status": "open" if due > soon else "done",
-                    "followup_due": _ts(due)})
+        row.update({"followup_status": "open" if due > soon else "done", "followup_due": _ts(due)})
     return row
 
 
-_DONE_EVENT = {"accept_nudge": ("nudged", "accept"), "accept_due": ("escalated", "accept"),
-               "resolve_nudge": ("nudged", "resolve"), "resolve_due": ("escalated", "resolve"),
-               "manager": ("manager_alerted", "resolve")}
+_DONE_EVENT = {
+    "accept_nudge": ("nudged", "accept"),
+    "accept_due": ("escalated", "accept"),
+    "resolve_nudge": ("nudged", "resolve"),
+    "resolve_due": ("escalated", "resolve"),
+    "manager": ("manager_alerted", "resolve"),
+}
 
 
 def _catch_up(
@@ -376,8 +504,9 @@ def _catch_up(
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.gen_db --tickets N --out PATH``."""
-    parser = argparse.ArgumentParser(prog="python -m bench.gen_db", description=__doc__.split(
-        "\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.gen_db", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--config", type=Path, default=Path("config.yaml"))
@@ -385,8 +514,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--open-share", type=float, default=0.05)
     args = parser.parse_args(argv)
     settings = load_settings(args.config, env={"TELEGRAM_BOT_TOKEN": "x"})
-    info = asyncio.run(generate(args.out, args.tickets, settings, seed=args.seed,
-                                open_share=args.open_share))
+    info = asyncio.run(
+        generate(args.out, args.tickets, settings, seed=args.seed, open_share=args.open_share)
+    )
     for f in fields(info):
         print(f"{f.name}: {getattr(info, f.name)}")
     return 0

@@ -17,9 +17,12 @@ from bench.setup import Labels
 
 OWNER_BASE = 500_000_000
 PROBLEMS = (
-    "Water drips from the bathroom ceiling", "The balcony door will not lock",
-    "Cracked floor tiles in the kitchen", "The corridor light flickers all night",
-    "The lift stops between floors and the doors open slowly", "No hot water since morning",
+    "Water drips from the bathroom ceiling",
+    "The balcony door will not lock",
+    "Cracked floor tiles in the kitchen",
+    "The corridor light flickers all night",
+    "The lift stops between floors and the doors open slowly",
+    "No hot water since morning",
 )
 
 
@@ -31,7 +34,8 @@ def owner_steps(labels: Labels, rng: random.Random) -> list[Step]:
     # no urgency that shows the hotline (an extra message) and sets 5-minute deadlines.
     choices = [
         (c, [u for u in settings.urgencies_for(c.id) if not u.show_hotline])
-        for c in settings.categories if c.subcategories
+        for c in settings.categories
+        if c.subcategories
     ]
     choices = [(c, us) for c, us in choices if len(us) >= 2]
     category, urgencies = rng.choice(choices)
@@ -56,11 +60,19 @@ def owner_steps(labels: Labels, rng: random.Random) -> list[Step]:
         Step("press", labels.name(building.name), says(t("intake.ask_unit")), "building"),
         Step("text", unit, says(t("intake.ask_urgency")), "unit"),
         Step("press", labels.name(urgency.name), says(t("intake.ask_description")), "urgency"),
-        Step("text", f"{rng.choice(PROBLEMS)} (flat {unit})",
-             says(t("intake.ask_photos", max=photos_max)), "description"),
+        Step(
+            "text",
+            f"{rng.choice(PROBLEMS)} (flat {unit})",
+            says(t("intake.ask_photos", max=photos_max)),
+            "description",
+        ),
         Step("press", t("flow.btn_no_photos"), says(t("intake.summary")), "photos"),
-        Step("press", t("flow.btn_submit"),
-             lambda m: created in (m.text or "") and bool(number.search(m.text or "")), "submit"),
+        Step(
+            "press",
+            t("flow.btn_submit"),
+            lambda m: created in (m.text or "") and bool(number.search(m.text or "")),
+            "submit",
+        ),
     ]
 
 
@@ -101,7 +113,10 @@ class LoadResult:
 
 
 async def drive(
-    inbox: Inbox, child: Child, scripts: dict[int, list[Step]], timeout: float  # noqa: ASYNC109
+    inbox: Inbox,
+    child: Child,
+    scripts: dict[int, list[Step]],
+    timeout: float,  # noqa: ASYNC109
 ) -> LoadResult:
     """Run every owner's script at once against a started bot process."""
     users = {uid: inbox.user(uid, first_name=f"Owner{uid % 10_000}") for uid in scripts}
@@ -164,8 +179,11 @@ def summarize_load(result: LoadResult, child: Child) -> dict[str, Any]:
     updates = result.updates
     # The conversation itself: every step up to pressing Submit (whose answer, the ticket
     # number, comes through the outbox and is measured apart).
-    before_submit = [r.sent_at[-1] for r in result.runs if len(r.sent_at) == len(r.latencies)
-                     and r.latencies and r.latencies[-1][0] == "submit"]
+    before_submit = [
+        r.sent_at[-1]
+        for r in result.runs
+        if len(r.sent_at) == len(r.latencies) and r.latencies and r.latencies[-1][0] == "submit"
+    ]
     conversation_end = max(before_submit, default=result.started)
     conversation_s = max(conversation_end - result.started, 1e-9)
     conversation_updates = sum(len(r.sent_at) - 1 for r in result.runs if r.sent_at)
@@ -181,7 +199,8 @@ def summarize_load(result: LoadResult, child: Child) -> dict[str, Any]:
         "conversation_seconds": round(conversation_s, 3),
         "conversation_updates_per_s": round(conversation_updates / conversation_s, 2),
         "conversation_cpu_ms_per_update": round(
-            1000 * conversation_cpu / max(conversation_updates, 1), 3),
+            1000 * conversation_cpu / max(conversation_updates, 1), 3
+        ),
         "latency": latency_summary(latencies),
         "latency_by_step": {k: latency_summary(v) for k, v in by_step.items()},
         "cpu_s": round(result.cpu_s, 3),
@@ -230,4 +249,3 @@ async def until_idle(child: Child, quiet: float = 0.5, timeout: float = 10) -> N
         return time.monotonic() - still_since >= quiet
 
     await wait_until(probe, timeout, every=0.1)
-

@@ -48,8 +48,9 @@ class Inbox:
 
     def user(self, user_id: int, first_name: str = "Owner", language_code: str = "en") -> FakeUser:
         """A person with a private chat with this bot, whose new messages are queued."""
-        user = self.fake.user(user_id, first_name=first_name, language_code=language_code,
-                              token=self.token)
+        user = self.fake.user(
+            user_id, first_name=first_name, language_code=language_code, token=self.token
+        )
         self._queues.setdefault(user.chat_id, asyncio.Queue())
         return user
 
@@ -111,7 +112,10 @@ def button_data(message: StoredMessage, label: str) -> str:
 
 
 async def perform(
-    inbox: Inbox, user: FakeUser, steps: list[Step], timeout: float  # noqa: ASYNC109
+    inbox: Inbox,
+    user: FakeUser,
+    steps: list[Step],
+    timeout: float,  # noqa: ASYNC109
 ) -> Run:
     """Do the steps one after another, each waiting for its answer; never raises."""
     run = Run(user.id)
@@ -169,4 +173,3 @@ async def wait_until(probe: Callable[[], bool], timeout: float, every: float = 0
             return False
         await asyncio.sleep(every)
     return True
-

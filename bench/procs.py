@@ -54,7 +54,11 @@ class Child:
         self.started_at = asyncio.get_running_loop().time()
         with self.log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                *self.argv, env=self.env, cwd=ROOT, stdout=out, stderr=out,
+                *self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=out,
             )
 
     def alive(self) -> bool:
@@ -97,9 +101,20 @@ class Sampler:
         log = self.out.with_suffix(".log")
         with log.open("wb") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                exe, "record", "--pid", str(self.pid), "--format", "raw", "--rate",
-                str(self.rate), "--nonblocking", "--threads", "--output", str(self.out),
-                stdout=out, stderr=out,
+                exe,
+                "record",
+                "--pid",
+                str(self.pid),
+                "--format",
+                "raw",
+                "--rate",
+                str(self.rate),
+                "--nonblocking",
+                "--threads",
+                "--output",
+                str(self.out),
+                stdout=out,
+                stderr=out,
             )
         await asyncio.sleep(0.3)
         if self.proc.returncode is not None:
@@ -116,7 +131,9 @@ class Sampler:
 
 
 async def signal_then_kill(
-    proc: asyncio.subprocess.Process, sig: signal.Signals, timeout: float,  # noqa: ASYNC109
+    proc: asyncio.subprocess.Process,
+    sig: signal.Signals,
+    timeout: float,  # noqa: ASYNC109
 ) -> int | None:
     """Ask a process to end with ``sig``, SIGKILL it if it has not within ``timeout``; its
     exit code."""

@@ -45,8 +45,11 @@ def _parse(line: str) -> tuple[str, list[Frame], int] | None:
         if match:
             file = match["file"]
             cut = file.find("site-packages/")
-            frames.append(Frame(match["func"], file[cut + 14 :] if cut >= 0 else file,
-                                int(match["line"] or 0)))
+            frames.append(
+                Frame(
+                    match["func"], file[cut + 14 :] if cut >= 0 else file, int(match["line"] or 0)
+                )
+            )
         else:
             frames.append(Frame(raw, "?"))
     return thread, frames, int(count)
@@ -82,8 +85,10 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
         attributed[own[-1].where if own else _outside(task)] += count
 
     def table(counter: Counter[str]) -> list[dict[str, Any]]:
-        return [{"where": where, "samples": n, "share": round(n / busy, 4) if busy else 0.0}
-                for where, n in counter.most_common(top)]
+        return [
+            {"where": where, "samples": n, "share": round(n / busy, 4) if busy else 0.0}
+            for where, n in counter.most_common(top)
+        ]
 
     return {
         "samples": busy + idle,
@@ -97,8 +102,17 @@ def summarize(path: Path, top: int = 15) -> dict[str, Any]:
 
 
 _ENTRY = frozenset({"bot/cli.py:main", "bot/__main__.py:<module>"})
-_IDLE_FUNCS = frozenset({"EpollSelector.select", "PollSelector.select", "SelectSelector.select",
-                         "Condition.wait", "Event.wait", "SimpleQueue.get", "Queue.get"})
+_IDLE_FUNCS = frozenset(
+    {
+        "EpollSelector.select",
+        "PollSelector.select",
+        "SelectSelector.select",
+        "Condition.wait",
+        "Event.wait",
+        "SimpleQueue.get",
+        "Queue.get",
+    }
+)
 
 
 def _idle(frame: Frame) -> bool:

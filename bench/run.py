@@ -36,8 +36,12 @@ from bench.setup import (
 from tests.fakebot import FakeBotApi
 
 PHASES = ("echo", "echo_aiohttp", "intake", "fanout", "scale")
-TARGETS = {"cpu_ratio_max": 1.5, "throughput_ratio_min": 0.67, "fanout_ratio_min": 0.9,
-           "fanout_429_max": 0}
+TARGETS = {
+    "cpu_ratio_max": 1.5,
+    "throughput_ratio_min": 0.67,
+    "fanout_ratio_min": 0.9,
+    "fanout_429_max": 0,
+}
 
 
 @dataclass
@@ -66,8 +70,9 @@ def machine() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  check=False, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=10
+            ).stdout.strip()
         except OSError:
             return ""
 
@@ -97,8 +102,10 @@ def _cpu_model() -> str:
 
 async def run_benchmark(opts: Options) -> dict[str, Any]:
     """Run every phase; returns all figures (JSON-ready)."""
-    results: dict[str, Any] = {"machine": machine(), "options": {
-        k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()},
+    }
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="estatedesk-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -115,8 +122,7 @@ async def run_benchmark(opts: Options) -> dict[str, Any]:
                 results["fanout"] = await _fanout_phase(fake, config, tmp, opts)
             if "scale" in opts.phases:
                 results["scale"] = await _scale_phase(fake, config, tmp, opts)
-                results.setdefault("profile", {})["startup"] = results["scale"].pop(
-                    "profile", None)
+                results.setdefault("profile", {})["startup"] = results["scale"].pop("profile", None)
         if opts.artifacts is not None:
             await asyncio.to_thread(_keep, tmp, opts.artifacts)
     results["ratios"] = _ratios(results)
@@ -137,8 +143,7 @@ def _ratios(results: dict[str, Any]) -> dict[str, Any]:
     ratios: dict[str, Any] = {"targets": TARGETS, "meets": {}}
     fan = results.get("fanout")
     if fan is not None:
-        ratios["meets"]["fanout_rate"] = (
-            fan["achieved_over_allowed"] >= TARGETS["fanout_ratio_min"])
+        ratios["meets"]["fanout_rate"] = fan["achieved_over_allowed"] >= TARGETS["fanout_ratio_min"]
         ratios["meets"]["fanout_429"] = fan["http_429"] <= TARGETS["fanout_429_max"]
     if "intake" not in results or "echo" not in results:
         return ratios
@@ -147,30 +152,39 @@ def _ratios(results: dict[str, Any]) -> dict[str, Any]:
     cpu_all = ours["cpu_ms_per_update_incl_delivery"] / max(echo["cpu_ms_per_update"], 1e-9)
     throughput = ours["updates_per_s"] / max(echo["updates_per_s"], 1e-9)
     conversation = ours["conversation_updates_per_s"] / max(
-        echo["conversation_updates_per_s"], 1e-9)
+        echo["conversation_updates_per_s"], 1e-9
+    )
     conversation_cpu = ours["conversation_cpu_ms_per_update"] / max(
-        echo["conversation_cpu_ms_per_update"], 1e-9)
-    ratios.update({
-        "cpu_per_update_vs_bare": round(cpu_ratio, 2),
-        "cpu_per_update_incl_delivery_vs_bare": round(cpu_all, 2),
-        "throughput_vs_bare": round(throughput, 3),
-        "conversation_throughput_vs_bare": round(conversation, 3),
-        "conversation_cpu_per_update_vs_bare": round(conversation_cpu, 2),
-    })
+        echo["conversation_cpu_ms_per_update"], 1e-9
+    )
+    ratios.update(
+        {
+            "cpu_per_update_vs_bare": round(cpu_ratio, 2),
+            "cpu_per_update_incl_delivery_vs_bare": round(cpu_all, 2),
+            "throughput_vs_bare": round(throughput, 3),
+            "conversation_throughput_vs_bare": round(conversation, 3),
+            "conversation_cpu_per_update_vs_bare": round(conversation_cpu, 2),
+        }
+    )
     ratios["meets"]["cpu"] = cpu_ratio <= TARGETS["cpu_ratio_max"]
     ratios["meets"]["throughput"] = throughput >= TARGETS["throughput_ratio_min"]
     ratios["meets"]["conversation_cpu"] = conversation_cpu <= TARGETS["cpu_ratio_max"]
-    ratios["meets"]["conversation_throughput"] = (
-        conversation >= TARGETS["throughput_ratio_min"])
+    ratios["meets"]["conversation_throughput"] = conversation >= TARGETS["throughput_ratio_min"]
     same = results.get("echo_aiohttp")
     if same is not None:  # the bare bot on our transport: what our own work costs
         ratios["same_transport"] = {
-            "conversation_cpu_per_update": round(ours["conversation_cpu_ms_per_update"] / max(
-                same["conversation_cpu_ms_per_update"], 1e-9), 2),
+            "conversation_cpu_per_update": round(
+                ours["conversation_cpu_ms_per_update"]
+                / max(same["conversation_cpu_ms_per_update"], 1e-9),
+                2,
+            ),
             "cpu_per_update": round(
-                ours["cpu_ms_per_update"] / max(same["cpu_ms_per_update"], 1e-9), 2),
-            "conversation_throughput": round(ours["conversation_updates_per_s"] / max(
-                same["conversation_updates_per_s"], 1e-9), 3),
+                ours["cpu_ms_per_update"] / max(same["cpu_ms_per_update"], 1e-9), 2
+            ),
+            "conversation_throughput": round(
+                ours["conversation_updates_per_s"] / max(same["conversation_updates_per_s"], 1e-9),
+                3,
+            ),
             "throughput": round(ours["updates_per_s"] / max(same["updates_per_s"], 1e-9), 3),
         }
     return ratios
@@ -180,8 +194,9 @@ async def _started(child: Child, fake: FakeBotApi, timeout: float, what: str) ->
     seen = await start_and_wait_polling(child, fake, timeout)
     if seen["getUpdates"] is None:
         await child.stop(5)
-        raise BenchError(f"{what} did not start polling within {timeout:g}s:\n"
-                         + child.log_text()[-3000:])
+        raise BenchError(
+            f"{what} did not start polling within {timeout:g}s:\n" + child.log_text()[-3000:]
+        )
     await intake.until_idle(child)
     return seen
 
@@ -194,8 +209,12 @@ async def _echo_phase(
     inbox = Inbox(fake, token)
     settings = load_bench_settings(config, fake, TOKENS["intake"], tmp / "unused.sqlite3")
     labels = Labels(settings)
-    scripts = {uid: intake.echo_steps(steps) for uid, steps in
-               intake.scripts_for(labels, opts.owners, intake.OWNER_BASE, opts.seed).items()}
+    scripts = {
+        uid: intake.echo_steps(steps)
+        for uid, steps in intake.scripts_for(
+            labels, opts.owners, intake.OWNER_BASE, opts.seed
+        ).items()
+    }
     env = {**bot_env(fake, token, tmp / "unused.sqlite3"), "ECHO_TRANSPORT": transport}
     child = echo_child(env, tmp / f"echo-bot-{transport}.log")
     startup = await _started(child, fake, opts.startup_timeout, "the echo bot")
@@ -231,14 +250,17 @@ async def _intake_phase(
         cpu_delivered = cpu_seconds(child.pid)
         summary = intake.summarize_load(load, child)
         updates = max(load.updates, 1)
-        summary.update({
-            "startup_s": round(startup["getUpdates"] or 0.0, 3),
-            "outbox_drained": drained,
-            "outbox_drained_s": round(drained_at - load.started, 3),
-            "cpu_s_incl_delivery": round(load.cpu_s + cpu_delivered - cpu_answered, 3),
-            "cpu_ms_per_update_incl_delivery": round(
-                1000 * (load.cpu_s + cpu_delivered - cpu_answered) / updates, 3),
-        })
+        summary.update(
+            {
+                "startup_s": round(startup["getUpdates"] or 0.0, 3),
+                "outbox_drained": drained,
+                "outbox_drained_s": round(drained_at - load.started, 3),
+                "cpu_s_incl_delivery": round(load.cpu_s + cpu_delivered - cpu_answered, 3),
+                "cpu_ms_per_update_incl_delivery": round(
+                    1000 * (load.cpu_s + cpu_delivered - cpu_answered) / updates, 3
+                ),
+            }
+        )
         shown = intake.confirmation_numbers(load.runs, settings.ticket_prefix)
         stored = set(await asyncio.to_thread(intake.tickets_in_db, db))
         summary["tickets"] = {
@@ -264,13 +286,22 @@ async def _fanout_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options
     # The bot's own pace scales with the fake's limits, as an admin would set it for a
     # higher allowance (telegram.messages_per_second).
     rate = fanout.DEFAULT_RATE * opts.fanout_scale
-    config = write_bench_config(ROOT / "config.yaml", tmp, messages_per_second=rate,
-                                name="bench-config-fanout.yaml")
+    config = write_bench_config(
+        ROOT / "config.yaml", tmp, messages_per_second=rate, name="bench-config-fanout.yaml"
+    )
     child = bot_child(config, bot_env(fake, token, db), tmp / "bot-fanout.log")
     await _started(child, fake, opts.startup_timeout, "the bot")
     try:
-        return await fanout.fan_out(fake, inbox, child, db, opts.fanout, opts.fanout_scale,
-                                    rate, timeout=max(60.0, 4 * opts.fanout / rate))
+        return await fanout.fan_out(
+            fake,
+            inbox,
+            child,
+            db,
+            opts.fanout,
+            opts.fanout_scale,
+            rate,
+            timeout=max(60.0, 4 * opts.fanout / rate),
+        )
     finally:
         await child.stop()
 
@@ -329,14 +360,17 @@ async def _scale_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options)
     try:
         if started:
             await intake.until_idle(child, timeout=60)
-            result["my"] = await scale.command_latency(inbox, info.owner_id, "/my", 5,
-                                                       opts.step_timeout)
-            result["queue"] = await scale.command_latency(inbox, info.staff_id, "/queue", 5,
-                                                          opts.step_timeout)
+            result["my"] = await scale.command_latency(
+                inbox, info.owner_id, "/my", 5, opts.step_timeout
+            )
+            result["queue"] = await scale.command_latency(
+                inbox, info.staff_id, "/queue", 5, opts.step_timeout
+            )
             await intake.until_idle(child, timeout=30)
             result["memory_at_rest"] = scale.rss_at_rest(child)
             result["one_report"] = await scale.submit_one(
-                inbox, labels, intake.OWNER_BASE + 900_000, opts.step_timeout)
+                inbox, labels, intake.OWNER_BASE + 900_000, opts.step_timeout
+            )
         elif opts.profile and child.alive():
             result["profile"] = await _sample_for(child.pid, tmp / "startup-pyspy.txt", 30)
     finally:
@@ -356,7 +390,8 @@ async def _scale_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options)
         finally:
             path = await sampler.stop()
             await again.stop()
-        result["profile"] = summarize(path) if path else {
-            "error": sampler.error or "py-spy wrote no samples"}
+        result["profile"] = (
+            summarize(path) if path else {"error": sampler.error or "py-spy wrote no samples"}
+        )
     result["queries"] = await scale.query_timings(db, info)
     return result

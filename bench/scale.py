@@ -22,7 +22,11 @@ from bot.store import Store
 
 
 async def command_latency(
-    inbox: Inbox, user_id: int, command: str, repeat: int, timeout: float  # noqa: ASYNC109
+    inbox: Inbox,
+    user_id: int,
+    command: str,
+    repeat: int,
+    timeout: float,  # noqa: ASYNC109
 ) -> dict[str, Any]:
     """Send a command ``repeat`` times; seconds from update to the bot's first answer."""
     user = inbox.user(user_id)
@@ -50,7 +54,10 @@ async def command_latency(
 
 
 async def submit_one(
-    inbox: Inbox, labels: Labels, user_id: int, timeout: float  # noqa: ASYNC109
+    inbox: Inbox,
+    labels: Labels,
+    user_id: int,
+    timeout: float,  # noqa: ASYNC109
 ) -> dict[str, Any]:
     """One owner's whole report on the big database (routing reads the load of every ticket)."""
     user = inbox.user(user_id, first_name="Scale")
@@ -63,8 +70,10 @@ async def submit_one(
 
 def rss_at_rest(child: Child) -> dict[str, float]:
     """Resident and peak memory of the bot process, MiB."""
-    return {"rss_mib": round(memory_kib(child.pid, "VmRSS") / 1024, 1),
-            "peak_rss_mib": round(memory_kib(child.pid, "VmHWM") / 1024, 1)}
+    return {
+        "rss_mib": round(memory_kib(child.pid, "VmRSS") / 1024, 1),
+        "peak_rss_mib": round(memory_kib(child.pid, "VmHWM") / 1024, 1),
+    }
 
 
 async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[str, Any]]:
@@ -80,10 +89,11 @@ async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[s
         ("owner_tickets (/my)", lambda: store.owner_tickets(info.owner_id, 8, 0)),
         ("assigned_tickets (/queue)", lambda: store.assigned_tickets(info.staff_id)),
         ("open_load (routing, every new ticket)", lambda: store.open_load()),
-        ("owner_tickets_since (abuse check, every new ticket)",
-         lambda: store.owner_tickets_since(info.owner_id, now - timedelta(days=1))),
-        ("surveys_pending (after every ticket change, start-up)",
-         lambda: store.surveys_pending()),
+        (
+            "owner_tickets_since (abuse check, every new ticket)",
+            lambda: store.owner_tickets_since(info.owner_id, now - timedelta(days=1)),
+        ),
+        ("surveys_pending (after every ticket change, start-up)", lambda: store.surveys_pending()),
         ("recent_assignees (routing)", lambda: store.recent_assignees()),
         ("unavailable_staff (routing)", lambda: store.unavailable_staff()),
         ("tickets_in_progress (start-up)", lambda: store.tickets_in_progress()),
@@ -107,13 +117,15 @@ async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[s
                 times.append(time.perf_counter() - started)
                 rows = len(value) if hasattr(value, "__len__") else 1
             sql = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-            results.append({
-                "query": name,
-                "best_ms": round(min(times) * 1000, 2),
-                "first_ms": round(times[0] * 1000, 2),
-                "rows": rows,
-                "plan": _plans(db, sql),
-            })
+            results.append(
+                {
+                    "query": name,
+                    "best_ms": round(min(times) * 1000, 2),
+                    "first_ms": round(times[0] * 1000, 2),
+                    "rows": rows,
+                    "plan": _plans(db, sql),
+                }
+            )
     finally:
         await store.close()
     return results

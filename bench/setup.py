@@ -25,7 +25,10 @@ TOKENS = {
 
 
 def write_bench_config(
-    source: Path, folder: Path, *, messages_per_second: float | None = None,
+    source: Path,
+    folder: Path,
+    *,
+    messages_per_second: float | None = None,
     name: str = "bench-config.yaml",
 ) -> Path:
     """config.yaml with every department on duty around the clock (so routing always finds
@@ -36,9 +39,11 @@ def write_bench_config(
         data.setdefault("telegram", {})["messages_per_second"] = messages_per_second
     staff = data.get("staff") or []
     data["roster"] = [
-        {"department": dept["id"],
-         "staff": [s["telegram_id"] for s in staff if dept["id"] in (s.get("departments") or [])]
-         or [dept["fallback"]]}
+        {
+            "department": dept["id"],
+            "staff": [s["telegram_id"] for s in staff if dept["id"] in (s.get("departments") or [])]
+            or [dept["fallback"]],
+        }
         for dept in data.get("departments") or []
     ]
     data["roster_exceptions"] = []

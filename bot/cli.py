@@ -23,14 +23,25 @@ def _parser() -> argparse.ArgumentParser:
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
-        cmd.add_argument("--config", type=Path, default=Path("config.yaml"),
-                         help="path to config.yaml (default: ./config.yaml)")
-        cmd.add_argument("--flows", type=Path, default=None,
-                         help="folder of flow files (default: flows/ beside the config)")
+        cmd.add_argument(
+            "--config",
+            type=Path,
+            default=Path("config.yaml"),
+            help="path to config.yaml (default: ./config.yaml)",
+        )
+        cmd.add_argument(
+            "--flows",
+            type=Path,
+            default=None,
+            help="folder of flow files (default: flows/ beside the config)",
+        )
         if name == "qr":
             cmd.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
-            cmd.add_argument("--bot-username", default=None,
-                             help="the bot's @username (default: telegram.bot_username)")
+            cmd.add_argument(
+                "--bot-username",
+                default=None,
+                help="the bot's @username (default: telegram.bot_username)",
+            )
             cmd.add_argument("--lang", default=None, help="label language (default: default)")
     add_report_commands(sub)
     return parser
@@ -48,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         settings, flows = load_all(args.config, args.flows)
     except LoadError as exc:
         count = len(exc.errors)
-        print(f"{args.config}: invalid configuration ({count} problem{'s' * (count != 1)}):",
-              file=sys.stderr)
+        print(
+            f"{args.config}: invalid configuration ({count} problem{'s' * (count != 1)}):",
+            file=sys.stderr,
+        )
         for error in exc.errors:
             print(f"  - {error}", file=sys.stderr)
         return 2
@@ -100,8 +113,11 @@ def _qr(args: argparse.Namespace, settings: object) -> int:
     assert isinstance(settings, Settings)
     username = args.bot_username or settings.telegram.bot_username
     if not username:
-        print("the bot's username is needed for the links: pass --bot-username or set"
-              " telegram.bot_username in config.yaml", file=sys.stderr)
+        print(
+            "the bot's username is needed for the links: pass --bot-username or set"
+            " telegram.bot_username in config.yaml",
+            file=sys.stderr,
+        )
         return 2
     try:
         paths = write_area_qr_codes(settings, args.out, username.lstrip("@"), args.lang)

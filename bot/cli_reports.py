@@ -23,34 +23,78 @@ from bot.tg.services import utc_now
 def add_report_commands(sub: Any) -> None:
     """Add ``export`` and ``report`` to the CLI's subcommands (argparse's subparsers)."""
     export = sub.add_parser(
-        "export", help="write tickets, events and survey answers to CSV or XLSX",
+        "export",
+        help="write tickets, events and survey answers to CSV or XLSX",
         description="Write the tickets opened between two dates (inclusive, local time), their"
-                    " timeline events and survey answers to CSV files or an XLSX workbook.")
-    export.add_argument("--from", dest="first", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="first day")
-    export.add_argument("--to", dest="last", type=date.fromisoformat, required=True,
-                        metavar="YYYY-MM-DD", help="last day (inclusive)")
-    export.add_argument("--format", choices=("csv", "xlsx"), default=None,
-                        help="csv (three files) or xlsx (three sheets); default: from --out")
-    export.add_argument("--out", type=Path, required=True,
-                        help="the XLSX file, or the CSV name: report.csv → report-tickets.csv,"
-                             " report-events.csv, report-surveys.csv")
+        " timeline events and survey answers to CSV files or an XLSX workbook.",
+    )
+    export.add_argument(
+        "--from",
+        dest="first",
+        type=date.fromisoformat,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first day",
+    )
+    export.add_argument(
+        "--to",
+        dest="last",
+        type=date.fromisoformat,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="last day (inclusive)",
+    )
+    export.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default=None,
+        help="csv (three files) or xlsx (three sheets); default: from --out",
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="the XLSX file, or the CSV name: report.csv → report-tickets.csv,"
+        " report-events.csv, report-surveys.csv",
+    )
     report = sub.add_parser(
-        "report", help="print the statistics of a period (and write its charts)",
+        "report",
+        help="print the statistics of a period (and write its charts)",
         description="Print the statistics of a period: counts, times, deadlines, satisfaction,"
-                    " per estate, department, category, building and staff member, hot spots.")
-    report.add_argument("--period", default="month",
-                        help=f"{', '.join(PERIOD_WORDS)}, YYYY-MM, YYYY-MM-DD or"
-                             " YYYY-MM-DD..YYYY-MM-DD (default: month, this month so far)")
-    report.add_argument("--charts", type=Path, default=None, metavar="DIR",
-                        help="also write the charts as PNG files into DIR")
-    report.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default=None,
-                        help="language of the report (default: default_language)")
+        " per estate, department, category, building and staff member, hot spots.",
+    )
+    report.add_argument(
+        "--period",
+        default="month",
+        help=f"{', '.join(PERIOD_WORDS)}, YYYY-MM, YYYY-MM-DD or"
+        " YYYY-MM-DD..YYYY-MM-DD (default: month, this month so far)",
+    )
+    report.add_argument(
+        "--charts",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write the charts as PNG files into DIR",
+    )
+    report.add_argument(
+        "--lang",
+        choices=SUPPORTED_LANGUAGES,
+        default=None,
+        help="language of the report (default: default_language)",
+    )
     for cmd in (export, report):
-        cmd.add_argument("--config", type=Path, default=Path("config.yaml"),
-                         help="path to config.yaml (default: ./config.yaml)")
-        cmd.add_argument("--flows", type=Path, default=None,
-                         help="folder of flow files (default: flows/ beside the config)")
+        cmd.add_argument(
+            "--config",
+            type=Path,
+            default=Path("config.yaml"),
+            help="path to config.yaml (default: ./config.yaml)",
+        )
+        cmd.add_argument(
+            "--flows",
+            type=Path,
+            default=None,
+            help="folder of flow files (default: flows/ beside the config)",
+        )
 
 
 def _settings(args: argparse.Namespace, settings: Settings | None) -> Settings:
@@ -65,8 +109,10 @@ def _database(settings: Settings) -> str | None:
     """The bot's database path, if it exists (a report never creates an empty one)."""
     path = settings.storage.path
     if path != ":memory:" and not Path(path).exists():
-        print(f"no database at {path} (storage.path in config.yaml, or DATABASE_PATH)",
-              file=sys.stderr)
+        print(
+            f"no database at {path} (storage.path in config.yaml, or DATABASE_PATH)",
+            file=sys.stderr,
+        )
         return None
     return path
 
@@ -85,8 +131,10 @@ def export_main(args: argparse.Namespace, settings: Settings | None = None) -> i
         return 2
     result = asyncio.run(_export(path, settings, period, args.out, fmt))
     shown = ", ".join(str(p) for p in result.paths)
-    print(f"exported {result.rows['tickets']} tickets, {result.rows['events']} events,"
-          f" {result.rows['surveys']} surveys to {shown}")
+    print(
+        f"exported {result.rows['tickets']} tickets, {result.rows['events']} events,"
+        f" {result.rows['surveys']} surveys to {shown}"
+    )
     return 0
 
 

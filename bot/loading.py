@@ -24,8 +24,12 @@ REQUIRED_FLOWS: dict[str, str] = {
 # The answers the bot reads when each flow is submitted: field → the step types that give it.
 # An edited flow that drops or renames one of these would fail only when an owner submits.
 NEEDED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "intake": {"category": ("choice",), "estate": ("choice",), "urgency": ("choice",),
-               "description": ("text",)},
+    "intake": {
+        "category": ("choice",),
+        "estate": ("choice",),
+        "urgency": ("choice",),
+        "description": ("text",),
+    },
     "survey": {},
     "not_fixed": {"what": ("text",)},
     "owner_message": {"message": ("message",)},
@@ -57,8 +61,7 @@ def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings
         settings = load_settings(config_path)
     except ConfigError as exc:
         errors.extend(
-            e if e.startswith(config_path.name) else f"{config_path.name}: {e}"
-            for e in exc.errors
+            e if e.startswith(config_path.name) else f"{config_path.name}: {e}" for e in exc.errors
         )
     catalog = default_catalog()
     flows: dict[str, Flow] = {}
@@ -73,7 +76,8 @@ def load_all(config_path: Path, flows_dir: Path | None = None) -> tuple[Settings
     if not errors:
         errors.extend(
             f"flows: no flow with id '{flow_id}' ({what}); restore flows/{flow_id}.yaml"
-            for flow_id, what in REQUIRED_FLOWS.items() if flow_id not in flows
+            for flow_id, what in REQUIRED_FLOWS.items()
+            if flow_id not in flows
         )
     for flow_id, flow in flows.items():
         errors.extend(missing_fields(flow, NEEDED_FIELDS.get(flow_id, {})))
@@ -90,13 +94,19 @@ def missing_fields(flow: Flow, needed: dict[str, tuple[str, ...]]) -> list[str]:
         kinds = " or ".join(types)
         where = f"{flow.path.name}: flow '{flow.id}'"
         if not steps:
-            errors.append(f"{where}: no step collects '{name}' ({kinds}), which the bot needs"
-                          " when the flow is submitted")
+            errors.append(
+                f"{where}: no step collects '{name}' ({kinds}), which the bot needs"
+                " when the flow is submitted"
+            )
         for step in steps:
             if step.type not in types:
-                errors.append(f"{where}: step '{step.id}' collects '{name}' as {step.type};"
-                              f" the bot needs {kinds}")
+                errors.append(
+                    f"{where}: step '{step.id}' collects '{name}' as {step.type};"
+                    f" the bot needs {kinds}"
+                )
             elif step.optional:
-                errors.append(f"{where}: step '{step.id}' collects '{name}', which the bot"
-                              " needs: it cannot be optional")
+                errors.append(
+                    f"{where}: step '{step.id}' collects '{name}', which the bot"
+                    " needs: it cannot be optional"
+                )
     return errors

@@ -96,9 +96,7 @@ def _needs_cjk(lines: Iterable[str]) -> bool:
     return any(ord(ch) >= 0x2E80 for line in lines for ch in line)
 
 
-def area_label(
-    settings: Settings, estate: Estate, area: Area, lang: str
-) -> tuple[list[str], Font]:
+def area_label(settings: Settings, estate: Estate, area: Area, lang: str) -> tuple[list[str], Font]:
     """The label lines and a font that can draw them (English when no CJK font exists)."""
     lines = [f"{settings.text(estate.name, lang)} · {settings.text(area.name, lang)}", area.id]
     if not _needs_cjk(lines):

@@ -46,7 +46,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Never hang at exit: a thread left running (an unclosed database) is named, and the run
     fails at once instead of waiting for it forever."""
     leaked = [
-        t for t in threading.enumerate()
+        t
+        for t in threading.enumerate()
         if t is not threading.main_thread() and not t.daemon and t.is_alive()
     ]
     for thread in leaked:

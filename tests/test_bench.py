@@ -19,9 +19,29 @@ def _ordered(latency: dict[str, Any]) -> None:
 def test_benchmark_smoke(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--owners", "5", "--fanout", "50", "--db-size", "2000",
-         "--no-profile", "--step-timeout", "30", "--startup-timeout", "30", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--owners",
+            "5",
+            "--fanout",
+            "50",
+            "--db-size",
+            "2000",
+            "--no-profile",
+            "--step-timeout",
+            "30",
+            "--startup-timeout",
+            "30",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Intake: 5 owners" in result.stdout
@@ -39,8 +59,13 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
         assert run["cpu_ms_per_update"] > 0 and run["peak_rss_mib"] > 0
         assert run["conversation_updates_per_s"] > 0 and run["conversation_cpu_ms_per_update"] > 0
         _ordered(run["latency"])
-    assert ours["tickets"] == {"confirmed_to_owners": 5, "in_database": 5, "lost": 0,
-                               "duplicates": 0, "missing": 0}
+    assert ours["tickets"] == {
+        "confirmed_to_owners": 5,
+        "in_database": 5,
+        "lost": 0,
+        "duplicates": 0,
+        "missing": 0,
+    }
     assert ours["outbox_drained"]
     assert ours["cpu_ms_per_update_incl_delivery"] >= ours["cpu_ms_per_update"]
     _ordered(ours["latency_by_step"]["submit"])
@@ -54,7 +79,8 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     assert fan["delivered"] == fan["messages"] == 50 and fan["complete"]
     assert fan["achieved_per_s"] > 0 and fan["http_429"] >= 0
     assert fan["achieved_over_allowed"] == round(
-        fan["achieved_per_s"] / fan["fake_global_limit_per_s"], 3)
+        fan["achieved_per_s"] / fan["fake_global_limit_per_s"], 3
+    )
 
     scale = figures["scale"]
     db = scale["database"]

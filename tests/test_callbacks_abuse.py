@@ -15,9 +15,17 @@ SETTINGS = load_settings(Path(__file__).resolve().parent.parent / "config.yaml",
 
 @pytest.mark.parametrize(
     "value",
-    [cb.FlowPress("tok12345", "category", "o:water_power"), cb.Menu("restart", "hv-3-lifts"),
-     cb.TicketView(7), cb.TicketPage(16), cb.SetLanguage("zh-Hant"), cb.CardPress(9, "accept"),
-     cb.OwnerPress(9, "withdraw"), cb.SurveyPress(3, 5), cb.FollowupPress(3, "reopen")],
+    [
+        cb.FlowPress("tok12345", "category", "o:water_power"),
+        cb.Menu("restart", "hv-3-lifts"),
+        cb.TicketView(7),
+        cb.TicketPage(16),
+        cb.SetLanguage("zh-Hant"),
+        cb.CardPress(9, "accept"),
+        cb.OwnerPress(9, "withdraw"),
+        cb.SurveyPress(3, 5),
+        cb.FollowupPress(3, "reopen"),
+    ],
 )
 def test_round_trip(value: cb.Callback) -> None:
     data = cb.encode(value)
@@ -27,9 +35,30 @@ def test_round_trip(value: cb.Callback) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [None, "", "x", "t:", "t:-1", "t:1e9", "k:1", "k:x:accept", "k:1:acc ept", "s:1:6", "s:1:0",
-     "v:1:delete", "f:a:b", "l:", "p:abc", "q:1", "t:1;DROP", "ü:1", "f:" + "x" * 80,
-     "t:" + "9" * 30, "k:99999999999999999999:accept", "s:123456789012345:5"],
+    [
+        None,
+        "",
+        "x",
+        "t:",
+        "t:-1",
+        "t:1e9",
+        "k:1",
+        "k:x:accept",
+        "k:1:acc ept",
+        "s:1:6",
+        "s:1:0",
+        "v:1:delete",
+        "f:a:b",
+        "l:",
+        "p:abc",
+        "q:1",
+        "t:1;DROP",
+        "ü:1",
+        "f:" + "x" * 80,
+        "t:" + "9" * 30,
+        "k:99999999999999999999:accept",
+        "s:123456789012345:5",
+    ],
 )
 def test_forged_data_decodes_to_nothing(data: str | None) -> None:
     assert cb.decode(data) is None

@@ -16,8 +16,13 @@ def _run(
     full_env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=full_env,
-        cwd=cwd, timeout=60, check=False,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
     )
 
 
@@ -40,8 +45,10 @@ def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> N
     result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2
     assert "config.yaml: categories[3].name.en: missing" in result.stderr
-    assert "config.yaml: categories[6].department: unknown department 'secrity'" \
+    assert (
+        "config.yaml: categories[6].department: unknown department 'secrity'"
         " (known: environment, maintenance, security, service)" in result.stderr
+    )
     assert "intake.yaml: step 'description': next 'fotos' is not a step" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -73,9 +80,17 @@ def test_run_says_so_when_telegram_cannot_be_reached(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a local port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = _run("run", "--config", "config.yaml", env={
-        "TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-        "DATABASE_PATH": str(tmp_path / "desk.sqlite3"), "PTB_TIMEDELTA": "true"})
+    result = _run(
+        "run",
+        "--config",
+        "config.yaml",
+        env={
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "DATABASE_PATH": str(tmp_path / "desk.sqlite3"),
+            "PTB_TIMEDELTA": "true",
+        },
+    )
     assert result.returncode == 4, result.stderr[-2000:]
     assert "cannot reach Telegram's Bot API" in result.stderr
     assert "Traceback" not in result.stderr and "123:abc" not in result.stderr
@@ -91,18 +106,24 @@ def test_check_config_names_answers_a_flow_no_longer_collects(tmp_path: Path) ->
     intake = (flows / "intake.yaml").read_text("utf-8")
     assert "  - id: urgency\n" in intake
     (flows / "intake.yaml").write_text(
-        intake.replace("  - id: urgency\n", "  - id: urgency\n    field: priority\n"), "utf-8")
+        intake.replace("  - id: urgency\n", "  - id: urgency\n    field: priority\n"), "utf-8"
+    )
     note = (flows / "note.yaml").read_text("utf-8")
     (flows / "note.yaml").write_text(note.replace("type: text", "type: message"), "utf-8")
     resolve = (flows / "resolve.yaml").read_text("utf-8")
     assert "    type: text\n" in resolve
     (flows / "resolve.yaml").write_text(
-        resolve.replace("    type: text\n", "    type: text\n    optional: true\n", 1), "utf-8")
+        resolve.replace("    type: text\n", "    type: text\n    optional: true\n", 1), "utf-8"
+    )
     result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2, result.stdout
     assert "intake.yaml: flow 'intake': no step collects 'urgency' (choice)" in result.stderr
-    assert "note.yaml: flow 'note': step 'text' collects 'text' as message; the bot needs text" \
+    assert (
+        "note.yaml: flow 'note': step 'text' collects 'text' as message; the bot needs text"
         in result.stderr
-    assert "resolve.yaml: flow 'resolve': step 'note' collects 'note', which the bot needs:" \
+    )
+    assert (
+        "resolve.yaml: flow 'resolve': step 'note' collects 'note', which the bot needs:"
         " it cannot be optional" in result.stderr
+    )
     assert "Traceback" not in result.stderr

@@ -42,8 +42,12 @@ from tests.test_faults import (
     steps_seen,
 )
 
-PLACES = [("harbour_view", "3"), ("harbour_view", "1"), ("emerald_lake", "B"),
-          ("emerald_lake", "D")]
+PLACES = [
+    ("harbour_view", "3"),
+    ("harbour_view", "1"),
+    ("emerald_lake", "B"),
+    ("emerald_lake", "D"),
+]
 LANGUAGES = [("en", "en"), ("zh-hans", "zh-Hans")]  # (Telegram language_code, catalog language)
 
 
@@ -69,8 +73,16 @@ class BotProcess:
         }
         with self.log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(ROOT / "config.yaml"),
-                env=env, cwd=ROOT, stdout=out, stderr=out,
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--config",
+                str(ROOT / "config.yaml"),
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=out,
             )
         self.starts += 1
 
@@ -78,7 +90,8 @@ class BotProcess:
         """The process has not exited on its own (a crash, or refusing to start)."""
         assert self.proc is not None
         assert self.proc.returncode is None, (
-            f"the bot exited by itself with code {self.proc.returncode}\n{self.tail()}")
+            f"the bot exited by itself with code {self.proc.returncode}\n{self.tail()}"
+        )
 
     async def kill(self) -> None:
         """SIGKILL: no clean shutdown at all."""
@@ -146,17 +159,26 @@ class Figures:
 
     def line(self) -> str:
         """One printable line."""
-        return (f"crash: {self.owners} owners, {self.kills} SIGKILLs, {self.tickets} tickets "
-                f"({self.numbers_seen} numbers seen), {self.updates} owner updates "
-                f"({self.redelivered} redelivered, {len(self.dropped)} dropped on purpose), "
-                f"{self.nudges} nudges; lost: {len(self.lost_updates)} updates, "
-                f"{len(self.lost_tickets)} tickets, {len(self.unsent)} unsent outbox rows; "
-                f"{self.tracebacks} tracebacks; {self.seconds:.1f}s")
+        return (
+            f"crash: {self.owners} owners, {self.kills} SIGKILLs, {self.tickets} tickets "
+            f"({self.numbers_seen} numbers seen), {self.updates} owner updates "
+            f"({self.redelivered} redelivered, {len(self.dropped)} dropped on purpose), "
+            f"{self.nudges} nudges; lost: {len(self.lost_updates)} updates, "
+            f"{len(self.lost_tickets)} tickets, {len(self.unsent)} unsent outbox rows; "
+            f"{self.tracebacks} tracebacks; {self.seconds:.1f}s"
+        )
 
 
 async def crash_run(
-    fake: FakeBotApi, tmp_path: Path, *, owners: int, kills: int, seed: int,
-    stagger: float, kill_gap: tuple[float, float], within: float,
+    fake: FakeBotApi,
+    tmp_path: Path,
+    *,
+    owners: int,
+    kills: int,
+    seed: int,
+    stagger: float,
+    kill_gap: tuple[float, float],
+    within: float,
 ) -> Figures:
     """Owners file one report each while the bot is SIGKILLed ``kills`` times."""
     db, log = tmp_path / "desk.sqlite3", tmp_path / "bot.log"
@@ -170,12 +192,25 @@ async def crash_run(
         code, lang = LANGUAGES[i % len(LANGUAGES)]
         estate, building = rng.choice(PLACES)
         category, sub, urgency = MIX[i % len(MIX)]
-        report = Report(description=f"Crash run {seed}: trouble in flat {2001 + i} (#{i})",
-                        unit=str(2001 + i), category=category, sub=sub, urgency=urgency,
-                        estate=estate, building=building, photo=i % 3 == 0)
+        report = Report(
+            description=f"Crash run {seed}: trouble in flat {2001 + i} (#{i})",
+            unit=str(2001 + i),
+            category=category,
+            sub=sub,
+            urgency=urgency,
+            estate=estate,
+            building=building,
+            photo=i % 3 == 0,
+        )
         user = fake.user(8_200_000 + i, first_name=f"Crash{i}", language_code=code)
-        owner = TolerantOwner(user, Words(settings, lang), report, random.Random(rng.random()),
-                              photos_max=settings.limits.photos_max, think=(0.6, 1.4))
+        owner = TolerantOwner(
+            user,
+            Words(settings, lang),
+            report,
+            random.Random(rng.random()),
+            photos_max=settings.limits.photos_max,
+            think=(0.6, 1.4),
+        )
         people.append((owner, rng.uniform(0, stagger)))
 
     async def life(owner: TolerantOwner, delay: float) -> Filing:
@@ -242,25 +277,36 @@ async def crash_run(
     assert TOKEN not in text
     tracebacks = [block.split("\n\n")[0] for block in text.split("Traceback")[1:]]
     assert figures.tracebacks == 0, "tracebacks in the log:\n" + "\n---\n".join(
-        b[-800:] for b in tracebacks[:3])
+        b[-800:] for b in tracebacks[:3]
+    )
     return figures
 
 
 async def test_sigkill_at_random_moments_loses_nothing(fake: FakeBotApi, tmp_path: Path) -> None:
-    figures = await crash_run(fake, tmp_path, owners=6, kills=3, seed=7, stagger=6.0,
-                              kill_gap=(2.0, 5.0), within=60.0)
+    figures = await crash_run(
+        fake, tmp_path, owners=6, kills=3, seed=7, stagger=6.0, kill_gap=(2.0, 5.0), within=60.0
+    )
     assert figures.kills == 3
 
 
 @pytest.mark.slow
 async def test_sigkill_soak_twenty_kills(fake: FakeBotApi, tmp_path: Path) -> None:
-    figures = await crash_run(fake, tmp_path, owners=24, kills=20, seed=11, stagger=60.0,
-                              kill_gap=(1.5, 5.0), within=150.0)
+    figures = await crash_run(
+        fake,
+        tmp_path,
+        owners=24,
+        kills=20,
+        seed=11,
+        stagger=60.0,
+        kill_gap=(1.5, 5.0),
+        within=150.0,
+    )
     assert figures.kills == 20
 
 
-async def test_press_while_the_bot_was_down_is_taken(fake: FakeBotApi, tmp_path: Path,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_press_while_the_bot_was_down_is_taken(
+    fake: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """A button pressed while the bot was down is handled on restart, even though Telegram no
     longer accepts an answer to the press (callback queries expire after a few seconds)."""
     desk = Desk(fake, tmp_path)
@@ -280,7 +326,10 @@ async def test_press_while_the_bot_was_down_is_taken(fake: FakeBotApi, tmp_path:
         await owner.wait_idle()
     finally:
         await desk.stop()
-    errors = [f"{r.name}: {r.getMessage()} ({r.exc_info[1] if r.exc_info else ''})"
-              for r in caplog.records if r.levelno >= 40]
+    errors = [
+        f"{r.name}: {r.getMessage()} ({r.exc_info[1] if r.exc_info else ''})"
+        for r in caplog.records
+        if r.levelno >= 40
+    ]
     apologies = [m.text for m in owner.messages if w.t("error.generic") in (m.text or "")]
     assert (errors, apologies) == ([], [])

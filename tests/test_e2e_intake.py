@@ -71,17 +71,39 @@ async def test_owner_completes_a_report_in_each_language(
     assert len(rows) == 1
     ticket = rows[0]
     assert ticket["number"] == number.group(0)
-    assert (ticket["category"], ticket["subcategory"], ticket["estate"], ticket["building"],
-            ticket["unit"], ticket["area"], ticket["urgency"], ticket["status"],
-            ticket["language"], ticket["owner_id"], ticket["department"],
-            ticket["assignee_id"]) == (
-        "water_power", "burst_pipe", "harbour_view", "3", "1502", None, "emergency", "assigned",
-        lang, 1001, "maintenance", 7034518826)  # Thursday 10:00: Wang's day shift
+    assert (
+        ticket["category"],
+        ticket["subcategory"],
+        ticket["estate"],
+        ticket["building"],
+        ticket["unit"],
+        ticket["area"],
+        ticket["urgency"],
+        ticket["status"],
+        ticket["language"],
+        ticket["owner_id"],
+        ticket["department"],
+        ticket["assignee_id"],
+    ) == (
+        "water_power",
+        "burst_pipe",
+        "harbour_view",
+        "3",
+        "1502",
+        None,
+        "emergency",
+        "assigned",
+        lang,
+        1001,
+        "maintenance",
+        7034518826,
+    )  # Thursday 10:00: Wang's day shift
     assert ticket["description"] == "Pipe burst under sink"
     assert len(eval(ticket["photos"])) == 1  # a JSON list of one file_id
     created = desk.clock()
     assert ticket["accept_due"] == (created + timedelta(minutes=5)).isoformat(
-        timespec="microseconds")
+        timespec="microseconds"
+    )
     assert await desk.rows("SELECT * FROM conversations") == []
     events = await desk.rows("SELECT kind, actor_id FROM ticket_events ORDER BY id")
     assert events == [{"kind": "created", "actor_id": 1001}, {"kind": "assigned", "actor_id": None}]
@@ -89,11 +111,13 @@ async def test_owner_completes_a_report_in_each_language(
     outbox = await desk.rows("SELECT status, chat_id FROM outbox ORDER BY id")
     # The owner's confirmation, then the owner's photo and a card, for the engineer and for
     # the maintenance group.
-    assert outbox == [{"status": "sent", "chat_id": 1001},
-                      {"status": "sent", "chat_id": 7034518826},
-                      {"status": "sent", "chat_id": 7034518826},
-                      {"status": "sent", "chat_id": -1001234567890},
-                      {"status": "sent", "chat_id": -1001234567890}]
+    assert outbox == [
+        {"status": "sent", "chat_id": 1001},
+        {"status": "sent", "chat_id": 7034518826},
+        {"status": "sent", "chat_id": 7034518826},
+        {"status": "sent", "chat_id": -1001234567890},
+        {"status": "sent", "chat_id": -1001234567890},
+    ]
     people = await desk.rows("SELECT first_name, language_code FROM users")
     assert people == [{"first_name": "Mei", "language_code": LANG_CODES[lang]}]
 
@@ -143,8 +167,16 @@ async def test_edit_from_summary_and_common_area(desk: Desk, fake: FakeBotApi) -
     await user.press(w.t("flow.btn_submit"))
     await expect(user, "HV-")
     rows = await desk.rows("SELECT estate, building, unit, area, description, urgency FROM tickets")
-    assert rows == [{"estate": "emerald_lake", "building": "B", "unit": "B-802", "area": None,
-                     "description": "Rubbish and oil by the ramp", "urgency": "routine"}]
+    assert rows == [
+        {
+            "estate": "emerald_lake",
+            "building": "B",
+            "unit": "B-802",
+            "area": None,
+            "description": "Rubbish and oil by the ramp",
+            "urgency": "routine",
+        }
+    ]
 
 
 async def test_back_keeps_answers(desk: Desk, fake: FakeBotApi) -> None:
@@ -204,8 +236,15 @@ async def test_deep_link_fills_the_location(desk: Desk, fake: FakeBotApi) -> Non
     await user.press(w.t("flow.btn_submit"))
     await expect(user, "HV-")
     rows = await desk.rows("SELECT estate, building, area, location_detail, unit FROM tickets")
-    assert rows == [{"estate": "harbour_view", "building": "3", "area": "hv-3-lifts",
-                     "location_detail": "Lift B, stuck between 7 and 8", "unit": None}]
+    assert rows == [
+        {
+            "estate": "harbour_view",
+            "building": "3",
+            "area": "hv-3-lifts",
+            "location_detail": "Lift B, stuck between 7 and 8",
+            "unit": None,
+        }
+    ]
 
 
 async def test_unknown_deep_link_is_explained(desk: Desk, fake: FakeBotApi) -> None:
@@ -244,8 +283,15 @@ async def test_restart_mid_flow_resumes_with_answers(desk: Desk, fake: FakeBotAp
     await user.press(w.t("flow.btn_submit"))
     await expect(user, "HV-")
     rows = await desk.rows("SELECT subcategory, building, unit, urgency, description FROM tickets")
-    assert rows == [{"subcategory": "no_water", "building": "2", "unit": "2-301",
-                     "urgency": "urgent", "description": "整棟樓都沒有水"}]
+    assert rows == [
+        {
+            "subcategory": "no_water",
+            "building": "2",
+            "unit": "2-301",
+            "urgency": "urgent",
+            "description": "整棟樓都沒有水",
+        }
+    ]
 
 
 async def test_submit_twice_opens_one_ticket(desk: Desk, fake: FakeBotApi) -> None:

@@ -23,8 +23,16 @@ async def _spawn(fake: FakeBotApi, db: Path, log: Path) -> asyncio.subprocess.Pr
     }
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(ROOT / "config.yaml"),
-            env=env, cwd=ROOT, stdout=out, stderr=out,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(ROOT / "config.yaml"),
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
         )
 
 

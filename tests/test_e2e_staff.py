@@ -19,15 +19,31 @@ GROUP = -1001234567890
 
 
 async def file_ticket(
-    desk: Desk, user: Any, *, category: str = "water_power", sub: str | None = "no_water",
-    estate: str = "harbour_view", building: str = "3", urgency: str = "urgent",
-    description: str = "No water since this morning", photo: bool = False,
+    desk: Desk,
+    user: Any,
+    *,
+    category: str = "water_power",
+    sub: str | None = "no_water",
+    estate: str = "harbour_view",
+    building: str = "3",
+    urgency: str = "urgent",
+    description: str = "No water since this morning",
+    photo: bool = False,
 ) -> dict[str, Any]:
     """An owner files a report in their flat; returns the stored ticket row."""
     w = Words(desk.settings, "en")
     before = len(await desk.rows("SELECT id FROM tickets"))
-    await fill_report(desk, user, category=category, sub=sub, estate=estate, building=building,
-                      urgency=urgency, description=description, photo=photo)
+    await fill_report(
+        desk,
+        user,
+        category=category,
+        sub=sub,
+        estate=estate,
+        building=building,
+        urgency=urgency,
+        description=description,
+        photo=photo,
+    )
     await user.press(w.t("flow.btn_submit"))
     await expect(user, "HV-")
     await desk.outbox_settled()
@@ -37,9 +53,16 @@ async def file_ticket(
 
 
 async def fill_report(
-    desk: Desk, user: Any, *, category: str = "water_power", sub: str | None = "no_water",
-    estate: str = "harbour_view", building: str = "3", urgency: str = "urgent",
-    description: str = "No water since this morning", photo: bool = False,
+    desk: Desk,
+    user: Any,
+    *,
+    category: str = "water_power",
+    sub: str | None = "no_water",
+    estate: str = "harbour_view",
+    building: str = "3",
+    urgency: str = "urgent",
+    description: str = "No water since this morning",
+    photo: bool = False,
 ) -> None:
     """An owner answers every question of a report, up to its summary."""
     w = Words(desk.settings, "en")
@@ -119,8 +142,9 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
     await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
     answer = await wang.wait_callback_answer()
     assert answer.text == z.t("card.accepted_toast", number=row["number"])
-    accepted = await expect(owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)",
-                                        number=row["number"]))
+    accepted = await expect(
+        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+    )
     edited = await wang.wait_for_edit(card.message_id)
     assert z.t("card.btn_resolve") in edited.labels  # the same card, now with work buttons
     assert (await ticket(desk, row["id"]))["status"] == "accepted"
@@ -146,9 +170,16 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
     await expect(wang, z.t("notify.assignee.confirmed", number=row["number"]))
     final = await ticket(desk, row["id"])
     assert (final["status"], final["resolution_note"], final["resolution_photo"]) == (
-        "closed", "Replaced the valve; water is back", result_photo)
-    kinds = [e["kind"] for e in await desk.rows(
-        "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", row["id"])]
+        "closed",
+        "Replaced the valve; water is back",
+        result_photo,
+    )
+    kinds = [
+        e["kind"]
+        for e in await desk.rows(
+            "SELECT kind FROM ticket_events WHERE ticket_id = ? ORDER BY id", row["id"]
+        )
+    ]
     assert kinds == ["created", "assigned", "accepted", "started", "resolved", "confirmed"]
 
 
@@ -194,7 +225,9 @@ async def test_transfer_moves_the_card(desk: Desk, fake: FakeBotApi) -> None:
     assert z.t("card.btn_accept") in new_card.labels
     old = await wang.wait_for_edit(card.message_id)
     assert "刘海涛" in (old.text or "") and old.labels == [
-        z.t("card.btn_accept"), z.t("card.btn_transfer")]
+        z.t("card.btn_accept"),
+        z.t("card.btn_transfer"),
+    ]
     assert (await ticket(desk, row["id"]))["assignee_id"] == LIU
     # Wang's old card is stale for him now: Accept is refused politely.
     await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
@@ -211,8 +244,10 @@ async def test_group_claim_race_exactly_one_wins(desk: Desk, fake: FakeBotApi) -
     row = await file_ticket(desk, owner)
     card = await card_of(wang, row["number"])
     data = card.data_for(zh(desk).t("card.btn_accept"))
-    await asyncio.gather(wang.press_data(data, message_id=card.message_id),
-                         zhang.press_data(data, message_id=card.message_id))
+    await asyncio.gather(
+        wang.press_data(data, message_id=card.message_id),
+        zhang.press_data(data, message_id=card.message_id),
+    )
     await wang.wait_callback_answer()
     await zhang.wait_callback_answer()
     await desk.outbox_settled()
@@ -223,7 +258,8 @@ async def test_group_claim_race_exactly_one_wins(desk: Desk, fake: FakeBotApi) -
     winner_name = desk.settings.staff_member(after["assignee_id"]).name  # type: ignore[union-attr]
     assert answers[loser] == zh(desk).t("refusal.already_taken", by=winner_name)
     accepted = await desk.rows(
-        "SELECT actor_id FROM ticket_events WHERE ticket_id = ? AND kind = 'accepted'", row["id"])
+        "SELECT actor_id FROM ticket_events WHERE ticket_id = ? AND kind = 'accepted'", row["id"]
+    )
     assert len(accepted) == 1
     final_card = next(m for m in group.messages if m.message_id == card.message_id)
     assert winner_name in (final_card.text or "") and final_card.labels == []
@@ -231,8 +267,11 @@ async def test_group_claim_race_exactly_one_wins(desk: Desk, fake: FakeBotApi) -
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [(4999, "refusal.not_staff"), (SUN_SECURITY, "refusal.other_department"),
-     (LIU, "refusal.other_estate")],
+    [
+        (4999, "refusal.not_staff"),
+        (SUN_SECURITY, "refusal.other_department"),
+        (LIU, "refusal.other_estate"),
+    ],
 )
 async def test_forged_accept_is_refused(
     desk: Desk, fake: FakeBotApi, who: int, expected: str
@@ -247,7 +286,10 @@ async def test_forged_accept_is_refused(
     assert answer.text == zh(desk).t(expected)
     after = await ticket(desk, row["id"])
     assert (after["status"], after["assignee_id"], after["version"]) == (
-        "assigned", WANG, row["version"])
+        "assigned",
+        WANG,
+        row["version"],
+    )
 
 
 async def test_owner_cannot_work_their_own_ticket_or_see_others(
@@ -273,8 +315,9 @@ async def test_relay_both_ways_and_withdraw(desk: Desk, fake: FakeBotApi) -> Non
     row = await file_ticket(desk, owner)
     card = await card_of(wang, row["number"])
     await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
-    accepted = await expect(owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)",
-                                        number=row["number"]))
+    accepted = await expect(
+        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+    )
     # The owner replies to the notification: it reaches the engineer, not his account.
     await owner.reply_to(accepted.message_id, "I am home after 3pm")
     await expect(owner, w.t("owner.message_sent", number=row["number"]))
@@ -349,8 +392,9 @@ async def test_blocked_engineer_gets_no_ticket_and_the_supervisor_knows(
     assert after["assignee_id"] == LI_SUP  # nobody else on the day shift: the fallback
     await card_of(fake.user(LI_SUP), row["number"])
     await expect(fake.user(LI_SUP), "王强")  # told why the ticket came to them
-    failed = await desk.rows("SELECT kind FROM ticket_events WHERE ticket_id = ?"
-                             " AND kind = 'delivery_failed'", row["id"])
+    failed = await desk.rows(
+        "SELECT kind FROM ticket_events WHERE ticket_id = ? AND kind = 'delivery_failed'", row["id"]
+    )
     assert len(failed) == 2  # his card, and the note that the ticket moved on: both recorded
 
 

@@ -19,12 +19,19 @@ from tests.test_e2e_staff import LI_SUP, ZHOU_ADMIN, card_of, file_ticket, zh
 
 def quick_surveys(data: dict[str, Any]) -> None:
     """Surveys in seconds, no quiet hours, and maintenance covered around the clock."""
-    data["surveys"] = {"delay": "1s", "quiet_hours": None, "remind_after": "2s",
-                       "close_after": "4s", "ask_when_confirmed": False,
-                       "followup_at_or_below": 2, "followup_within": "2s"}
+    data["surveys"] = {
+        "delay": "1s",
+        "quiet_hours": None,
+        "remind_after": "2s",
+        "close_after": "4s",
+        "ask_when_confirmed": False,
+        "followup_at_or_below": 2,
+        "followup_within": "2s",
+    }
     data["roster"] = [s for s in data["roster"] if s["department"] != "maintenance"]
-    data["roster"].append({"department": "maintenance", "staff": [7034518826],
-                           "hours": "00:00-24:00"})
+    data["roster"].append(
+        {"department": "maintenance", "staff": [7034518826], "hours": "00:00-24:00"}
+    )
     data["roster_exceptions"] = []
 
 
@@ -60,7 +67,8 @@ async def survey_message(owner: Any, w: Words, number: str, wait: float = 10.0) 
     """The survey question with its five star buttons."""
     return await owner.wait_for_message(
         lambda m: number in (m.text or "") and w.t("survey.rating.5") in " ".join(m.labels),
-        timeout=wait)
+        timeout=wait,
+    )
 
 
 async def test_good_rating_closes_and_praise_reaches_staff(sv: Desk, fake: FakeBotApi) -> None:
@@ -80,7 +88,11 @@ async def test_good_rating_closes_and_praise_reaches_staff(sv: Desk, fake: FakeB
     await expect(fake.user(row["assignee_id"]), "Master Wang was quick and tidy")
     survey = (await sv.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]
     assert (survey["status"], survey["rating"], survey["praise"], survey["staff_id"]) == (
-        "answered", 5, "Master Wang was quick and tidy", row["assignee_id"])
+        "answered",
+        5,
+        "Master Wang was quick and tidy",
+        row["assignee_id"],
+    )
     ticket = (await sv.rows("SELECT status FROM tickets WHERE id = ?", row["id"]))[0]
     assert ticket["status"] == "closed"
     assert len(await sv.rows("SELECT id FROM surveys")) == 1
@@ -104,22 +116,25 @@ async def test_bad_rating_opens_a_followup_with_a_deadline(sv: Desk, fake: FakeB
     await expect(owner, w.t("survey.thanks"))
     supervisor = fake.user(LI_SUP)
     followup = await supervisor.wait_for_message(
-        lambda m: row["number"] in (m.text or "") and z.t("survey.btn_reopen") in m.labels)
+        lambda m: row["number"] in (m.text or "") and z.t("survey.btn_reopen") in m.labels
+    )
     # Nobody calls back in time: the manager hears of it, once.
-    await expect(fake.user(ZHOU_ADMIN), z.t("survey.followup_late", number=row["number"]),
-                 wait=10)
+    await expect(fake.user(ZHOU_ADMIN), z.t("survey.followup_late", number=row["number"]), wait=10)
     survey = (await sv.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]
     assert survey["rating"] == 1 and survey["followup_status"] == "open"
     assert '"not_fixed"' in survey["problems"] and survey["comment"] == "Still leaking at night"
     assert (await sv.rows("SELECT status FROM tickets WHERE id = ?", row["id"]))[0][
-        "status"] == "resolved"  # kept open for the follow-up
+        "status"
+    ] == "resolved"  # kept open for the follow-up
     await supervisor.press(z.t("survey.btn_reopen"), message_id=followup.message_id)
     assert (await supervisor.wait_callback_answer()).text == z.t(
-        "survey.followup_reopened", number=row["number"])
+        "survey.followup_reopened", number=row["number"]
+    )
     after = (await sv.rows("SELECT status, assignee_id FROM tickets WHERE id = ?", row["id"]))[0]
     assert after == {"status": "assigned", "assignee_id": row["assignee_id"]}
-    late = await sv.rows("SELECT id FROM ticket_events WHERE ticket_id = ? AND kind = ?",
-                         row["id"], "followup_late")
+    late = await sv.rows(
+        "SELECT id FROM ticket_events WHERE ticket_id = ? AND kind = ?", row["id"], "followup_late"
+    )
     assert len(late) == 1
 
 
@@ -129,11 +144,11 @@ async def test_unanswered_survey_is_reminded_then_closed(sv: Desk, fake: FakeBot
     row = await resolved(sv, fake, owner)
     await survey_message(owner, w, row["number"])
     reminder = await owner.wait_for_message(
-        lambda m: w.t("survey.reminder", number=row["number"]) in (m.text or ""), timeout=10)
+        lambda m: w.t("survey.reminder", number=row["number"]) in (m.text or ""), timeout=10
+    )
     assert len(reminder.labels) == 5
     await until(sv, "SELECT id FROM tickets WHERE id = ? AND status = 'closed'", row["id"])
-    survey = (await sv.rows("SELECT status, rating FROM surveys WHERE ticket_id = ?",
-                            row["id"]))[0]
+    survey = (await sv.rows("SELECT status, rating FROM surveys WHERE ticket_id = ?", row["id"]))[0]
     assert survey == {"status": "expired", "rating": None}
     # A star pressed after the survey ended is answered politely and changes nothing.
     await owner.press(f"★★★★☆ {w.t('survey.rating.4')}", message_id=reminder.message_id)
@@ -152,9 +167,11 @@ async def test_restart_before_due_sends_exactly_once(sv: Desk, fake: FakeBotApi)
     await sv.restart()
     await sv.outbox_settled()
     await asyncio.sleep(0.5)
-    invites = [m for m in owner.messages
-               if w.t("survey.invite", number=row["number"], category="", staff="")[:20]
-               in (m.text or "")]
+    invites = [
+        m
+        for m in owner.messages
+        if w.t("survey.invite", number=row["number"], category="", staff="")[:20] in (m.text or "")
+    ]
     assert len(invites) == 1
     # Sent once; by now it may already have run out (close_after is 4 s here).
     assert len(await sv.rows("SELECT id FROM surveys WHERE status IN ('sent', 'expired')")) == 1

@@ -42,8 +42,9 @@ async def export(path: Path, out: Path, fmt: Any, size: int = 2) -> Any:
     day = days_period(date(2026, 11, 10), date(2026, 11, 10), TZ)
     store = await Store.open(path)
     try:
-        return await write_export(ReportQueries(store).export_chunks(day.start, day.end, size),
-                                  out, fmt, TZ)
+        return await write_export(
+            ReportQueries(store).export_chunks(day.start, day.end, size), out, fmt, TZ
+        )
     finally:
         await store.close()
 
@@ -78,17 +79,23 @@ async def test_csv_writes_one_file_per_table(db_path: Path, tmp_path: Path) -> N
     paths = csv_paths(out)
     assert result.paths == tuple(paths.values())
     assert [p.name for p in result.paths] == [
-        "november-tickets.csv", "november-events.csv", "november-surveys.csv"]
+        "november-tickets.csv",
+        "november-events.csv",
+        "november-surveys.csv",
+    ]
     tables = {}
     for table, path in paths.items():
         assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM for UTF-8
         with path.open(encoding="utf-8-sig", newline="") as f:
             tables[table] = list(csv.DictReader(f))
     assert [len(tables[t]) for t in ("tickets", "events", "surveys")] == [
-        6, DAY_EVENTS, DAY_SURVEYS]
+        6,
+        DAY_EVENTS,
+        DAY_SURVEYS,
+    ]
     first = next(r for r in tables["tickets"] if r["id"] == "1")
     assert first["created_at"] == "2026-11-10T09:00:00+08:00"
-    assert first["description"] == "'=HYPERLINK(\"http://x\")"  # defused for spreadsheets
+    assert first["description"] == '\'=HYPERLINK("http://x")'  # defused for spreadsheets
     assert first["assignee_id"] == "7034518826" and first["area"] == ""
     assert {r["kind"] for r in tables["events"]} >= {"created", "accepted", "escalated"}
 
@@ -97,8 +104,12 @@ async def test_an_empty_range_writes_headers_only(db_path: Path, tmp_path: Path)
     day = days_period(date(2026, 1, 1), date(2026, 1, 31), TZ)
     store = await Store.open(db_path)
     try:
-        result = await write_export(ReportQueries(store).export_chunks(day.start, day.end),
-                                    tmp_path / "empty.xlsx", "xlsx", TZ)
+        result = await write_export(
+            ReportQueries(store).export_chunks(day.start, day.end),
+            tmp_path / "empty.xlsx",
+            "xlsx",
+            TZ,
+        )
     finally:
         await store.close()
     assert result.rows == {"tickets": 0, "events": 0, "surveys": 0}
@@ -117,8 +128,9 @@ def parse(*argv: str) -> argparse.Namespace:
 
 def settings_at(path: Path) -> Settings:
     """The shipped config, pointed at a database file."""
-    return load_settings(ROOT / "config.yaml",
-                         env={"TELEGRAM_BOT_TOKEN": "1:x", "DATABASE_PATH": str(path)})
+    return load_settings(
+        ROOT / "config.yaml", env={"TELEGRAM_BOT_TOKEN": "1:x", "DATABASE_PATH": str(path)}
+    )
 
 
 def test_export_command(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -127,8 +139,17 @@ def test_export_command(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert export_main(args, settings_at(db_path)) == 0
     assert f"exported 6 tickets, {DAY_EVENTS} events, 3 surveys to {out}" in capsys.readouterr().out
     assert load_workbook(out).sheetnames == ["tickets", "events", "surveys"]
-    args = parse("export", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv",
-                 "--out", str(tmp_path / "nov.csv"))
+    args = parse(
+        "export",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "csv",
+        "--out",
+        str(tmp_path / "nov.csv"),
+    )
     assert export_main(args, settings_at(db_path)) == 0
     assert (tmp_path / "nov-surveys.csv").exists()
     assert export_main(args, settings_at(tmp_path / "missing.sqlite3")) == 2
@@ -149,7 +170,10 @@ def test_report_command_prints_tables_and_writes_charts(
     assert "Water and electricity" in out  # the category table, by name
     written = sorted(charts.glob("*.png"))
     assert [p.name for p in written] == [
-        "2026-11-10-deadlines.png", "2026-11-10-heat_map.png", "2026-11-10-opened_by_day.png",
-        "2026-11-10-satisfaction.png"]
+        "2026-11-10-deadlines.png",
+        "2026-11-10-heat_map.png",
+        "2026-11-10-opened_by_day.png",
+        "2026-11-10-satisfaction.png",
+    ]
     assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in written)
     assert report_main(parse("report", "--period", "soon"), settings_at(db_path)) == 2

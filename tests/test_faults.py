@@ -28,8 +28,18 @@ from tests.harness import Desk, Words, expect
 
 TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{4}\b")
 # The intake questions in the order an owner reporting a problem in their flat meets them.
-STEPS = ("category", "subcategory", "where", "estate", "building", "unit", "urgency",
-         "description", "photos", "summary")
+STEPS = (
+    "category",
+    "subcategory",
+    "where",
+    "estate",
+    "building",
+    "unit",
+    "urgency",
+    "description",
+    "photos",
+    "summary",
+)
 _PROMPTS = {
     "category": "intake.ask_category",
     "subcategory": "intake.ask_subcategory",
@@ -173,13 +183,17 @@ class TolerantOwner:
                 elif self._has_button(summary.message_id, self.w.t("flow.btn_submit")):
                     # Still showing Submit: the press was lost; press it again.
                     await self._pause()
-                    self._note(await self.user.press(self.w.t("flow.btn_submit"),
-                                                     message_id=summary.message_id))
+                    self._note(
+                        await self.user.press(
+                            self.w.t("flow.btn_submit"), message_id=summary.message_id
+                        )
+                    )
                 continue
             target = next((m for m in reversed(fresh) if self._actionable(m)), None)
             if target is None:
-                if summary is None and any(self.w.t("error.generic") in (m.text or "")
-                                           for m in fresh):
+                if summary is None and any(
+                    self.w.t("error.generic") in (m.text or "") for m in fresh
+                ):
                     await self.nudge()  # "something went wrong, try again"
                 continue
             kind = self.q.kind(target.text)
@@ -224,8 +238,9 @@ class TolerantOwner:
         elif kind == "description":
             self._note(await user.send(r.description))
         elif kind == "photos":
-            done = next((label for label in msg.labels if label.startswith(self.q.done_prefix)),
-                        None)
+            done = next(
+                (label for label in msg.labels if label.startswith(self.q.done_prefix)), None
+            )
             if done is not None:
                 self._note(await user.press(done, message_id=msg.message_id))
             elif r.photo and not self._photo_sent:
@@ -277,14 +292,24 @@ async def outbox_all_sent(rows_of: Rows, within: float) -> list[dict[str, Any]]:
 
 
 OWNERS = 15
-PLACES = [("harbour_view", "3"), ("harbour_view", "5"), ("emerald_lake", "B"),
-          ("emerald_lake", "D")]
+PLACES = [
+    ("harbour_view", "3"),
+    ("harbour_view", "5"),
+    ("emerald_lake", "B"),
+    ("emerald_lake", "D"),
+]
 # What a busy morning brings: repairs for the maintenance team (and its staff group), and
 # complaints for cleaning, security and customer service. (category, subcategory, urgency)
-MIX = [("water_power", "no_water", "emergency"), ("cleaning", None, "routine"),
-       ("noise", None, "routine"), ("home_repair", "damp_leak", "urgent"),
-       ("parking", None, "urgent"), ("fees", None, "routine"),
-       ("security", None, "urgent"), ("neighbours", None, "routine")]
+MIX = [
+    ("water_power", "no_water", "emergency"),
+    ("cleaning", None, "routine"),
+    ("noise", None, "routine"),
+    ("home_repair", "damp_leak", "urgent"),
+    ("parking", None, "urgent"),
+    ("fees", None, "routine"),
+    ("security", None, "urgent"),
+    ("neighbours", None, "routine"),
+]
 OUTBOX_WAIT = 10.0
 
 
@@ -302,13 +327,20 @@ async def test_many_owners_under_faults(
     for i in range(OWNERS):
         category, sub, urgency = MIX[i % len(MIX)]
         estate, building = rng.choice(PLACES)
-        report = Report(description=f"Owner #{i}: problem in flat {1501 + i}",
-                        unit=str(1501 + i), category=category, sub=sub, urgency=urgency,
-                        estate=estate, building=building,
-                        photo=i % 2 == 0)
+        report = Report(
+            description=f"Owner #{i}: problem in flat {1501 + i}",
+            unit=str(1501 + i),
+            category=category,
+            sub=sub,
+            urgency=urgency,
+            estate=estate,
+            building=building,
+            photo=i % 2 == 0,
+        )
         user = fake.user(8_100_000 + i, first_name=f"Owner{i}", language_code="en")
-        owners.append(TolerantOwner(user, w, report, random.Random(rng.random()),
-                                    photos_max=photos_max))
+        owners.append(
+            TolerantOwner(user, w, report, random.Random(rng.random()), photos_max=photos_max)
+        )
     faults = fake.faults
     faults.error_rate_5xx = 0.10
     # Slow answers come past PTB's default 5 s read timeout: the bot sees a timeout although
@@ -338,12 +370,14 @@ async def test_many_owners_under_faults(
         await desk.stop()
 
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    print(f"\nfaults: {OWNERS} owners, {len(tickets)} tickets in {workload:.1f}s; "
-          f"nudges {sum(f.nudges for f in filings)}, actions {sum(f.actions for f in filings)}; "
-          f"fake: injected 5xx {fake.stats.injected_5xx}, slow {fake.stats.slow}, "
-          f"forced 429 {fake.stats.forced_429}, flood 429 {fake.stats.flood_429}; "
-          f"bot ERROR log records {len(failures)}; slowest owner "
-          f"{max(f.seconds for f in filings):.1f}s")
+    print(
+        f"\nfaults: {OWNERS} owners, {len(tickets)} tickets in {workload:.1f}s; "
+        f"nudges {sum(f.nudges for f in filings)}, actions {sum(f.actions for f in filings)}; "
+        f"fake: injected 5xx {fake.stats.injected_5xx}, slow {fake.stats.slow}, "
+        f"forced 429 {fake.stats.forced_429}, flood 429 {fake.stats.flood_429}; "
+        f"bot ERROR log records {len(failures)}; slowest owner "
+        f"{max(f.seconds for f in filings):.1f}s"
+    )
 
     by_owner: dict[int, list[dict[str, Any]]] = {}
     for row in tickets:

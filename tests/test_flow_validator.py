@@ -31,7 +31,9 @@ def test_shipped_flows_load() -> None:
 
 
 def test_unknown_next_unreachable_and_missing_summary(tmp_path: Path) -> None:
-    err = _load(tmp_path, """
+    err = _load(
+        tmp_path,
+        """
 id: demo
 start: category
 steps:
@@ -44,17 +46,25 @@ steps:
     type: text
     ask: intake.ask_unit
     next: category
-""")
-    assert "broken.yaml: step 'category': next 'nowhere' is not a step of flow 'demo'" \
+""",
+    )
+    assert (
+        "broken.yaml: step 'category': next 'nowhere' is not a step of flow 'demo'"
         " (steps: category, orphan)" in err.errors
-    assert "broken.yaml: step 'orphan' in flow 'demo' cannot be reached from the start step" \
+    )
+    assert (
+        "broken.yaml: step 'orphan' in flow 'demo' cannot be reached from the start step"
         " 'category' (point a 'next' at it or remove it)" in err.errors
-    assert "broken.yaml: flow 'demo' never ends: add a summary step or a 'next: _submit'" \
-        in err.errors
+    )
+    assert (
+        "broken.yaml: flow 'demo' never ends: add a summary step or a 'next: _submit'" in err.errors
+    )
 
 
 def test_missing_texts_and_unknown_source(tmp_path: Path) -> None:
-    err = _load(tmp_path, """
+    err = _load(
+        tmp_path,
+        """
 id: demo
 start: a
 steps:
@@ -71,20 +81,28 @@ steps:
   - id: s
     type: summary
     ask: intake.summary
-""")
+""",
+    )
     assert (
         "broken.yaml: step 'a': unknown option source 'estatez' (known: "
-        + ", ".join(SOURCE_NAMES) + ")"
+        + ", ".join(SOURCE_NAMES)
+        + ")"
     ) in err.errors
-    assert "broken.yaml: step 'a': text 'intake.no_such_question' is missing in" \
+    assert (
+        "broken.yaml: step 'a': text 'intake.no_such_question' is missing in"
         " zh-Hans, zh-Hant, en" in err.errors
-    assert "broken.yaml: step 'b': text 'intake.ask_where.maybe' is missing in" \
+    )
+    assert (
+        "broken.yaml: step 'b': text 'intake.ask_where.maybe' is missing in"
         " zh-Hans, zh-Hant, en" in err.errors
+    )
     assert "broken.yaml: step 'b': options[0] must be text; quote it: 'True'" in err.errors
 
 
 def test_bad_shapes(tmp_path: Path) -> None:
-    err = _load(tmp_path, """
+    err = _load(
+        tmp_path,
+        """
 id: demo
 start: first
 colour: blue
@@ -106,11 +124,14 @@ steps:
     type: summary
     ask: intake.summary
     next: first
-""")
+""",
+    )
     errors = "\n".join(err.errors)
     assert "unknown key 'colour'" in errors
-    assert "step 'first': type 'dropdown' is unknown (use one of choice, multi, text," \
+    assert (
+        "step 'first': type 'dropdown' is unknown (use one of choice, multi, text,"
         " message, photos, summary)" in errors
+    )
     assert "steps[1].id: 'Bad Id' must be 1-16 lower-case letters" in errors
     assert "step 't': unknown limit 'height'" in errors
     assert "step 't': the last arm of 'next' must have no 'if' (the default)" in errors
@@ -120,8 +141,9 @@ steps:
 
 def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     err = _load(tmp_path, "id: demo\nsteps:\n  - id: a\n    type: [unclosed\n")
-    assert err.errors[0].startswith("broken.yaml:5: not valid YAML") or \
-        err.errors[0].startswith("broken.yaml:4: not valid YAML")
+    assert err.errors[0].startswith("broken.yaml:5: not valid YAML") or err.errors[0].startswith(
+        "broken.yaml:4: not valid YAML"
+    )
 
 
 def test_duplicate_flow_ids_across_files(tmp_path: Path) -> None:

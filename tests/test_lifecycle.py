@@ -49,7 +49,11 @@ from bot.core.models import Status, Ticket, TicketEvent
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 9, 15, 10, 0, tzinfo=SH)
 N, A, C, R, X, K = (
-    Status.NEW, Status.ASSIGNED, Status.ACCEPTED, Status.RESOLVED, Status.CLOSED,
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.ACCEPTED,
+    Status.RESOLVED,
+    Status.CLOSED,
     Status.CANCELLED,
 )
 
@@ -81,16 +85,20 @@ def _settings(*, fallback: int | None = None, drop: tuple[int, ...] = ()) -> Set
         StaffMember(telegram_id=ALICE, name="Alice", departments=["maintenance"]),
         StaffMember(telegram_id=BOB, name="Bob", departments=["maintenance"]),
         StaffMember(telegram_id=CAROL, name="Carol", departments=["cleaning"]),
-        StaffMember(telegram_id=DAVE, name="Dave", departments=["maintenance"],
-                    estates=["emerald"]),
+        StaffMember(
+            telegram_id=DAVE, name="Dave", departments=["maintenance"], estates=["emerald"]
+        ),
         StaffMember(telegram_id=ERIN, name="Erin", departments=["plumbing"]),
-        StaffMember(telegram_id=SUP, name="Sam", role="supervisor",
-                    departments=["maintenance"]),
-        StaffMember(telegram_id=SUP_CLEAN, name="Sue", role="supervisor",
-                    departments=["cleaning"]),
+        StaffMember(telegram_id=SUP, name="Sam", role="supervisor", departments=["maintenance"]),
+        StaffMember(telegram_id=SUP_CLEAN, name="Sue", role="supervisor", departments=["cleaning"]),
         StaffMember(telegram_id=SUP_ALL, name="Sid", role="supervisor"),
-        StaffMember(telegram_id=SUP_EMERALD, name="Sal", role="supervisor",
-                    departments=["maintenance"], estates=["emerald"]),
+        StaffMember(
+            telegram_id=SUP_EMERALD,
+            name="Sal",
+            role="supervisor",
+            departments=["maintenance"],
+            estates=["emerald"],
+        ),
         StaffMember(telegram_id=ADMIN, name="Ada", role="admin", departments=["service"]),
     ]
     return Settings(
@@ -131,12 +139,27 @@ ACTORS: dict[str, Actor] = {
 
 def ticket(status: Status = N, assignee: int | None = None, **changes: object) -> Ticket:
     base = Ticket(
-        owner_id=OWNER, kind="repair", category="water", subcategory=None,
-        department="maintenance", estate="harbour", building="1", unit="3-1202", area=None,
-        location_detail=None, urgency="urgent", description="The pipe under the sink leaks",
-        photos=(), language="en", created_at=NOW - timedelta(hours=1),
-        accept_due=NOW - timedelta(minutes=30), resolve_due=NOW + timedelta(hours=23),
-        id=7, number="HV-20250915-0001", status=status, assignee_id=assignee,
+        owner_id=OWNER,
+        kind="repair",
+        category="water",
+        subcategory=None,
+        department="maintenance",
+        estate="harbour",
+        building="1",
+        unit="3-1202",
+        area=None,
+        location_detail=None,
+        urgency="urgent",
+        description="The pipe under the sink leaks",
+        photos=(),
+        language="en",
+        created_at=NOW - timedelta(hours=1),
+        accept_due=NOW - timedelta(minutes=30),
+        resolve_due=NOW + timedelta(hours=23),
+        id=7,
+        number="HV-20250915-0001",
+        status=status,
+        assignee_id=assignee,
         updated_at=NOW - timedelta(hours=1),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -165,8 +188,7 @@ def event(kind: str, actor: int | None = None, **data: object) -> TicketEvent:
 
 def test_actor_for_staff_and_owner() -> None:
     dave = who(DAVE)
-    assert dave == Actor(DAVE, "staff", frozenset({"maintenance"}), frozenset({"emerald"}),
-                         "Dave")
+    assert dave == Actor(DAVE, "staff", frozenset({"maintenance"}), frozenset({"emerald"}), "Dave")
     assert who(SUP_ALL).role == "supervisor" and who(SUP_ALL).departments == frozenset()
     assert who(STRANGER) == Actor(STRANGER, "owner")
     assert SYSTEM.telegram_id is None and SYSTEM.role == "system"
@@ -201,50 +223,98 @@ LEGAL: list[tuple[str, Ticket, Action, int | None, Status, int | None, str]] = [
     ("reply on accepted", ticket(C, ALICE), ReplyToOwner("10 min"), ALICE, C, ALICE, "reply"),
     ("reply on resolved", ticket(R, ALICE), ReplyToOwner("Sure"), ALICE, R, ALICE, "reply"),
     ("owner adds on new", ticket(N), OwnerMessage("also"), OWNER, N, None, "owner_message"),
-    ("owner adds on assigned", ticket(A, ALICE), OwnerMessage(photos=("f1",)), OWNER, A, ALICE,
-     "owner_message"),
-    ("owner adds on accepted", ticket(C, ALICE), OwnerMessage("hi"), OWNER, C, ALICE,
-     "owner_message"),
-    ("owner adds on resolved", ticket(R, ALICE), OwnerMessage("q"), OWNER, R, ALICE,
-     "owner_message"),
-    ("transfer to person", ticket(A, ALICE), Transfer("busy", to=BOB), ALICE, A, BOB,
-     "transferred"),
-    ("transfer accepted", ticket(C, ALICE), Transfer("not ours", "plumbing", ERIN), ALICE, A,
-     ERIN, "transferred"),
-    ("transfer new", ticket(N), Transfer("wrong team", "cleaning"), SUP, A, None,
-     "transferred"),
-    ("release to group", ticket(C, ALICE), Transfer("off sick", "maintenance"), ALICE, A, None,
-     "transferred"),
-    ("resolve", ticket(C, ALICE), Resolve("Replaced the seal", "p1"), ALICE, R, ALICE,
-     "resolved"),
+    (
+        "owner adds on assigned",
+        ticket(A, ALICE),
+        OwnerMessage(photos=("f1",)),
+        OWNER,
+        A,
+        ALICE,
+        "owner_message",
+    ),
+    (
+        "owner adds on accepted",
+        ticket(C, ALICE),
+        OwnerMessage("hi"),
+        OWNER,
+        C,
+        ALICE,
+        "owner_message",
+    ),
+    (
+        "owner adds on resolved",
+        ticket(R, ALICE),
+        OwnerMessage("q"),
+        OWNER,
+        R,
+        ALICE,
+        "owner_message",
+    ),
+    (
+        "transfer to person",
+        ticket(A, ALICE),
+        Transfer("busy", to=BOB),
+        ALICE,
+        A,
+        BOB,
+        "transferred",
+    ),
+    (
+        "transfer accepted",
+        ticket(C, ALICE),
+        Transfer("not ours", "plumbing", ERIN),
+        ALICE,
+        A,
+        ERIN,
+        "transferred",
+    ),
+    ("transfer new", ticket(N), Transfer("wrong team", "cleaning"), SUP, A, None, "transferred"),
+    (
+        "release to group",
+        ticket(C, ALICE),
+        Transfer("off sick", "maintenance"),
+        ALICE,
+        A,
+        None,
+        "transferred",
+    ),
+    ("resolve", ticket(C, ALICE), Resolve("Replaced the seal", "p1"), ALICE, R, ALICE, "resolved"),
     ("resolve by admin", ticket(C, ALICE), Resolve("Done"), ADMIN, R, ALICE, "resolved"),
     ("confirm fixed", ticket(R, ALICE), ConfirmFixed(), OWNER, X, ALICE, "confirmed"),
     ("not fixed", ticket(R, ALICE), NotFixed("still drips"), OWNER, A, ALICE, "reopened"),
-    ("not fixed, stand-in", ticket(R, ALICE), NotFixed("no", to=SUP), OWNER, A, SUP,
-     "reopened"),
+    ("not fixed, stand-in", ticket(R, ALICE), NotFixed("no", to=SUP), OWNER, A, SUP, "reopened"),
     ("cancel new", ticket(N), Cancel("sorted"), OWNER, K, None, "cancelled"),
     ("cancel assigned", ticket(A, ALICE), Cancel(), OWNER, K, ALICE, "cancelled"),
     ("cancel accepted", ticket(C, ALICE), Cancel(), OWNER, K, ALICE, "cancelled"),
     ("escalate new", ticket(N), Escalate("accept", SUP), None, A, SUP, "escalated"),
     ("escalate assigned", ticket(A, ALICE), Escalate("accept", BOB), None, A, BOB, "escalated"),
     ("mark new overdue", ticket(N), Escalate("accept"), None, N, None, "escalated"),
-    ("mark assigned overdue", ticket(A, ALICE), Escalate("accept"), None, A, ALICE,
-     "escalated"),
-    ("mark accepted overdue", ticket(C, ALICE), Escalate("resolve"), None, C, ALICE,
-     "escalated"),
-    ("escalate accepted", ticket(C, ALICE), Escalate("resolve", SUP), None, A, SUP,
-     "escalated"),
+    ("mark assigned overdue", ticket(A, ALICE), Escalate("accept"), None, A, ALICE, "escalated"),
+    ("mark accepted overdue", ticket(C, ALICE), Escalate("resolve"), None, C, ALICE, "escalated"),
+    ("escalate accepted", ticket(C, ALICE), Escalate("resolve", SUP), None, A, SUP, "escalated"),
     ("reassign new", ticket(N), Reassign(BOB), SUP, A, BOB, "reassigned"),
-    ("reassign assigned", ticket(A, ALICE), Reassign(BOB, "closer"), SUP, A, BOB,
-     "reassigned"),
+    ("reassign assigned", ticket(A, ALICE), Reassign(BOB, "closer"), SUP, A, BOB, "reassigned"),
     ("reassign accepted", ticket(C, ALICE), Reassign(BOB), SUP_ALL, A, BOB, "reassigned"),
-    ("reassign by system", ticket(A, ALICE), Reassign(BOB, "left"), None, A, BOB,
-     "reassigned"),
+    ("reassign by system", ticket(A, ALICE), Reassign(BOB, "left"), None, A, BOB, "reassigned"),
     ("close after survey", ticket(R, ALICE), Close("survey"), None, X, ALICE, "closed"),
-    ("reopen after call back", ticket(R, ALICE), Reopen("owner still unhappy"), SUP, A, ALICE,
-     "reopened"),
-    ("reopen resolved to another", ticket(R, ALICE), Reopen("redo", to=BOB), SUP, A, BOB,
-     "reopened"),
+    (
+        "reopen after call back",
+        ticket(R, ALICE),
+        Reopen("owner still unhappy"),
+        SUP,
+        A,
+        ALICE,
+        "reopened",
+    ),
+    (
+        "reopen resolved to another",
+        ticket(R, ALICE),
+        Reopen("redo", to=BOB),
+        SUP,
+        A,
+        BOB,
+        "reopened",
+    ),
 ]
 
 
@@ -254,7 +324,11 @@ LEGAL: list[tuple[str, Ticket, Action, int | None, Status, int | None, str]] = [
     ids=[case[0] for case in LEGAL],
 )
 def test_legal_transition(
-    t: Ticket, action: Action, actor_id: int | None, status: Status, assignee: int | None,
+    t: Ticket,
+    action: Action,
+    actor_id: int | None,
+    status: Status,
+    assignee: int | None,
     kind: str,
 ) -> None:
     actor = SYSTEM if actor_id is None else who(actor_id)
@@ -323,8 +397,7 @@ REFUSALS: list[tuple[str, Ticket, Action, int | None, str]] = [
     ("empty reply", ticket(C, ALICE), ReplyToOwner(""), ALICE, "empty_text"),
     ("empty owner message", ticket(C, ALICE), OwnerMessage(" \n"), OWNER, "empty_text"),
     ("resolve without note", ticket(C, ALICE), Resolve(" ", "photo"), ALICE, "note_required"),
-    ("transfer without reason", ticket(C, ALICE), Transfer("", to=BOB), ALICE,
-     "reason_required"),
+    ("transfer without reason", ticket(C, ALICE), Transfer("", to=BOB), ALICE, "reason_required"),
     ("transfer nowhere", ticket(C, ALICE), Transfer("busy"), ALICE, "no_target"),
 ]
 
@@ -349,6 +422,7 @@ def test_already_taken_says_by_whom() -> None:
 
 
 # --- who may: one ticket, every kind of person ------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("name", "expected"),
@@ -458,8 +532,9 @@ def test_escalation_job_running_twice_escalates_once() -> None:
     assert refused(again).code == "no_change"
     # Bob got a fresh accept deadline and missed it too: that is a new escalation.
     later = replace(after, accept_due=NOW + timedelta(minutes=30))
-    d2 = ok(decide(later, Escalate("accept", SUP), SYSTEM, NOW + timedelta(hours=1),
-                   events=[d.event]))
+    d2 = ok(
+        decide(later, Escalate("accept", SUP), SYSTEM, NOW + timedelta(hours=1), events=[d.event])
+    )
     assert (d2.assignee, d2.event.data["from"]) == (SUP, BOB)
 
 
@@ -477,8 +552,12 @@ def test_escalation_notices() -> None:
         ("notify.group.escalated", None),
         ("notify.assignee.overdue", ALICE),
     }
-    assert kept.event.data == {"stage": "resolve", "due": ticket().resolve_due.isoformat(),
-                               "from": ALICE, "to": ALICE}
+    assert kept.event.data == {
+        "stage": "resolve",
+        "due": ticket().resolve_due.isoformat(),
+        "from": ALICE,
+        "to": ALICE,
+    }
 
 
 # --- reopening, cancelling, transferring ------------------------------------------------------
@@ -507,13 +586,15 @@ def test_reopen_when_the_assignee_has_left() -> None:
     assert reopen_assignee(_settings(drop=(ALICE,)), t) == SUP
     alone = _settings(drop=(ALICE, SUP, SUP_ALL))
     assert reopen_assignee(alone, t) is None
-    manager = alone.model_copy(update={"escalation": alone.escalation.model_copy(
-        update={"manager": ADMIN})})
+    manager = alone.model_copy(
+        update={"escalation": alone.escalation.model_copy(update={"manager": ADMIN})}
+    )
     assert reopen_assignee(manager, t) == ADMIN
     # Dave only covers Emerald Lake: a Harbour View ticket that was his goes to a stand-in.
     assert reopen_assignee(SETTINGS, ticket(R, DAVE)) == SUP
-    d = ok(decide(t, NotFixed("no", to=reopen_assignee(_settings(drop=(ALICE,)), t)),
-                  who(OWNER), NOW))
+    d = ok(
+        decide(t, NotFixed("no", to=reopen_assignee(_settings(drop=(ALICE,)), t)), who(OWNER), NOW)
+    )
     assert (d.assignee, d.assignee_changed) == (SUP, True)
 
 
@@ -539,8 +620,13 @@ def test_transfer_to_a_department_by_a_supervisor() -> None:
         ("notify.group.transferred_out", None, "maintenance"),
         ("notify.owner.transferred", OWNER, None),
     }
-    assert d.event.data == {"from_department": "maintenance", "to_department": "plumbing",
-                            "from": ALICE, "to": ERIN, "reason": "Pipe work"}
+    assert d.event.data == {
+        "from_department": "maintenance",
+        "to_department": "plumbing",
+        "from": ALICE,
+        "to": ERIN,
+        "reason": "Pipe work",
+    }
     after = apply(t, d)
     assert after.department == "plumbing"
     # Erin must accept it; the maintenance supervisor no longer has a say over it.
@@ -575,8 +661,13 @@ def test_resolve_tells_the_owner_with_note_and_photo() -> None:
     d = ok(decide(ticket(C, ALICE), Resolve("Replaced the seal", "ph"), who(ALICE), NOW))
     (owner,) = to(d, "owner")
     assert (owner.key, owner.person) == ("notify.owner.resolved", OWNER)
-    assert owner.params == {"number": "HV-20250915-0001", "by": ALICE, "by_name": "Alice",
-                            "note": "Replaced the seal", "photo": "ph"}
+    assert owner.params == {
+        "number": "HV-20250915-0001",
+        "by": ALICE,
+        "by_name": "Alice",
+        "note": "Replaced the seal",
+        "photo": "ph",
+    }
 
 
 def test_supervisor_note_reaches_the_assignee_but_not_the_owner() -> None:
@@ -589,14 +680,39 @@ def test_supervisor_note_reaches_the_assignee_but_not_the_owner() -> None:
 # --- properties over every (status, assignee, action, actor) ----------------------------------
 
 SAMPLE_ACTIONS: list[Action] = [
-    Assign(BOB, "on_duty"), Accept(), Accept(via_group=True), StartWork(), AddNote("x"),
-    AddNote(""), ReplyToOwner("hi"), ReplyToOwner(" "), OwnerMessage("more"),
-    OwnerMessage(photos=("p",)), OwnerMessage(), Transfer("wrong team", "plumbing", ERIN),
-    Transfer("busy", to=BOB), Transfer("x", "cleaning"), Transfer("", to=BOB),
-    Transfer("x"), Resolve("fixed", "ph"), Resolve(""), ConfirmFixed(), NotFixed("still"),
-    NotFixed("still", to=SUP), Cancel(), Cancel("changed my mind"), Escalate("accept", BOB),
-    Escalate("accept"), Escalate("resolve", SUP), Escalate("resolve"), Reassign(BOB),
-    Reassign(ALICE), Close("survey"), Close("no_answer"), Reopen("again"), Reopen(""),
+    Assign(BOB, "on_duty"),
+    Accept(),
+    Accept(via_group=True),
+    StartWork(),
+    AddNote("x"),
+    AddNote(""),
+    ReplyToOwner("hi"),
+    ReplyToOwner(" "),
+    OwnerMessage("more"),
+    OwnerMessage(photos=("p",)),
+    OwnerMessage(),
+    Transfer("wrong team", "plumbing", ERIN),
+    Transfer("busy", to=BOB),
+    Transfer("x", "cleaning"),
+    Transfer("", to=BOB),
+    Transfer("x"),
+    Resolve("fixed", "ph"),
+    Resolve(""),
+    ConfirmFixed(),
+    NotFixed("still"),
+    NotFixed("still", to=SUP),
+    Cancel(),
+    Cancel("changed my mind"),
+    Escalate("accept", BOB),
+    Escalate("accept"),
+    Escalate("resolve", SUP),
+    Escalate("resolve"),
+    Reassign(BOB),
+    Reassign(ALICE),
+    Close("survey"),
+    Close("no_answer"),
+    Reopen("again"),
+    Reopen(""),
 ]
 # Pure messages are not idempotent by content; duplicate updates are the adapter's to drop.
 MESSAGES = (AddNote, ReplyToOwner, OwnerMessage)

@@ -30,9 +30,13 @@ async def test_notices_go_out_no_faster_than_the_configured_rate(
     finally:
         await desk.stop()
     chats = {p.id for p in people}
-    sent = sorted(c.time for c in fake.calls
-                  if c.method == "sendMessage" and c.status == 200
-                  and int(c.params.get("chat_id", 0)) in chats)
+    sent = sorted(
+        c.time
+        for c in fake.calls
+        if c.method == "sendMessage"
+        and c.status == 200
+        and int(c.params.get("chat_id", 0)) in chats
+    )
     assert len(sent) == 10
     # Slots are 0.2 s apart and at most one is made up, so ten sends span at least eight
     # slots (1.6 s); at the shipped 28/s they would take about 0.3 s.

@@ -33,8 +33,9 @@ def ensure_stats(desk: Desk) -> None:
     for handlers in app.handlers.values():
         if any(isinstance(h, CommandHandler) and "stats" in h.commands for h in handlers):
             return
-    handler = CommandHandler("stats", ReportsDesk(runtime.services).on_stats,
-                             filters.ChatType.PRIVATE)
+    handler = CommandHandler(
+        "stats", ReportsDesk(runtime.services).on_stats, filters.ChatType.PRIVATE
+    )
     app.handlers[0].insert(0, handler)  # ahead of the catch-all for unknown commands
 
 
@@ -52,8 +53,11 @@ def album_of(user: Any, fake: FakeBotApi, first: Any) -> list[bytes]:
     """The PNG files of the album that starts with ``first``."""
     group = first.media_group_id
     assert group is not None
-    return [fake.bot().files.get(m.photos[-1]).data  # type: ignore[union-attr]
-            for m in user.messages if m.media_group_id == group]
+    return [
+        fake.bot().files.get(m.photos[-1]).data  # type: ignore[union-attr]
+        for m in user.messages
+        if m.media_group_id == group
+    ]
 
 
 async def test_stats_is_for_supervisors_only(desk: Desk, fake: FakeBotApi) -> None:
@@ -68,8 +72,9 @@ async def test_stats_is_for_supervisors_only(desk: Desk, fake: FakeBotApi) -> No
     await li.command("/stats", "day")
     report = await expect(li, z.t("report.title", period="2026-11-26"), wait=15)
     text = report.text or ""
-    assert z.t("report.counts", opened=1, resolved=0, reopened=0, cancelled=0,
-               escalations=0) in text
+    assert (
+        z.t("report.counts", opened=1, resolved=0, reopened=0, cancelled=0, escalations=0) in text
+    )
     assert "工程维修部" in text  # his department, by name
     chart = await li.wait_for_message(lambda m: bool(m.photos), timeout=20)
     pictures = album_of(li, fake, chart)
@@ -93,8 +98,11 @@ def digest_in(seconds: float) -> Callable[[dict[str, Any]], None]:
     due = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(SHANGHAI)
 
     def edit(data: dict[str, Any]) -> None:
-        data["reports"] = {"daily_digest": True, "weekly_report": False,
-                           "digest_time": due.strftime("%H:%M:%S")}
+        data["reports"] = {
+            "daily_digest": True,
+            "weekly_report": False,
+            "digest_time": due.strftime("%H:%M:%S"),
+        }
 
     return edit
 
@@ -119,14 +127,24 @@ async def seed_yesterday(path: Path) -> None:
             " created_at, updated_at, accept_due, resolve_due) VALUES (1, 'HV-SEED-0001', 4200,"
             " 'repair', 'lift', 'maintenance', 'harbour_view', '3', 'urgent', 'Lift stuck',"
             " '[]', 'en', 'closed', ?, ?, ?, ?, ?)",
-            (WANG, _ts(created), _ts(created), _ts(created + timedelta(minutes=30)),
-             _ts(created + timedelta(hours=24))))
-        for kind, minutes, actor in (("created", 0, 4200), ("accepted", 10, WANG),
-                                     ("resolved", 90, WANG)):
+            (
+                WANG,
+                _ts(created),
+                _ts(created),
+                _ts(created + timedelta(minutes=30)),
+                _ts(created + timedelta(hours=24)),
+            ),
+        )
+        for kind, minutes, actor in (
+            ("created", 0, 4200),
+            ("accepted", 10, WANG),
+            ("resolved", 90, WANG),
+        ):
             await store.query(
                 "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
                 " VALUES (1, ?, ?, ?, ?)",
-                (_ts(created + timedelta(minutes=minutes)), kind, actor, json.dumps({})))
+                (_ts(created + timedelta(minutes=minutes)), kind, actor, json.dumps({})),
+            )
     finally:
         await store.close()
 
@@ -157,8 +175,9 @@ async def test_digest_goes_out_at_its_time_once(fake: FakeBotApi, tmp_path: Path
         li, chen, wang = fake.user(LI_SUP), fake.user(ENV_SUP), fake.user(WANG)
         assert not digests(li, title)  # not before its time
         digest = await expect(li, title, wait=15)
-        assert z.t("report.counts", opened=1, resolved=1, reopened=0, cancelled=0,
-                   escalations=0) in (digest.text or "")
+        assert z.t(
+            "report.counts", opened=1, resolved=1, reopened=0, cancelled=0, escalations=0
+        ) in (digest.text or "")
         chart = await li.wait_for_message(lambda m: bool(m.photos), timeout=20)
         assert len(album_of(li, fake, chart)) == 4
         await expect(fake.user(ZHOU_ADMIN), title, wait=10)  # the admin sees everything

@@ -112,8 +112,12 @@ class FakeContext:
 
 
 def _flow() -> Flow:
-    return parse_flow(yaml.safe_load(FLOW), Path("demo.yaml"), sources=("kinds", "subs", "spots",
-                      "levels"), has_text=lambda key: [])
+    return parse_flow(
+        yaml.safe_load(FLOW),
+        Path("demo.yaml"),
+        sources=("kinds", "subs", "spots", "levels"),
+        has_text=lambda key: [],
+    )
 
 
 def _runner() -> Runner:
@@ -160,8 +164,13 @@ def test_happy_path_to_summary_and_submit() -> None:
     final = runner.handle(state, _press(state, "submit"))
     assert final.state is None and final.outcome == "submitted"
     assert final.answers == {
-        "kind": "water", "sub": "leak", "place": "home", "flat": "1502", "level": "now",
-        "words": "Water everywhere", "pics": ["p1", "p2"],
+        "kind": "water",
+        "sub": "leak",
+        "place": "home",
+        "flat": "1502",
+        "level": "now",
+        "words": "Water everywhere",
+        "pics": ["p1", "p2"],
     }
 
 
@@ -182,7 +191,11 @@ def test_back_keeps_answers_and_first_step_has_no_back() -> None:
     runner = _runner()
     state = runner.start("tok").state
     assert state is not None
-    state, _ = _go(runner, state, _press(state, "o:water"), )
+    state, _ = _go(
+        runner,
+        state,
+        _press(state, "o:water"),
+    )
     state, _ = _go(runner, state, _press(state, "back"))
     assert state.step == "kind" and state.answers["kind"] == "water" and state.history == ()
     _, result = _go(runner, state, _press(state, "back"))
@@ -195,7 +208,11 @@ def test_edit_from_summary_returns_to_summary_and_asks_only_what_changed() -> No
     assert state is not None
     for event in ("o:water", "o:leak", "o:home"):
         state, _ = _go(runner, state, _press(state, event))
-    state, _ = _go(runner, state, TextInput("1502"), )
+    state, _ = _go(
+        runner,
+        state,
+        TextInput("1502"),
+    )
     state, _ = _go(runner, state, _press(state, "o:soon"), TextInput("drip drip drip"))
     state, _ = _go(runner, state, _press(state, "skip"))
     assert state.step == "end" and state.answers["pics"] == []
@@ -220,8 +237,13 @@ def test_bad_input_keeps_the_step() -> None:
     runner = _runner()
     state = runner.start("tok").state
     assert state is not None
-    for event in (TextInput("banana"), OtherInput("sticker"), _press(state, "o:gas"),
-                  Press("words", "o:water"), _press(state, "submit")):
+    for event in (
+        TextInput("banana"),
+        OtherInput("sticker"),
+        _press(state, "o:gas"),
+        Press("words", "o:water"),
+        _press(state, "submit"),
+    ):
         result = runner.handle(state, event)
         assert result.state == state, event
         assert result.replies[-1].text.startswith("q.kind")

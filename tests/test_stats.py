@@ -80,64 +80,204 @@ class Case:
     fact: TicketFact
     events: list[tuple[str, datetime, int | None, dict[str, Any]]] = field(default_factory=list)
     surveys: list[tuple[int | None, datetime, int | None, str | None]] = field(
-        default_factory=list)  # staff, sent, rating (None: unanswered), praise
+        default_factory=list
+    )  # staff, sent, rating (None: unanswered), praise
 
 
-def _t(tid: int, created: datetime, accept_due: datetime, resolve_due: datetime, *,
-       status: str, assignee: int | None, department: str = "maintenance",
-       category: str = "water_power", building: str | None = "3", area: str | None = None,
-       **milestones: Any) -> TicketFact:
+def _t(
+    tid: int,
+    created: datetime,
+    accept_due: datetime,
+    resolve_due: datetime,
+    *,
+    status: str,
+    assignee: int | None,
+    department: str = "maintenance",
+    category: str = "water_power",
+    building: str | None = "3",
+    area: str | None = None,
+    **milestones: Any,
+) -> TicketFact:
     return TicketFact(
-        id=tid, number=f"HV-T{tid}", kind="repair", category=category, department=department,
-        estate="harbour_view", building=building, area=area, status=status, assignee_id=assignee,
-        created_at=created, accept_due=accept_due, resolve_due=resolve_due, **milestones)
+        id=tid,
+        number=f"HV-T{tid}",
+        kind="repair",
+        category=category,
+        department=department,
+        estate="harbour_view",
+        building=building,
+        area=area,
+        status=status,
+        assignee_id=assignee,
+        created_at=created,
+        accept_due=accept_due,
+        resolve_due=resolve_due,
+        **milestones,
+    )
 
 
 def scenario() -> list[Case]:
     """The tickets of the day, with the facts the store should derive from their timelines."""
     return [
-        Case(_t(1, at(9), at(9, 30), at(13), status="closed", assignee=A,
-                accepted_at=at(9, 10), accepted_by=A, resolved_at=at(11), resolved_by=A),
-             [("assigned", at(9), None, {"to": A}), ("accepted", at(9, 10), A, {}),
-              ("resolved", at(11), A, {"note": "ok"}), ("confirmed", at(11, 30), 4001, {})],
-             [(A, at(12), 4, None)]),
-        Case(_t(2, at(10), at(10, 30), at(14), status="resolved", assignee=B,
-                accepted_at=at(10, 40), accepted_by=B, resolved_at=at(15), resolved_by=B),
-             [("assigned", at(10), None, {"to": B}), ("accepted", at(10, 40), B, {}),
-              ("resolved", at(15), B, {"note": "ok"})],
-             [(B, at(16), None, None)]),
-        Case(_t(3, at(11), at(11, 5), at(15), status="closed", assignee=A, building="1",
-                category="lift", accepted_at=at(11, 2), accepted_by=A, resolved_at=at(12),
-                resolved_by=A),
-             [("accepted", at(11, 2), A, {}), ("resolved", at(12), A, {"note": "ok"}),
-              ("closed", at(23), None, {})],
-             [(A, at(13), 2, None)]),
-        Case(_t(4, at(12), at(13), at(12, day=11), status="accepted", assignee=A, building=None,
-                area="hv-garden", accepted_at=at(12, 50), accepted_by=A, accept_escalated=True),
-             [("assigned", at(12), None, {"to": B}),
-              ("escalated", at(12, 30), None,
-               {"stage": "accept", "from": B, "to": A, "due": at(12, 30).isoformat()}),
-              ("accepted", at(12, 50), A, {})]),
-        Case(_t(5, at(13), at(13, 30), at(12, day=12), status="assigned", assignee=B),
-             [("assigned", at(13), None, {"to": B})]),
-        Case(_t(6, at(20, day=9), at(20, 30, day=9), at(20), status="closed", assignee=C,
-                department="environment", category="cleaning", accepted_at=at(20, 5, day=9),
-                accepted_by=C, resolved_at=at(8), resolved_by=C),
-             [("accepted", at(20, 5, day=9), C, {}), ("resolved", at(8), C, {"note": "ok"})],
-             [(C, at(10), 5, "Very quick, thank you")]),
-        Case(_t(7, at(14), at(14, 30), at(14, day=11), status="cancelled", assignee=C,
-                department="environment", category="cleaning"),
-             [("cancelled", at(14, 30), 4002, {"reason": ""})]),
-        Case(_t(8, at(0, 10, day=11), at(0, 40, day=11), at(12, day=11), status="accepted",
-                assignee=A, accepted_at=at(0, 20, day=11), accepted_by=A),
-             [("accepted", at(0, 20, day=11), A, {})]),
-        Case(_t(9, at(9, day=8), at(9, 30, day=10), at(21), status="assigned", assignee=C,
-                department="environment", category="cleaning", accepted_at=at(9, 10, day=8),
-                accepted_by=C, resolved_at=at(10, day=9), resolved_by=C),
-             [("accepted", at(9, 10, day=8), C, {}), ("resolved", at(10, day=9), C, {}),
-              ("reopened", at(9), 4003, {"from": C, "to": C, "text": "still leaking"}),
-              ("accepted", at(9, 20), C, {})],
-             [(C, at(9, 30), 3, None)]),
+        Case(
+            _t(
+                1,
+                at(9),
+                at(9, 30),
+                at(13),
+                status="closed",
+                assignee=A,
+                accepted_at=at(9, 10),
+                accepted_by=A,
+                resolved_at=at(11),
+                resolved_by=A,
+            ),
+            [
+                ("assigned", at(9), None, {"to": A}),
+                ("accepted", at(9, 10), A, {}),
+                ("resolved", at(11), A, {"note": "ok"}),
+                ("confirmed", at(11, 30), 4001, {}),
+            ],
+            [(A, at(12), 4, None)],
+        ),
+        Case(
+            _t(
+                2,
+                at(10),
+                at(10, 30),
+                at(14),
+                status="resolved",
+                assignee=B,
+                accepted_at=at(10, 40),
+                accepted_by=B,
+                resolved_at=at(15),
+                resolved_by=B,
+            ),
+            [
+                ("assigned", at(10), None, {"to": B}),
+                ("accepted", at(10, 40), B, {}),
+                ("resolved", at(15), B, {"note": "ok"}),
+            ],
+            [(B, at(16), None, None)],
+        ),
+        Case(
+            _t(
+                3,
+                at(11),
+                at(11, 5),
+                at(15),
+                status="closed",
+                assignee=A,
+                building="1",
+                category="lift",
+                accepted_at=at(11, 2),
+                accepted_by=A,
+                resolved_at=at(12),
+                resolved_by=A,
+            ),
+            [
+                ("accepted", at(11, 2), A, {}),
+                ("resolved", at(12), A, {"note": "ok"}),
+                ("closed", at(23), None, {}),
+            ],
+            [(A, at(13), 2, None)],
+        ),
+        Case(
+            _t(
+                4,
+                at(12),
+                at(13),
+                at(12, day=11),
+                status="accepted",
+                assignee=A,
+                building=None,
+                area="hv-garden",
+                accepted_at=at(12, 50),
+                accepted_by=A,
+                accept_escalated=True,
+            ),
+            [
+                ("assigned", at(12), None, {"to": B}),
+                (
+                    "escalated",
+                    at(12, 30),
+                    None,
+                    {"stage": "accept", "from": B, "to": A, "due": at(12, 30).isoformat()},
+                ),
+                ("accepted", at(12, 50), A, {}),
+            ],
+        ),
+        Case(
+            _t(5, at(13), at(13, 30), at(12, day=12), status="assigned", assignee=B),
+            [("assigned", at(13), None, {"to": B})],
+        ),
+        Case(
+            _t(
+                6,
+                at(20, day=9),
+                at(20, 30, day=9),
+                at(20),
+                status="closed",
+                assignee=C,
+                department="environment",
+                category="cleaning",
+                accepted_at=at(20, 5, day=9),
+                accepted_by=C,
+                resolved_at=at(8),
+                resolved_by=C,
+            ),
+            [("accepted", at(20, 5, day=9), C, {}), ("resolved", at(8), C, {"note": "ok"})],
+            [(C, at(10), 5, "Very quick, thank you")],
+        ),
+        Case(
+            _t(
+                7,
+                at(14),
+                at(14, 30),
+                at(14, day=11),
+                status="cancelled",
+                assignee=C,
+                department="environment",
+                category="cleaning",
+            ),
+            [("cancelled", at(14, 30), 4002, {"reason": ""})],
+        ),
+        Case(
+            _t(
+                8,
+                at(0, 10, day=11),
+                at(0, 40, day=11),
+                at(12, day=11),
+                status="accepted",
+                assignee=A,
+                accepted_at=at(0, 20, day=11),
+                accepted_by=A,
+            ),
+            [("accepted", at(0, 20, day=11), A, {})],
+        ),
+        Case(
+            _t(
+                9,
+                at(9, day=8),
+                at(9, 30, day=10),
+                at(21),
+                status="assigned",
+                assignee=C,
+                department="environment",
+                category="cleaning",
+                accepted_at=at(9, 10, day=8),
+                accepted_by=C,
+                resolved_at=at(10, day=9),
+                resolved_by=C,
+            ),
+            [
+                ("accepted", at(9, 10, day=8), C, {}),
+                ("resolved", at(10, day=9), C, {}),
+                ("reopened", at(9), 4003, {"from": C, "to": C, "text": "still leaking"}),
+                ("accepted", at(9, 20), C, {}),
+            ],
+            [(C, at(9, 30), 3, None)],
+        ),
     ]
 
 
@@ -146,11 +286,15 @@ def facts_of(cases: list[Case]) -> PeriodFacts:
     # T9 was accepted again after reopening, but the first acceptance (11-08) is what counts.
     events = [
         EventFact(c.fact.id, kind, moment, actor, data.get("from"))
-        for c in cases for kind, moment, actor, data in c.events
+        for c in cases
+        for kind, moment, actor, data in c.events
         if kind in ("resolved", "reopened", "cancelled", "escalated") and DAY.contains(moment)
     ]
-    surveys = [SurveyFact(c.fact.id, staff, sent, rating is not None, rating, praise is not None)
-               for c in cases for staff, sent, rating, praise in c.surveys]
+    surveys = [
+        SurveyFact(c.fact.id, staff, sent, rating is not None, rating, praise is not None)
+        for c in cases
+        for staff, sent, rating, praise in c.surveys
+    ]
     return PeriodFacts(DAY, NOW, [c.fact for c in cases if c.fact.id != 8], events, surveys)
 
 
@@ -228,14 +372,31 @@ def test_staff_appraisal() -> None:
 def test_hot_spots_need_three_in_thirty_days() -> None:
     end = at(0, day=30)
 
-    def report(n: int, days_ago: float, *, area: str | None = "hv-3-lifts", kind: str = "repair",
-               category: str = "lift", building: str | None = "3") -> PlaceTicket:
-        return PlaceTicket(f"HV-{n:04d}", kind, category, "harbour_view", building, area,
-                           end - timedelta(days=days_ago))
+    def report(
+        n: int,
+        days_ago: float,
+        *,
+        area: str | None = "hv-3-lifts",
+        kind: str = "repair",
+        category: str = "lift",
+        building: str | None = "3",
+    ) -> PlaceTicket:
+        return PlaceTicket(
+            f"HV-{n:04d}",
+            kind,
+            category,
+            "harbour_view",
+            building,
+            area,
+            end - timedelta(days=days_ago),
+        )
 
     tickets = [
-        report(1, 29), report(2, 10), report(3, 1),  # three at the block 3 lifts: hot
-        report(4, 31), report(5, 2, area="hv-1-lifts", building="1"),  # too old / elsewhere
+        report(1, 29),
+        report(2, 10),
+        report(3, 1),  # three at the block 3 lifts: hot
+        report(4, 31),
+        report(5, 2, area="hv-1-lifts", building="1"),  # too old / elsewhere
         report(6, 3, area="hv-1-lifts", building="1"),
         report(7, 3, area="hv-1-lifts", building="1", kind="enquiry"),  # not a complaint
         report(8, 5, area=None, category="water_power"),  # flats of block 3
@@ -257,14 +418,22 @@ def test_hot_spots_need_three_in_thirty_days() -> None:
 def test_series_for_charts() -> None:
     facts = facts_of(scenario())
     days = [date(2026, 11, 9), date(2026, 11, 10)]
-    places = [PlaceTicket(t.number, t.kind, t.category, t.estate, t.building, t.area,
-                          t.created_at) for t in facts.tickets]
+    places = [
+        PlaceTicket(t.number, t.kind, t.category, t.estate, t.building, t.area, t.created_at)
+        for t in facts.tickets
+    ]
     assert daily_opened(places, days, TZ) == {
-        "water_power": [0, 4], "cleaning": [1, 1], "lift": [0, 1]}  # T9 is from the 8th
+        "water_power": [0, 4],
+        "cleaning": [1, 1],
+        "lift": [0, 1],
+    }  # T9 is from the 8th
     rows, cols, grid = heat_map(facts.tickets, DAY)
     assert rows == ["water_power", "cleaning", "lift"]
     assert dict(zip(cols, grid[0], strict=True)) == {
-        "harbour_view/3": 3, "harbour_view/1": 0, NO_KEY: 1}  # T1 T2 T5 | T3 is a lift | T4
+        "harbour_view/3": 3,
+        "harbour_view/1": 0,
+        NO_KEY: 1,
+    }  # T1 T2 T5 | T3 is a lift | T4
 
 
 @pytest.mark.parametrize(
@@ -286,12 +455,14 @@ def test_periods(spec: str, first: str, last: str, kind: str) -> None:
     period = parse_period(spec, now, TZ)
     assert period.kind == kind
     assert period.start == datetime.combine(date.fromisoformat(first), datetime.min.time(), TZ)
-    assert period.end == datetime.combine(date.fromisoformat(last) + timedelta(days=1),
-                                          datetime.min.time(), TZ)
+    assert period.end == datetime.combine(
+        date.fromisoformat(last) + timedelta(days=1), datetime.min.time(), TZ
+    )
 
 
-@pytest.mark.parametrize("spec", ["fortnight", "2026-13", "2026-11-30..2026-11-01",
-                                  "2024-01-01..2026-01-01"])
+@pytest.mark.parametrize(
+    "spec", ["fortnight", "2026-13", "2026-11-30..2026-11-01", "2024-01-01..2026-01-01"]
+)
 def test_bad_periods(spec: str) -> None:
     with pytest.raises(ValueError):
         parse_period(spec, NOW, TZ)
@@ -358,20 +529,46 @@ async def fill(store: Store, cases: list[Case]) -> None:
             " building, area, urgency, description, photos, language, status, assignee_id,"
             " created_at, updated_at, accept_due, resolve_due)"
             " VALUES (?, ?, 4000, ?, ?, ?, ?, ?, ?, 'urgent', ?, '[]', 'en', ?, ?, ?, ?, ?, ?)",
-            (t.id, t.number, t.kind, t.category, t.department, t.estate, t.building, t.area,
-             "=HYPERLINK(\"http://x\")" if t.id == 1 else f"Ticket {t.id} 漏水", t.status,
-             t.assignee_id, _ts(t.created_at), _ts(t.created_at), _ts(t.accept_due),
-             _ts(t.resolve_due)))
+            (
+                t.id,
+                t.number,
+                t.kind,
+                t.category,
+                t.department,
+                t.estate,
+                t.building,
+                t.area,
+                '=HYPERLINK("http://x")' if t.id == 1 else f"Ticket {t.id} 漏水",
+                t.status,
+                t.assignee_id,
+                _ts(t.created_at),
+                _ts(t.created_at),
+                _ts(t.accept_due),
+                _ts(t.resolve_due),
+            ),
+        )
         for kind, moment, actor, data in [("created", t.created_at, 4000, {}), *c.events]:
             await store.query(
                 "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
-                " VALUES (?, ?, ?, ?, ?)", (t.id, _ts(moment), kind, actor, json.dumps(data)))
+                " VALUES (?, ?, ?, ?, ?)",
+                (t.id, _ts(moment), kind, actor, json.dumps(data)),
+            )
         for n, (staff, sent, rating, praise) in enumerate(c.surveys, start=1):
             await store.query(
                 "INSERT INTO surveys (ticket_id, round, staff_id, status, due_at, sent_at,"
                 " answered_at, rating, praise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (t.id, n, staff, "sent" if rating is None else "answered", _ts(sent), _ts(sent),
-                 None if rating is None else _ts(sent + timedelta(hours=1)), rating, praise))
+                (
+                    t.id,
+                    n,
+                    staff,
+                    "sent" if rating is None else "answered",
+                    _ts(sent),
+                    _ts(sent),
+                    None if rating is None else _ts(sent + timedelta(hours=1)),
+                    rating,
+                    praise,
+                ),
+            )
 
 
 @pytest.fixture
@@ -394,18 +591,19 @@ async def test_store_derives_the_same_facts(store: Store) -> None:
         assert got[fact.id] == fact, fact.id
     events = await queries.period_events(DAY.start, DAY.end)
     assert sorted(events, key=lambda e: (e.ticket_id, e.at)) == sorted(
-        expected.events, key=lambda e: (e.ticket_id, e.at))
+        expected.events, key=lambda e: (e.ticket_id, e.at)
+    )
     surveys = await queries.surveys_sent(DAY.start, DAY.end)
     assert sorted(surveys, key=lambda s: s.ticket_id) == sorted(
-        expected.surveys, key=lambda s: s.ticket_id)
+        expected.surveys, key=lambda s: s.ticket_id
+    )
 
 
 async def test_scope_limits_every_query(store: Store) -> None:
     queries = ReportQueries(store)
     env = Scope(departments=frozenset({"environment"}))
     assert {t.id for t in await queries.ticket_facts(DAY.start, DAY.end, NOW, env)} == {6, 7, 9}
-    assert {e.ticket_id for e in await queries.period_events(DAY.start, DAY.end, env)} == {
-        6, 7, 9}
+    assert {e.ticket_id for e in await queries.period_events(DAY.start, DAY.end, env)} == {6, 7, 9}
     assert {s.ticket_id for s in await queries.surveys_sent(DAY.start, DAY.end, env)} == {6, 9}
     nobody = Scope(estates=frozenset({"emerald_lake"}))
     assert await queries.ticket_facts(DAY.start, DAY.end, NOW, nobody) == []
@@ -537,12 +735,27 @@ def _big_database(path: Path, tickets: int) -> None:
     def ticket_rows() -> Iterator[tuple[Any, ...]]:
         for n in range(1, tickets + 1):
             created = rng_start + step * n
-            yield (n, f"HV-{n:08d}", n % 5000, "repair", categories[n % 6],
-                   ("maintenance", "environment")[n % 7 == 0],
-                   ("harbour_view", "emerald_lake")[n % 2], str(n % 6 + 1),
-                   "hv-garden" if n % 11 == 0 else None, "urgent", "漏水", "[]", "zh-Hans",
-                   status(n), staff[n % 3], _ts(created), _ts(created),
-                   _ts(created + timedelta(minutes=30)), _ts(created + timedelta(hours=24)))
+            yield (
+                n,
+                f"HV-{n:08d}",
+                n % 5000,
+                "repair",
+                categories[n % 6],
+                ("maintenance", "environment")[n % 7 == 0],
+                ("harbour_view", "emerald_lake")[n % 2],
+                str(n % 6 + 1),
+                "hv-garden" if n % 11 == 0 else None,
+                "urgent",
+                "漏水",
+                "[]",
+                "zh-Hans",
+                status(n),
+                staff[n % 3],
+                _ts(created),
+                _ts(created),
+                _ts(created + timedelta(minutes=30)),
+                _ts(created + timedelta(hours=24)),
+            )
 
     def event_rows() -> Iterator[tuple[Any, ...]]:
         for n in range(1, tickets + 1):
@@ -556,22 +769,36 @@ def _big_database(path: Path, tickets: int) -> None:
                 continue
             sent = rng_start + step * n + timedelta(days=1)
             answered = n % 4 != 0
-            yield (n, 1, staff[n % 3], "answered" if answered else "expired", _ts(sent),
-                   _ts(sent), _ts(sent) if answered else None, 1 + n % 5 if answered else None,
-                   "谢谢" if n % 17 == 0 else None)
+            yield (
+                n,
+                1,
+                staff[n % 3],
+                "answered" if answered else "expired",
+                _ts(sent),
+                _ts(sent),
+                _ts(sent) if answered else None,
+                1 + n % 5 if answered else None,
+                "谢谢" if n % 17 == 0 else None,
+            )
 
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN")
-    db.executemany("INSERT INTO tickets (id, number, owner_id, kind, category, department,"
-                   " estate, building, area, urgency, description, photos, language, status,"
-                   " assignee_id, created_at, updated_at, accept_due, resolve_due)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   ticket_rows())
-    db.executemany("INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
-                   " VALUES (?, ?, ?, ?, ?)", event_rows())
-    db.executemany("INSERT INTO surveys (ticket_id, round, staff_id, status, due_at, sent_at,"
-                   " answered_at, rating, praise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   survey_rows())
+    db.executemany(
+        "INSERT INTO tickets (id, number, owner_id, kind, category, department,"
+        " estate, building, area, urgency, description, photos, language, status,"
+        " assignee_id, created_at, updated_at, accept_due, resolve_due)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ticket_rows(),
+    )
+    db.executemany(
+        "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+        event_rows(),
+    )
+    db.executemany(
+        "INSERT INTO surveys (ticket_id, round, staff_id, status, due_at, sent_at,"
+        " answered_at, rating, praise) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        survey_rows(),
+    )
     db.execute("COMMIT")
     db.executescript(REPORT_INDEXES)
     db.execute("ANALYZE")  # the worst case for the planner: it knows most tickets are closed
@@ -579,8 +806,9 @@ def _big_database(path: Path, tickets: int) -> None:
 
 
 @pytest.mark.slow
-async def test_a_month_of_a_million_tickets_in_under_a_second(tmp_path: Path,
-                                                               settings: Any) -> None:
+async def test_a_month_of_a_million_tickets_in_under_a_second(
+    tmp_path: Path, settings: Any
+) -> None:
     path = tmp_path / "million.sqlite3"
     await (await Store.open(path)).close()
     _big_database(path, 1_000_000)

@@ -371,7 +371,8 @@ class Settings(_Model):
         # A department without its own hours keeps the company's, filled in here so readers of
         # Department.business_hours never see None after loading.
         filled = [
-            d if d.business_hours is not None
+            d
+            if d.business_hours is not None
             else d.model_copy(update={"business_hours": list(self.business_hours.windows)})
             for d in self.departments
         ]

@@ -26,20 +26,25 @@ class Calendars:
                 " CN); list its holidays in business_hours.extra_holidays"
             )
         for dept in settings.departments:
-            windows = tuple(
-                (w.start, w.end) for w in (dept.business_hours or hours.windows)
-            )
+            windows = tuple((w.start, w.end) for w in (dept.business_hours or hours.windows))
             if country == "CN":
                 cal, warnings = cn_calendar(
-                    self.years, settings.tz, windows, hours.extra_holidays,
-                    hours.extra_workdays, workdays,
+                    self.years,
+                    settings.tz,
+                    windows,
+                    hours.extra_holidays,
+                    hours.extra_workdays,
+                    workdays,
                 )
                 for warning in warnings:
                     if warning not in self.warnings:
                         self.warnings.append(warning)
             else:
                 cal = BusinessCalendar(
-                    settings.tz, windows, workdays, frozenset(hours.extra_holidays),
+                    settings.tz,
+                    windows,
+                    workdays,
+                    frozenset(hours.extra_holidays),
                     frozenset(hours.extra_workdays),
                 )
             self._by_department[dept.id] = cal

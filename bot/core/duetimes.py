@@ -29,8 +29,9 @@ from bot.core.models import Status, Ticket, TicketEvent
 Kind = Literal["accept_nudge", "accept_due", "resolve_nudge", "resolve_due", "manager"]
 KINDS: tuple[Kind, ...] = ("accept_nudge", "accept_due", "resolve_nudge", "resolve_due", "manager")
 # Events after which a ticket waits for (a new) someone to accept it.
-_ACCEPT_STARTS = frozenset({"created", "assigned", "transferred", "escalated", "reassigned",
-                            "reopened"})
+_ACCEPT_STARTS = frozenset(
+    {"created", "assigned", "transferred", "escalated", "reassigned", "reopened"}
+)
 
 
 @dataclass(frozen=True)
@@ -94,21 +95,26 @@ def plan(
         start = _last(events, _ACCEPT_STARTS) or ticket.created_at
         due = ticket.accept_due
         if start < due and not _done(events, "nudged", "accept", due):
-            dues.append(Due("accept_nudge",
-                            when(fraction_point(start, due, fraction, clock, cal)), due))
+            dues.append(
+                Due("accept_nudge", when(fraction_point(start, due, fraction, clock, cal)), due)
+            )
         if not _done(events, "escalated", "accept", due):
             dues.append(Due("accept_due", when(due), due))
     elif ticket.status is Status.ACCEPTED and ticket.paused_at is None:
         start = _last(events, frozenset({"accepted"})) or ticket.created_at
         due = ticket.resolve_due
         if start < due and not _done(events, "nudged", "resolve", due):
-            dues.append(Due("resolve_nudge",
-                            when(fraction_point(start, due, fraction, clock, cal)), due))
+            dues.append(
+                Due("resolve_nudge", when(fraction_point(start, due, fraction, clock, cal)), due)
+            )
         if not _done(events, "escalated", "resolve", due):
             dues.append(Due("resolve_due", when(due), due))
         after = settings.escalation.manager_after
-        if (settings.escalation.manager is not None and after is not None
-                and not _done(events, "manager_alerted", "resolve", due)):
+        if (
+            settings.escalation.manager is not None
+            and after is not None
+            and not _done(events, "manager_alerted", "resolve", due)
+        ):
             dues.append(Due("manager", when(due + after), due))
     return sorted(dues, key=lambda d: d.at)
 
@@ -127,8 +133,7 @@ def resumed_due(
 
 
 def restart_deadlines(
-    settings: Settings, cal: BusinessCalendar, ticket: Ticket, now: datetime, *,
-    reopened: bool
+    settings: Settings, cal: BusinessCalendar, ticket: Ticket, now: datetime, *, reopened: bool
 ) -> tuple[datetime, datetime]:
     """Fresh deadlines for a ticket handed to someone new (and, when reopened, to resolve)."""
     accept, resolve = deadlines_from(settings, cal, ticket.category, ticket.urgency, now)

@@ -125,9 +125,7 @@ def load_flows(
     return flows
 
 
-def parse_flow(
-    raw: Any, path: Path, *, sources: tuple[str, ...], has_text: TextCheck
-) -> Flow:
+def parse_flow(raw: Any, path: Path, *, sources: tuple[str, ...], has_text: TextCheck) -> Flow:
     """Build a Flow from parsed YAML, collecting every error before raising."""
     name = path.name
     errors: list[str] = []
@@ -165,8 +163,19 @@ def parse_flow(
 
 
 _STEP_KEYS = {
-    "id", "type", "field", "ask", "next", "source", "options", "optional", "skip_if_empty",
-    "auto_pick_single", "limit", "columns", "label",
+    "id",
+    "type",
+    "field",
+    "ask",
+    "next",
+    "source",
+    "options",
+    "optional",
+    "skip_if_empty",
+    "auto_pick_single",
+    "limit",
+    "columns",
+    "label",
 }
 
 
@@ -217,9 +226,7 @@ def _parse_step(
             errors.append(f"{where}: options[{i}] must be text; quote it: '{option}'")
     if step_type in ("choice", "multi"):
         if (source is None) == (not options):
-            errors.append(
-                f"{where}: a {step_type} step needs exactly one of 'source' or 'options'"
-            )
+            errors.append(f"{where}: a {step_type} step needs exactly one of 'source' or 'options'")
         if source is not None and source not in sources:
             errors.append(
                 f"{where}: unknown option source '{source}' (known: {', '.join(sources)})"

@@ -112,8 +112,20 @@ NOTICE_KEYS: frozenset[str] = frozenset(
 
 EVENT_KINDS: frozenset[str] = frozenset(
     {
-        "assigned", "accepted", "started", "note", "reply", "owner_message", "transferred",
-        "resolved", "confirmed", "reopened", "cancelled", "escalated", "reassigned", "closed",
+        "assigned",
+        "accepted",
+        "started",
+        "note",
+        "reply",
+        "owner_message",
+        "transferred",
+        "resolved",
+        "confirmed",
+        "reopened",
+        "cancelled",
+        "escalated",
+        "reassigned",
+        "closed",
     }
 )
 """Every event kind ``decide`` writes (the timeline shows them as ``event.<kind>``)."""
@@ -272,8 +284,21 @@ class Close:
 
 
 Action = (
-    Assign | Accept | StartWork | AddNote | ReplyToOwner | OwnerMessage | Transfer | Resolve
-    | ConfirmFixed | NotFixed | Cancel | Escalate | Reassign | Close | Reopen
+    Assign
+    | Accept
+    | StartWork
+    | AddNote
+    | ReplyToOwner
+    | OwnerMessage
+    | Transfer
+    | Resolve
+    | ConfirmFixed
+    | NotFixed
+    | Cancel
+    | Escalate
+    | Reassign
+    | Close
+    | Reopen
 )
 OWNER_ACTIONS: tuple[type[Action], ...] = (Cancel, OwnerMessage, ConfirmFixed, NotFixed)
 """Actions only the ticket's owner may take."""
@@ -442,23 +467,39 @@ class _Ctx:
         return Notice(
             recipient,
             f"notify.{recipient}.{what}",
-            {"number": self.ticket.number, "by": self.actor.telegram_id,
-             "by_name": self.actor.name, **(extra or {}), **params},
+            {
+                "number": self.ticket.number,
+                "by": self.actor.telegram_id,
+                "by_name": self.actor.name,
+                **(extra or {}),
+                **params,
+            },
             person,
             department,
         )
 
-    def owner(self, what: str, extra: Mapping[str, object] | None = None,
-              **params: object) -> Notice:
+    def owner(
+        self, what: str, extra: Mapping[str, object] | None = None, **params: object
+    ) -> Notice:
         """A notice to the ticket's owner."""
-        return self.notice("owner", what, person=self.ticket.owner_id,
-                           extra={**(extra or {}), **params})
+        return self.notice(
+            "owner", what, person=self.ticket.owner_id, extra={**(extra or {}), **params}
+        )
 
-    def group(self, what: str, department: str | None = None,
-              extra: Mapping[str, object] | None = None, **params: object) -> Notice:
+    def group(
+        self,
+        what: str,
+        department: str | None = None,
+        extra: Mapping[str, object] | None = None,
+        **params: object,
+    ) -> Notice:
         """A notice for a department's staff group card (the ticket's by default)."""
-        return self.notice("group", what, department=department or self.ticket.department,
-                           extra={**(extra or {}), **params})
+        return self.notice(
+            "group",
+            what,
+            department=department or self.ticket.department,
+            extra={**(extra or {}), **params},
+        )
 
     def decision(
         self,
@@ -472,7 +513,8 @@ class _Ctx:
         """A decision; notices without a person to reach, or to the actor, are dropped."""
         new_assignee = self.ticket.assignee_id if isinstance(assignee, _Keep) else assignee
         kept = tuple(
-            n for n in notices
+            n
+            for n in notices
             if n.recipient in ("group", "supervisor")
             or (n.person is not None and n.person != self.actor.telegram_id)
         )
@@ -597,11 +639,7 @@ def _accept(c: _Ctx, a: Accept) -> Decision | Refusal:
     if t.status not in _BEFORE_ACCEPT:
         return Refusal("wrong_state")
     taken_from = t.assignee_id if t.assignee_id != c.actor.telegram_id else None
-    if (
-        taken_from is not None
-        and not a.via_group
-        and c.actor.role not in _MANAGER_ROLES
-    ):
+    if taken_from is not None and not a.via_group and c.actor.role not in _MANAGER_ROLES:
         # A private card's button after the ticket went to someone else: stale, not a race.
         return Refusal("not_assignee")
     notices = [
@@ -651,8 +689,9 @@ def _reply(c: _Ctx, a: ReplyToOwner) -> Decision | Refusal:
         return Refusal("wrong_state")
     if _blank(a.text) and a.photo is None:
         return Refusal("empty_text")
-    return c.decision("reply", {"text": a.text, "photo": a.photo},
-                      [c.owner("reply", text=a.text, photo=a.photo)])
+    return c.decision(
+        "reply", {"text": a.text, "photo": a.photo}, [c.owner("reply", text=a.text, photo=a.photo)]
+    )
 
 
 def _owner_message(c: _Ctx, a: OwnerMessage) -> Decision | Refusal:
@@ -688,28 +727,49 @@ def _transfer(c: _Ctx, a: Transfer) -> Decision | Refusal:
     if not moved and a.to == t.assignee_id:
         return Refusal("no_change")
     data: dict[str, object] = {
-        "from_department": t.department, "to_department": department,
-        "from": t.assignee_id, "to": a.to, "reason": a.reason,
+        "from_department": t.department,
+        "to_department": department,
+        "from": t.assignee_id,
+        "to": a.to,
+        "reason": a.reason,
     }
     notices = [
-        c.notice("assignee", "transferred", person=a.to, reason=a.reason,
-                 from_department=t.department),
+        c.notice(
+            "assignee", "transferred", person=a.to, reason=a.reason, from_department=t.department
+        ),
     ]
     if t.assignee_id is not None and t.assignee_id != a.to:
-        notices.append(c.notice("previous_assignee", "transferred", person=t.assignee_id,
-                                to=a.to, to_department=department, reason=a.reason))
+        notices.append(
+            c.notice(
+                "previous_assignee",
+                "transferred",
+                person=t.assignee_id,
+                to=a.to,
+                to_department=department,
+                reason=a.reason,
+            )
+        )
     if moved:
         notices += [
-            c.group("transferred_in", department=department, from_department=t.department,
-                    to=a.to, reason=a.reason),
+            c.group(
+                "transferred_in",
+                department=department,
+                from_department=t.department,
+                to=a.to,
+                reason=a.reason,
+            ),
             c.group("transferred_out", department=t.department, to_department=department),
             c.owner("transferred", to_department=department),
         ]
     else:
         notices.append(c.group("transferred", to=a.to, reason=a.reason))
     return c.decision(
-        "transferred", data, notices,
-        status=Status.ASSIGNED, assignee=a.to, department=department,
+        "transferred",
+        data,
+        notices,
+        status=Status.ASSIGNED,
+        assignee=a.to,
+        department=department,
     )
 
 
@@ -724,7 +784,8 @@ def _resolve(c: _Ctx, a: Resolve) -> Decision | Refusal:
         return Refusal("note_required")
     data: dict[str, object] = {"note": a.note, "photo": a.photo}
     return c.decision(
-        "resolved", data,
+        "resolved",
+        data,
         [c.owner("resolved", extra=data), c.group("resolved")],
         status=Status.RESOLVED,
     )
@@ -738,7 +799,8 @@ def _confirm_fixed(c: _Ctx) -> Decision | Refusal:
     if c.ticket.status is not Status.RESOLVED:
         return Refusal("wrong_state")
     return c.decision(
-        "confirmed", {},
+        "confirmed",
+        {},
         [
             c.notice("assignee", "confirmed", person=c.ticket.assignee_id),
             c.group("closed", reason="confirmed"),
@@ -826,19 +888,30 @@ def _escalate(c: _Ctx, a: Escalate) -> Decision | Refusal:
     ):
         return Refusal("no_change")
     handed_on = a.to is not None and a.to != t.assignee_id
-    data: dict[str, object] = {"stage": a.stage, "due": due, "from": t.assignee_id,
-                               "to": a.to if handed_on else t.assignee_id}
+    data: dict[str, object] = {
+        "stage": a.stage,
+        "due": due,
+        "from": t.assignee_id,
+        "to": a.to if handed_on else t.assignee_id,
+    }
     notices = [
-        c.notice("supervisor", "overdue", department=t.department, stage=a.stage,
-                 assignee=t.assignee_id, to=data["to"]),
+        c.notice(
+            "supervisor",
+            "overdue",
+            department=t.department,
+            stage=a.stage,
+            assignee=t.assignee_id,
+            to=data["to"],
+        ),
         c.group("escalated", stage=a.stage, to=data["to"]),
     ]
     if not handed_on:
         notices.append(c.notice("assignee", "overdue", person=t.assignee_id, stage=a.stage))
         return c.decision("escalated", data, notices)
     notices.append(c.notice("assignee", "escalated", person=a.to, stage=a.stage))
-    notices.append(c.notice("previous_assignee", "escalated", person=t.assignee_id,
-                            stage=a.stage, to=a.to))
+    notices.append(
+        c.notice("previous_assignee", "escalated", person=t.assignee_id, stage=a.stage, to=a.to)
+    )
     # The new person has to accept it, even when the first one already had.
     return c.decision("escalated", data, notices, status=Status.ASSIGNED, assignee=a.to)
 
@@ -856,8 +929,9 @@ def _reassign(c: _Ctx, a: Reassign) -> Decision | Refusal:
         {"from": t.assignee_id, "to": a.to, "reason": a.reason},
         [
             c.notice("assignee", "assigned", person=a.to, reason=a.reason),
-            c.notice("previous_assignee", "reassigned", person=t.assignee_id, to=a.to,
-                     reason=a.reason),
+            c.notice(
+                "previous_assignee", "reassigned", person=t.assignee_id, to=a.to, reason=a.reason
+            ),
             c.group("reassigned", to=a.to),
         ],
         status=Status.ASSIGNED,

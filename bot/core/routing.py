@@ -50,6 +50,12 @@ def route_ticket(
     """Who should get a ticket: the least-loaded person on duty, else the department fallback."""
     dept = settings.department(department)
     return route(
-        roster, department, estate, at, open_load, recent, unavailable,
+        roster,
+        department,
+        estate,
+        at,
+        open_load,
+        recent,
+        unavailable,
         fallback=dept.fallback if dept else None,
     )

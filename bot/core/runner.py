@@ -14,7 +14,14 @@ from bot.core.flow import FINISH, Flow, Step
 
 # Button actions. Options travel as "o:<option id>", edit targets as "e:<step id>".
 BACK, SKIP, DONE, CLEAR, SUBMIT, EDIT, SUMMARY, CANCEL = (
-    "back", "skip", "done", "clear", "submit", "edit", "sum", "cancel",
+    "back",
+    "skip",
+    "done",
+    "clear",
+    "submit",
+    "edit",
+    "sum",
+    "cancel",
 )
 
 
@@ -161,7 +168,10 @@ class Runner:
         """Begin the flow; prefilled fields (e.g. a QR code's location) are skipped over."""
         answers = dict(prefill or {})
         state = FlowState(
-            flow=self.flow.id, step=self.flow.start, token=token, answers=answers,
+            flow=self.flow.id,
+            step=self.flow.start,
+            token=token,
+            answers=answers,
             locked=frozenset(answers),
         )
         state = self._settle(state)
@@ -195,11 +205,18 @@ class Runner:
         if step.type == "multi":
             picked = set(state.answers.get(step.field) or ())
             options = self._options(step, state.answers)
-            rows = _rows([Button(("✅ " if o.id in picked else "▫️ ") + o.label, f"o:{o.id}")
-                          for o in options], step.columns)
+            rows = _rows(
+                [
+                    Button(("✅ " if o.id in picked else "▫️ ") + o.label, f"o:{o.id}")
+                    for o in options
+                ],
+                step.columns,
+            )
             done = (Button(self.ctx.text("flow.btn_done", count=len(picked)), DONE),)
-            return Reply(self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.pick_several"),
-                         (*rows, done, *nav))
+            return Reply(
+                self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.pick_several"),
+                (*rows, done, *nav),
+            )
         if step.type in ("text", "message"):
             _, high = self.ctx.limits(step.limit)
             text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
@@ -210,8 +227,10 @@ class Runner:
         if step.type == "photos":
             count = len(state.answers.get(step.field) or [])
             _, high = self.ctx.limits(step.limit)
-            text = self.ctx.text(step.ask, max=high) + "\n" + self.ctx.text(
-                "flow.photos_count", count=count, max=high
+            text = (
+                self.ctx.text(step.ask, max=high)
+                + "\n"
+                + self.ctx.text("flow.photos_count", count=count, max=high)
             )
             return Reply(text, nav)
         return self._summary(state)
@@ -225,7 +244,9 @@ class Runner:
         action = event.action
         if action == CANCEL:
             return Result(
-                state=None, outcome="cancelled", echo=self.ctx.text("flow.cancelled"),
+                state=None,
+                outcome="cancelled",
+                echo=self.ctx.text("flow.cancelled"),
                 replies=(),
             )
         if action == BACK:
@@ -242,8 +263,7 @@ class Runner:
                 return self._refuse(state, self.ctx.text("flow.pick_one"))
             labels = {o.id: o.label for o in self._options(step, state.answers)}
             chosen = ", ".join(labels.get(p, p) for p in picked) or self.ctx.text("flow.skipped")
-            return self._answer(state, step, picked,
-                                echo=f"{self.ctx.text(step.ask)}\n✅ {chosen}")
+            return self._answer(state, step, picked, echo=f"{self.ctx.text(step.ask)}\n✅ {chosen}")
         if action == SKIP and step.optional:
             empty: Any = [] if step.type == "photos" else ""
             return self._answer(state, step, empty, echo=self.ctx.text("flow.skipped"))
@@ -351,11 +371,17 @@ class Runner:
         assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
         if nxt == FINISH:
             return Result(
-                state=None, outcome="submitted", answers=self.final_answers(answers), echo=echo,
+                state=None,
+                outcome="submitted",
+                answers=self.final_answers(answers),
+                echo=echo,
                 replies=notes,
             )
         moved = replace(
-            state, answers=answers, step=nxt, history=(*state.history, step.id),
+            state,
+            answers=answers,
+            step=nxt,
+            history=(*state.history, step.id),
             locked=state.locked - {step.field},
         )
         settled = self._settle(moved)
@@ -394,7 +420,9 @@ class Runner:
             return self._refuse(state, self.ctx.text("flow.first_step"))
         previous = state.history[-1]
         new = replace(
-            state, step=previous, history=state.history[:-1],
+            state,
+            step=previous,
+            history=state.history[:-1],
             editing=state.editing and previous != self._summary_id(),
         )
         return Result(state=new, replies=(self.prompt(new),), echo=self.ctx.text("flow.went_back"))
@@ -402,7 +430,9 @@ class Runner:
     def _summary_action(self, state: FlowState, action: str) -> Result:
         if action == SUBMIT:
             return Result(
-                state=None, outcome="submitted", answers=self.final_answers(state.answers),
+                state=None,
+                outcome="submitted",
+                answers=self.final_answers(state.answers),
                 echo=self.prompt(state).text,
             )
         if action == EDIT:
@@ -415,7 +445,10 @@ class Runner:
             if target not in editable:
                 return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
             new = replace(
-                state, step=target, editing=True, history=(*state.history, state.step),
+                state,
+                step=target,
+                editing=True,
+                history=(*state.history, state.step),
                 locked=state.locked - {self.flow.step(target).field},
             )
             return Result(state=new, replies=(self.prompt(new),))

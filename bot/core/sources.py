@@ -105,9 +105,12 @@ def _urgencies(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
     sub = category.subcategory(str(answers.get("subcategory"))) if category else None
     suggested = sub.urgency if sub is not None else None
     return [
-        Option(u.id, ctx.local(u.name) + (ctx.text("intake.suggested") if u.id == suggested
-                                          else ""),
-               hint=ctx.local(u.hint), note=hotline if u.show_hotline else None)
+        Option(
+            u.id,
+            ctx.local(u.name) + (ctx.text("intake.suggested") if u.id == suggested else ""),
+            hint=ctx.local(u.hint),
+            note=hotline if u.show_hotline else None,
+        )
         for u in ctx.settings.urgencies_for(str(answers.get("category")))
     ]
 
@@ -118,7 +121,8 @@ def _transfer_targets(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Op
     me = answers.get("actor")
     options = [
         Option(f"d:{d.id}", "➡ " + ctx.local(d.name))
-        for d in ctx.settings.departments if d.id != here
+        for d in ctx.settings.departments
+        if d.id != here
     ]
     options.extend(
         Option(f"s:{m.telegram_id}", "👤 " + m.name)

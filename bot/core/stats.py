@@ -79,7 +79,12 @@ _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:\.\.|–|—|to)\s*(\d{4}-\d{2}-\
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 MAX_DAYS = 400
 PERIOD_WORDS: tuple[str, ...] = (
-    "day", "yesterday", "week", "last-week", "month", "last-month",
+    "day",
+    "yesterday",
+    "week",
+    "last-week",
+    "month",
+    "last-month",
 )
 
 
@@ -260,8 +265,11 @@ class Durations:
         ordered = sorted(max(s, 0.0) for s in seconds)
         if not ordered:
             return cls()
-        return cls(len(ordered), timedelta(seconds=percentile(ordered, 0.5, ordered=True)),
-                   timedelta(seconds=percentile(ordered, 0.9, ordered=True)))
+        return cls(
+            len(ordered),
+            timedelta(seconds=percentile(ordered, 0.5, ordered=True)),
+            timedelta(seconds=percentile(ordered, 0.9, ordered=True)),
+        )
 
 
 @dataclass(frozen=True)
@@ -420,7 +428,8 @@ class Columns:
         nan = math.nan
         self.position = {t.id: i for i, t in enumerate(facts.tickets)}
         opened, accept, resolve, accept_ok, resolve_ok = (
-            zip(*facts.judged, strict=True) if n else ((), (), (), (), ()))
+            zip(*facts.judged, strict=True) if n else ((), (), (), (), ())
+        )
         self.opened = np.array(opened, dtype=np.bool_)
         self.accept = np.array([nan if x is None else x for x in accept], dtype=np.float64)
         self.resolve = np.array([nan if x is None else x for x in resolve], dtype=np.float64)
@@ -428,8 +437,10 @@ class Columns:
         self.accept_ok = np.array([-1 if x is None else x for x in accept_ok], dtype=np.int8)
         self.resolve_ok = np.array([-1 if x is None else x for x in resolve_ok], dtype=np.int8)
 
-        def count(ticket_ids: Sequence[int], mask: np.ndarray[Any, Any] | None = None,
-                  ) -> np.ndarray[Any, Any]:
+        def count(
+            ticket_ids: Sequence[int],
+            mask: np.ndarray[Any, Any] | None = None,
+        ) -> np.ndarray[Any, Any]:
             """How many of the items (those where ``mask`` holds) belong to each ticket."""
             where = np.array([self.position.get(i, n) for i in ticket_ids], dtype=np.intp)
             if mask is not None:
@@ -469,9 +480,9 @@ class Columns:
             resolve=_durations(pick(self.resolve)),
             accept_deadline=Share(int((accept_ok == 1).sum()), int((accept_ok >= 0).sum())),
             resolve_deadline=Share(int((resolve_ok == 1).sum()), int((resolve_ok >= 0).sum())),
-            satisfaction=Satisfaction(total(self.sent),
-                                      {r: total(self.ratings[r]) for r in RATINGS},
-                                      total(self.answered)),
+            satisfaction=Satisfaction(
+                total(self.sent), {r: total(self.ratings[r]) for r in RATINGS}, total(self.answered)
+            ),
             praise=total(self.praised),
         )
 
@@ -482,8 +493,9 @@ def _durations(seconds: np.ndarray[Any, np.dtype[np.float64]]) -> Durations:
     if not values.size:
         return Durations()
     median, p90 = np.percentile(np.maximum(values, 0.0), [50, 90])
-    return Durations(int(values.size), timedelta(seconds=float(median)),
-                     timedelta(seconds=float(p90)))
+    return Durations(
+        int(values.size), timedelta(seconds=float(median)), timedelta(seconds=float(p90))
+    )
 
 
 DIMENSIONS: dict[str, Callable[[TicketFact], str]] = {
@@ -498,13 +510,15 @@ DIMENSIONS: dict[str, Callable[[TicketFact], str]] = {
 def breakdown(facts: PeriodFacts, key: Callable[[TicketFact], str]) -> dict[str, Summary]:
     """One summary per group of tickets, the busiest group first."""
     names: dict[str, int] = {}
-    codes = np.fromiter((names.setdefault(key(t), len(names)) for t in facts.tickets), np.intp,
-                        len(facts.tickets))
+    codes = np.fromiter(
+        (names.setdefault(key(t), len(names)) for t in facts.tickets), np.intp, len(facts.tickets)
+    )
     order = np.argsort(codes, kind="stable")
     edges = np.searchsorted(codes[order], np.arange(len(names) + 1))
     columns = facts.columns
-    result = {name: columns.summary(order[edges[code]:edges[code + 1]])
-              for name, code in names.items()}
+    result = {
+        name: columns.summary(order[edges[code] : edges[code + 1]]) for name, code in names.items()
+    }
     return dict(sorted(result.items(), key=lambda kv: (-kv[1].opened, -kv[1].resolved, kv[0])))
 
 
@@ -571,8 +585,14 @@ def appraisal(facts: PeriodFacts) -> list[StaffRow]:
         if s.answered and s.rating is not None:
             ratings[s.staff_id].append(s.rating)
         praise[s.staff_id] += s.praised
-    people = set(handled) | set(deadline) | set(resolved) | set(reopened) | set(ratings) \
+    people = (
+        set(handled)
+        | set(deadline)
+        | set(resolved)
+        | set(reopened)
+        | set(ratings)
         | {p for p, n in praise.items() if n}
+    )
     rows = [
         StaffRow(
             staff_id=p,
@@ -637,13 +657,19 @@ def hot_spots(
             continue  # "somewhere on the estate" is not a place to send someone to
         groups[(t.estate, t.building, t.area, t.category)].append(t)
     spots = [
-        HotSpot(estate, building, area, category,
-                tuple(t.number for t in sorted(members, key=lambda m: (m.created_at, m.number))))
+        HotSpot(
+            estate,
+            building,
+            area,
+            category,
+            tuple(t.number for t in sorted(members, key=lambda m: (m.created_at, m.number))),
+        )
         for (estate, building, area, category), members in groups.items()
         if len(members) >= minimum
     ]
-    return sorted(spots, key=lambda s: (-s.count, s.estate, s.building or "", s.area or "",
-                                        s.category))
+    return sorted(
+        spots, key=lambda s: (-s.count, s.estate, s.building or "", s.area or "", s.category)
+    )
 
 
 # --- series for charts ------------------------------------------------------------------------

@@ -35,8 +35,9 @@ def survey_due(settings: Settings, resolved_at: datetime, *, confirmed: bool) ->
 
 def reminder_due(settings: Settings, sent_at: datetime) -> datetime:
     """When the one reminder goes out if there is no answer."""
-    return outside_quiet(sent_at + settings.surveys.remind_after, settings.surveys.quiet_hours,
-                         settings)
+    return outside_quiet(
+        sent_at + settings.surveys.remind_after, settings.surveys.quiet_hours, settings
+    )
 
 
 def expiry(settings: Settings, sent_at: datetime) -> datetime:

@@ -11,7 +11,11 @@ from bot.durations import format_duration
 from bot.texts import Catalog
 
 STATUS_ICONS = {
-    "new": "🆕", "assigned": "📨", "accepted": "🛠", "resolved": "✅", "closed": "📁",
+    "new": "🆕",
+    "assigned": "📨",
+    "accepted": "🛠",
+    "resolved": "✅",
+    "closed": "📁",
     "cancelled": "✖",
 }
 

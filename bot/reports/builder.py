@@ -58,9 +58,16 @@ class Report:
     def empty(self) -> bool:
         """Nothing at all happened in the period."""
         o = self.overall
-        return not (o.opened or o.resolved or o.reopened or o.cancelled or o.escalations
-                    or o.accept_deadline.total or o.resolve_deadline.total
-                    or o.satisfaction.sent)
+        return not (
+            o.opened
+            or o.resolved
+            or o.reopened
+            or o.cancelled
+            or o.escalations
+            or o.accept_deadline.total
+            or o.resolve_deadline.total
+            or o.satisfaction.sent
+        )
 
 
 async def build_report(
@@ -91,8 +98,11 @@ async def build_report(
     )
     # The period's own tickets are in hand already; only the days before it (the 14-day
     # chart, the 30-day hot-spot window) are read again.
-    places = [PlaceTicket(t.number, t.kind, t.category, t.estate, t.building, t.area,
-                          t.created_at) for t in tickets if period.contains(t.created_at)]
+    places = [
+        PlaceTicket(t.number, t.kind, t.category, t.estate, t.building, t.area, t.created_at)
+        for t in tickets
+        if period.contains(t.created_at)
+    ]
     window_start = min(series_start, hot_start)
     if window_start < period.start:
         places += await queries.place_tickets(window_start, period.start, scope)
@@ -103,14 +113,22 @@ async def build_report(
     # The arithmetic runs in a worker thread: a month of tickets takes a noticeable moment,
     # and the bot keeps answering owners meanwhile.
     report = await asyncio.to_thread(
-        _compute, facts, scope, places, trend, days, tz, hot_end, hot_days, hot_minimum, started)
+        _compute, facts, scope, places, trend, days, tz, hot_end, hot_days, hot_minimum, started
+    )
     log.info("report %s (%d tickets) in %.3f s", period.label, len(tickets), report.seconds)
     return report
 
 
 def _compute(
-    facts: PeriodFacts, scope: Scope, places: list[PlaceTicket], trend: list[SurveyFact],
-    days: list[date], tz: tzinfo, hot_end: datetime, hot_days: int, hot_minimum: int,
+    facts: PeriodFacts,
+    scope: Scope,
+    places: list[PlaceTicket],
+    trend: list[SurveyFact],
+    days: list[date],
+    tz: tzinfo,
+    hot_end: datetime,
+    hot_days: int,
+    hot_minimum: int,
     started: float,
 ) -> Report:
     """The statistics of gathered facts (pure, so it can run off the event loop)."""
@@ -131,4 +149,3 @@ def _compute(
         heat=heat_map(facts.tickets, period),
         seconds=time.perf_counter() - started,
     )
-

@@ -32,9 +32,19 @@ _LOCK = threading.Lock()
 # Fonts with Chinese glyphs, in order of preference; without one, charts fall back to English
 # rather than draw empty boxes.
 _CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans SC", "Noto Sans TC", "Source Han Sans SC",
-    "Source Han Sans TC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei",
-    "PingFang SC", "SimHei", "Droid Sans Fallback", "AR PL UMing CN",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans SC",
+    "Noto Sans TC",
+    "Source Han Sans SC",
+    "Source Han Sans TC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "SimHei",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
 )
 
 
@@ -61,12 +71,20 @@ def chart_language(lang: str) -> str:
     return lang if not lang.startswith("zh") or cjk_family() else "en"
 
 
-def _render(name: str, title: str, draw: Callable[[Figure], tuple[int, tuple[str, ...]]],
-            size: tuple[float, float] = (9.0, 4.8)) -> Chart:
+def _render(
+    name: str,
+    title: str,
+    draw: Callable[[Figure], tuple[int, tuple[str, ...]]],
+    size: tuple[float, float] = (9.0, 4.8),
+) -> Chart:
     family = cjk_family()
     fonts = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
-    with _LOCK, rc_context({"font.family": "sans-serif", "font.sans-serif": fonts,
-                            "axes.unicode_minus": False}):
+    with (
+        _LOCK,
+        rc_context(
+            {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False}
+        ),
+    ):
         fig = Figure(figsize=size, dpi=100, layout="constrained")
         series, labels = draw(fig)
         fig.suptitle(title)
@@ -96,7 +114,7 @@ def opened_by_day(
             return _no_data(fig, no_data)
         items = sorted(series.items(), key=lambda kv: -sum(kv[1]))
         if len(items) > MAX_SERIES:
-            rest = [sum(col) for col in zip(*(v for _, v in items[MAX_SERIES - 1:]), strict=True)]
+            rest = [sum(col) for col in zip(*(v for _, v in items[MAX_SERIES - 1 :]), strict=True)]
             items = [*items[: MAX_SERIES - 1], (other, rest)]
         ax = fig.add_subplot()
         x = list(range(len(days)))
@@ -113,7 +131,10 @@ def opened_by_day(
 
 
 def deadlines(
-    title: str, groups: dict[str, tuple[Share, Share]], accept_label: str, resolve_label: str,
+    title: str,
+    groups: dict[str, tuple[Share, Share]],
+    accept_label: str,
+    resolve_label: str,
     no_data: str,
 ) -> Chart:
     """Grouped bars: share of accept and resolve deadlines met per group (e.g. department)."""
@@ -130,8 +151,12 @@ def deadlines(
             shares = [shown[n][which] for n in names]
             values = [100 * (s.rate or 0.0) for s in shares]
             bars = ax.barh([p + (offset - 0.5) * height for p in y], values, height, label=label)
-            ax.bar_label(bars, labels=[f"{s.met}/{s.total}" if s.total else "" for s in shares],
-                         fontsize=7, padding=2)
+            ax.bar_label(
+                bars,
+                labels=[f"{s.met}/{s.total}" if s.total else "" for s in shares],
+                fontsize=7,
+                padding=2,
+            )
         ax.set_yticks(y, names, fontsize=9)
         ax.invert_yaxis()
         ax.set_xlim(0, 110)
@@ -143,8 +168,12 @@ def deadlines(
 
 
 def satisfaction_trend(
-    title: str, days: Sequence[date], results: Sequence[Satisfaction], satisfied_label: str,
-    average_label: str, no_data: str,
+    title: str,
+    days: Sequence[date],
+    results: Sequence[Satisfaction],
+    satisfied_label: str,
+    average_label: str,
+    no_data: str,
 ) -> Chart:
     """Lines per day: satisfaction rate (5 + 4) in % and the average rating (right axis)."""
 
@@ -171,7 +200,10 @@ def satisfaction_trend(
 
 
 def heat_map(
-    title: str, rows: Sequence[str], cols: Sequence[str], counts: Sequence[Sequence[int]],
+    title: str,
+    rows: Sequence[str],
+    cols: Sequence[str],
+    counts: Sequence[Sequence[int]],
     no_data: str,
 ) -> Chart:
     """A category × building grid of ticket counts (busiest rows and columns first)."""
@@ -188,8 +220,15 @@ def heat_map(
         for i, row in enumerate(grid):
             for j, value in enumerate(row):
                 if value:
-                    ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
-                            color="white" if value > top * 0.6 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        str(value),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        color="white" if value > top * 0.6 else "black",
+                    )
         ax.set_xticks(range(len(shown_cols)), shown_cols, rotation=45, ha="right", fontsize=8)
         ax.set_yticks(range(len(shown_rows)), shown_rows, fontsize=8)
         fig.colorbar(image, ax=ax, shrink=0.8)

@@ -35,8 +35,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "events": EVENT_EXPORT_COLUMNS,
     "surveys": SURVEY_EXPORT_COLUMNS,
 }
-_TIME_COLUMNS = frozenset({"created_at", "updated_at", "accept_due", "resolve_due", "at",
-                           "sent_at", "answered_at"})
+_TIME_COLUMNS = frozenset(
+    {"created_at", "updated_at", "accept_due", "resolve_due", "at", "sent_at", "answered_at"}
+)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -86,8 +87,9 @@ class _CsvSink:
     def __init__(self, out: Path) -> None:
         self.paths = csv_paths(out)
         # utf-8-sig: Excel opens the files with the right encoding only with a BOM.
-        self.files = {t: p.open("w", newline="", encoding="utf-8-sig")
-                      for t, p in self.paths.items()}
+        self.files = {
+            t: p.open("w", newline="", encoding="utf-8-sig") for t, p in self.paths.items()
+        }
         self.writers = {t: csv.writer(f) for t, f in self.files.items()}
         for table, writer in self.writers.items():
             writer.writerow(COLUMNS[table])
@@ -132,7 +134,10 @@ class _XlsxSink:
 
 
 async def write_export(
-    chunks: AsyncIterator[ExportChunk], out: Path, fmt: Format, tz: tzinfo,
+    chunks: AsyncIterator[ExportChunk],
+    out: Path,
+    fmt: Format,
+    tz: tzinfo,
     progress: Callable[[dict[str, int]], None] | None = None,
 ) -> ExportResult:
     """Write every chunk's tickets, events and surveys to ``out`` (CSV: three files)."""
@@ -141,8 +146,11 @@ async def write_export(
     counts = dict.fromkeys(TABLES, 0)
     try:
         async for chunk in chunks:
-            for table, rows in (("tickets", chunk.tickets), ("events", chunk.events),
-                                ("surveys", chunk.surveys)):
+            for table, rows in (
+                ("tickets", chunk.tickets),
+                ("events", chunk.events),
+                ("surveys", chunk.surveys),
+            ):
                 for row in rows:
                     sink.write(table, _plain(table, row, tz))
                 counts[table] += len(rows)

@@ -111,14 +111,15 @@ class Words:
         return self.t("report.none") if rate is None else f"{round(100 * rate)}%"
 
     def share(self, share: Share) -> str:
-        """"87% (13/15)"."""
+        """ "87% (13/15)"."""
         if not share.total:
             return self.t("report.none")
-        return self.t("report.share", rate=self.percent(share.rate), met=share.met,
-                      total=share.total)
+        return self.t(
+            "report.share", rate=self.percent(share.rate), met=share.met, total=share.total
+        )
 
     def rating(self, average: float | None, answered: int) -> str:
-        """"★ 4.5 (8)"."""
+        """ "★ 4.5 (8)"."""
         if average is None:
             return self.t("report.no_rating")
         return self.t("report.rating", average=f"{average:.1f}", answered=answered)
@@ -139,38 +140,79 @@ def _number(value: float, digits: int) -> str:
 def summary_lines(w: Words, s: Summary) -> list[str]:
     """The headline numbers of a summary."""
     lines = [
-        w.t("report.counts", opened=s.opened, resolved=s.resolved, reopened=s.reopened,
-            cancelled=s.cancelled, escalations=s.escalations),
-        w.t("report.accept", median=w.median(s.accept), p90=w.duration(s.accept.p90),
-            count=s.accept.count, share=w.share(s.accept_deadline)),
-        w.t("report.resolve", median=w.median(s.resolve), p90=w.duration(s.resolve.p90),
-            count=s.resolve.count, share=w.share(s.resolve_deadline)),
+        w.t(
+            "report.counts",
+            opened=s.opened,
+            resolved=s.resolved,
+            reopened=s.reopened,
+            cancelled=s.cancelled,
+            escalations=s.escalations,
+        ),
+        w.t(
+            "report.accept",
+            median=w.median(s.accept),
+            p90=w.duration(s.accept.p90),
+            count=s.accept.count,
+            share=w.share(s.accept_deadline),
+        ),
+        w.t(
+            "report.resolve",
+            median=w.median(s.resolve),
+            p90=w.duration(s.resolve.p90),
+            count=s.resolve.count,
+            share=w.share(s.resolve_deadline),
+        ),
     ]
     sat = s.satisfaction
     if not sat.sent:
         lines.append(w.t("report.no_surveys"))
     else:
-        lines.append(w.t(
-            "report.satisfaction", rate=w.percent(sat.satisfied_rate),
-            average=f"{sat.average:.2f}" if sat.average is not None else w.t("report.none"),
-            answered=sat.answered, sent=sat.sent, response=w.percent(sat.response_rate)))
-        lines.append(w.t(
-            "report.ratings", distribution=" / ".join(str(n) for n in sat.distribution.values()),
-            praise=s.praise, not_fixed=w.percent(s.not_fixed_rate)))
+        lines.append(
+            w.t(
+                "report.satisfaction",
+                rate=w.percent(sat.satisfied_rate),
+                average=f"{sat.average:.2f}" if sat.average is not None else w.t("report.none"),
+                answered=sat.answered,
+                sent=sat.sent,
+                response=w.percent(sat.response_rate),
+            )
+        )
+        lines.append(
+            w.t(
+                "report.ratings",
+                distribution=" / ".join(str(n) for n in sat.distribution.values()),
+                praise=s.praise,
+                not_fixed=w.percent(s.not_fixed_rate),
+            )
+        )
     return lines
 
 
 def _group_line(w: Words, name: str, s: Summary) -> str:
-    return w.t("report.group_line", name=name, opened=s.opened, resolved=s.resolved,
-               accept=w.median(s.accept), resolve=w.median(s.resolve), share=w.share(s.deadline),
-               rating=w.rating(s.satisfaction.average, s.satisfaction.rated))
+    return w.t(
+        "report.group_line",
+        name=name,
+        opened=s.opened,
+        resolved=s.resolved,
+        accept=w.median(s.accept),
+        resolve=w.median(s.resolve),
+        share=w.share(s.deadline),
+        rating=w.rating(s.satisfaction.average, s.satisfaction.rated),
+    )
 
 
 def _staff_line(w: Words, row: StaffRow) -> str:
-    return w.t("report.staff_line", name=w.staff(row.staff_id), handled=row.handled,
-               accept=w.median(row.accept), resolve=w.median(row.resolve),
-               share=w.share(row.deadline), rating=w.rating(row.average_rating, row.ratings),
-               praise=row.praise, reopen=w.percent(row.reopen_rate))
+    return w.t(
+        "report.staff_line",
+        name=w.staff(row.staff_id),
+        handled=row.handled,
+        accept=w.median(row.accept),
+        resolve=w.median(row.resolve),
+        share=w.share(row.deadline),
+        rating=w.rating(row.average_rating, row.ratings),
+        praise=row.praise,
+        reopen=w.percent(row.reopen_rate),
+    )
 
 
 def _limited(w: Words, lines: list[str], limit: int) -> list[str]:
@@ -185,9 +227,13 @@ def hot_spot_lines(w: Words, report: Report, numbers: bool = True) -> list[str]:
         return [w.t("report.no_hot", minimum=report.hot_minimum, days=report.hot_days)]
     lines = [w.t("report.hot_title", minimum=report.hot_minimum, days=report.hot_days)]
     spots = [
-        w.t("report.hot_line", place=w.place(spot), category=w.category(spot.category),
+        w.t(
+            "report.hot_line",
+            place=w.place(spot),
+            category=w.category(spot.category),
             count=spot.count,
-            numbers=_numbers(spot.numbers, MAX_NUMBERS) if numbers else "").rstrip()
+            numbers=_numbers(spot.numbers, MAX_NUMBERS) if numbers else "",
+        ).rstrip()
         for spot in report.hot_spots
     ]
     return [*lines, *_limited(w, spots, MAX_GROUP_LINES)]
@@ -205,8 +251,11 @@ def scope_text(w: Words, report: Report) -> str:
 
 def telegram_text(w: Words, report: Report, title_key: str = "report.title") -> list[str]:
     """A supervisor's report as Telegram messages (each within the length limit)."""
-    lines = [w.t(title_key, period=report.period.label),
-             w.t("report.scope", scope=scope_text(w, report)), ""]
+    lines = [
+        w.t(title_key, period=report.period.label),
+        w.t("report.scope", scope=scope_text(w, report)),
+        "",
+    ]
     if report.empty:
         lines.append(w.t("report.empty"))
     else:
@@ -216,8 +265,11 @@ def telegram_text(w: Words, report: Report, title_key: str = "report.title") -> 
             if len(groups) < 2 and dimension != "department":
                 continue  # one estate or one building only: the headline says it all
             lines += ["", w.t(key)]
-            lines += _limited(w, [_group_line(w, w.group(dimension, k), s)
-                                  for k, s in groups.items()], MAX_GROUP_LINES)
+            lines += _limited(
+                w,
+                [_group_line(w, w.group(dimension, k), s) for k, s in groups.items()],
+                MAX_GROUP_LINES,
+            )
         if report.staff:
             lines += ["", w.t("report.staff_title")]
             lines += _limited(w, [_staff_line(w, r) for r in report.staff], 2 * MAX_GROUP_LINES)
@@ -233,11 +285,17 @@ def public_text(w: Words, report: Report) -> list[str]:
         lines.append(w.t("report.empty"))
         return split_messages(lines)
     lines += summary_lines(w, report.overall)
-    counts = [(w.category(k), s.opened) for k, s in report.breakdowns["category"].items()
-              if s.opened]
+    counts = [
+        (w.category(k), s.opened) for k, s in report.breakdowns["category"].items() if s.opened
+    ]
     if counts:
-        lines += ["", w.t("report.public_categories",
-                          categories=", ".join(f"{name} {n}" for name, n in counts))]
+        lines += [
+            "",
+            w.t(
+                "report.public_categories",
+                categories=", ".join(f"{name} {n}" for name, n in counts),
+            ),
+        ]
     return split_messages(lines)
 
 
@@ -291,53 +349,107 @@ def _numbers(numbers: Sequence[str], limit: int) -> str:
 def _summary_cells(w: Words, name: str, s: Summary) -> list[str]:
     sat = s.satisfaction
     return [
-        name, str(s.opened), str(s.resolved), str(s.reopened), str(s.cancelled),
-        str(s.escalations), w.median(s.accept), w.duration(s.accept.p90), w.median(s.resolve),
-        w.duration(s.resolve.p90), w.share(s.accept_deadline), w.share(s.resolve_deadline),
+        name,
+        str(s.opened),
+        str(s.resolved),
+        str(s.reopened),
+        str(s.cancelled),
+        str(s.escalations),
+        w.median(s.accept),
+        w.duration(s.accept.p90),
+        w.median(s.resolve),
+        w.duration(s.resolve.p90),
+        w.share(s.accept_deadline),
+        w.share(s.resolve_deadline),
         w.percent(sat.satisfied_rate),
         f"{sat.average:.2f}" if sat.average is not None else w.t("report.none"),
-        f"{sat.answered}/{sat.sent}", str(s.praise), w.percent(s.not_fixed_rate),
+        f"{sat.answered}/{sat.sent}",
+        str(s.praise),
+        w.percent(s.not_fixed_rate),
     ]
 
 
 _SUMMARY_COLUMNS = (
-    "name", "opened", "resolved", "reopened", "cancelled", "escalations", "accept_median",
-    "accept_p90", "resolve_median", "resolve_p90", "accept_share", "resolve_share", "satisfied",
-    "average", "answers", "praise", "not_fixed",
+    "name",
+    "opened",
+    "resolved",
+    "reopened",
+    "cancelled",
+    "escalations",
+    "accept_median",
+    "accept_p90",
+    "resolve_median",
+    "resolve_p90",
+    "accept_share",
+    "resolve_share",
+    "satisfied",
+    "average",
+    "answers",
+    "praise",
+    "not_fixed",
 )
 _STAFF_COLUMNS = (
-    "staff", "handled", "accept_median", "resolve_median", "in_time", "average", "answers",
-    "praise", "reopen_rate",
+    "staff",
+    "handled",
+    "accept_median",
+    "resolve_median",
+    "in_time",
+    "average",
+    "answers",
+    "praise",
+    "reopen_rate",
 )
 
 
 def terminal_text(w: Words, report: Report) -> str:
     """The whole report as plain text tables for ``python -m bot report``."""
     header = [w.t(f"report.col.{c}") for c in _SUMMARY_COLUMNS]
-    parts = [w.t("report.title", period=report.period.label),
-             w.t("report.scope", scope=scope_text(w, report)), "",
-             *summary_lines(w, report.overall), ""]
+    parts = [
+        w.t("report.title", period=report.period.label),
+        w.t("report.scope", scope=scope_text(w, report)),
+        "",
+        *summary_lines(w, report.overall),
+        "",
+    ]
     for dimension, key in BREAKDOWN_KEYS.items():
-        rows = [_summary_cells(w, w.group(dimension, k), s)
-                for k, s in report.breakdowns[dimension].items()]
+        rows = [
+            _summary_cells(w, w.group(dimension, k), s)
+            for k, s in report.breakdowns[dimension].items()
+        ]
         if rows:
             parts += [w.t(key), table(header, rows), ""]
     if report.staff:
         staff_rows = [
-            [w.staff(r.staff_id), str(r.handled), w.median(r.accept), w.median(r.resolve),
-             w.share(r.deadline),
-             f"{r.average_rating:.2f}" if r.average_rating is not None else w.t("report.none"),
-             str(r.ratings), str(r.praise), w.percent(r.reopen_rate)]
+            [
+                w.staff(r.staff_id),
+                str(r.handled),
+                w.median(r.accept),
+                w.median(r.resolve),
+                w.share(r.deadline),
+                f"{r.average_rating:.2f}" if r.average_rating is not None else w.t("report.none"),
+                str(r.ratings),
+                str(r.praise),
+                w.percent(r.reopen_rate),
+            ]
             for r in report.staff
         ]
-        parts += [w.t("report.staff_title"),
-                  table([w.t(f"report.col.{c}") for c in _STAFF_COLUMNS], staff_rows), ""]
+        parts += [
+            w.t("report.staff_title"),
+            table([w.t(f"report.col.{c}") for c in _STAFF_COLUMNS], staff_rows),
+            "",
+        ]
     if report.hot_spots:
         parts.append(w.t("report.hot_title", minimum=report.hot_minimum, days=report.hot_days))
-        parts.append(table(
-            [w.t(f"report.col.{c}") for c in ("place", "category", "count", "numbers")],
-            [[w.place(s), w.category(s.category), str(s.count), _numbers(s.numbers, 8)]
-             for s in report.hot_spots], align="llrl"))
+        parts.append(
+            table(
+                [w.t(f"report.col.{c}") for c in ("place", "category", "count", "numbers")],
+                [
+                    [w.place(s), w.category(s.category), str(s.count), _numbers(s.numbers, 8)]
+                    for s in report.hot_spots
+                ],
+                align="llrl",
+            )
+        )
     else:
         parts.append(w.t("report.no_hot", minimum=report.hot_minimum, days=report.hot_days))
     parts += ["", w.t("report.computed", seconds=f"{report.seconds:.3f}")]
@@ -347,9 +459,13 @@ def terminal_text(w: Words, report: Report) -> str:
 # ----- charts ---------------------------------------------------------------------------------
 
 
-def report_charts(settings: Settings, catalog: Catalog, lang: str, report: Report,
-                  which: Sequence[str] = ("opened_by_day", "deadlines", "satisfaction",
-                                          "heat_map")) -> list[Chart]:
+def report_charts(
+    settings: Settings,
+    catalog: Catalog,
+    lang: str,
+    report: Report,
+    which: Sequence[str] = ("opened_by_day", "deadlines", "satisfaction", "heat_map"),
+) -> list[Chart]:
     """The report's charts, labelled in ``lang`` (English when no Chinese font is installed)."""
     from bot.reports import charts  # matplotlib (~50 MiB) loads only once a chart is drawn
 
@@ -359,23 +475,51 @@ def report_charts(settings: Settings, catalog: Catalog, lang: str, report: Repor
     for name in which:
         if name == "opened_by_day":
             series = {w.category(k): v for k, v in report.opened_by_day.items()}
-            made.append(charts.opened_by_day(w.t("report.chart.opened"), report.series_days,
-                                             series, w.t("report.chart.other"), no_data))
+            made.append(
+                charts.opened_by_day(
+                    w.t("report.chart.opened"),
+                    report.series_days,
+                    series,
+                    w.t("report.chart.other"),
+                    no_data,
+                )
+            )
         elif name == "deadlines":
-            groups = {w.department(k): (s.accept_deadline, s.resolve_deadline)
-                      for k, s in report.breakdowns["department"].items()}
-            made.append(charts.deadlines(w.t("report.chart.deadlines"), groups,
-                                         w.t("report.chart.accept"), w.t("report.chart.resolve"),
-                                         no_data))
+            groups = {
+                w.department(k): (s.accept_deadline, s.resolve_deadline)
+                for k, s in report.breakdowns["department"].items()
+            }
+            made.append(
+                charts.deadlines(
+                    w.t("report.chart.deadlines"),
+                    groups,
+                    w.t("report.chart.accept"),
+                    w.t("report.chart.resolve"),
+                    no_data,
+                )
+            )
         elif name == "satisfaction":
-            made.append(charts.satisfaction_trend(
-                w.t("report.chart.satisfaction"), report.series_days, report.satisfaction_by_day,
-                w.t("report.chart.satisfied"), w.t("report.chart.average"), no_data))
+            made.append(
+                charts.satisfaction_trend(
+                    w.t("report.chart.satisfaction"),
+                    report.series_days,
+                    report.satisfaction_by_day,
+                    w.t("report.chart.satisfied"),
+                    w.t("report.chart.average"),
+                    no_data,
+                )
+            )
         elif name == "heat_map":
             rows, cols, counts = report.heat
-            made.append(charts.heat_map(w.t("report.chart.heat"),
-                                        [w.category(r) for r in rows],
-                                        [w.building(c) for c in cols], counts, no_data))
+            made.append(
+                charts.heat_map(
+                    w.t("report.chart.heat"),
+                    [w.category(r) for r in rows],
+                    [w.building(c) for c in cols],
+                    counts,
+                    no_data,
+                )
+            )
         else:
             raise ValueError(f"unknown chart {name!r}")
     return made

@@ -120,4 +120,3 @@ def period_key(period: Period) -> int:
 def describe(run: Run) -> str:
     """For logs: "daily 2026-11-26 due 2026-11-27 08:00+08:00"."""
     return f"{run.kind} {run.period.label} due {run.due.isoformat(timespec='minutes')}"
-

@@ -233,9 +233,12 @@ class Store:
             version = int(row[0]) if row else 0
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 if version > 0:  # a new file is quick; an old one may build indexes on millions
-                    log.info("database: updating the schema to version %d of %d (on a large"
-                             " database this can take minutes; do not stop the bot)",
-                             number, len(MIGRATIONS))
+                    log.info(
+                        "database: updating the schema to version %d of %d (on a large"
+                        " database this can take minutes; do not stop the bot)",
+                        number,
+                        len(MIGRATIONS),
+                    )
                 await self._db.executescript(
                     f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
                 )
@@ -292,8 +295,9 @@ class Store:
             (update_id, _ts(now)),
         )
         if update_id % 1000 == 0:  # pruning now and then is enough
-            await self._write("DELETE FROM handled_updates WHERE update_id <= ?",
-                              (update_id - keep,))
+            await self._write(
+                "DELETE FROM handled_updates WHERE update_id <= ?", (update_id - keep,)
+            )
 
     # ----- people -------------------------------------------------------------------------
 
@@ -311,8 +315,13 @@ class Store:
                     updated_at = excluded.updated_at
                 """,
                 (
-                    person.telegram_id, person.first_name, person.last_name, person.username,
-                    person.language_code, _ts(now), _ts(now),
+                    person.telegram_id,
+                    person.first_name,
+                    person.last_name,
+                    person.username,
+                    person.language_code,
+                    _ts(now),
+                    _ts(now),
                 ),
             )
             row = await (
@@ -328,9 +337,12 @@ class Store:
         if row is None:
             return None
         return Person(
-            telegram_id=row["telegram_id"], first_name=row["first_name"],
-            last_name=row["last_name"], username=row["username"],
-            language_code=row["language_code"], language=row["language"],
+            telegram_id=row["telegram_id"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            username=row["username"],
+            language_code=row["language_code"],
+            language=row["language"],
         )
 
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
@@ -361,8 +373,12 @@ class Store:
                 state = excluded.state, updated_at = excluded.updated_at
             """,
             (
-                chat_id, user_id, state["flow"], state["token"],
-                json.dumps(state, ensure_ascii=False), _ts(now),
+                chat_id,
+                user_id,
+                state["flow"],
+                state["token"],
+                json.dumps(state, ensure_ascii=False),
+                _ts(now),
             ),
         )
 
@@ -422,23 +438,46 @@ class Store:
                         0, 0, NULL, NULL, NULL)
                 """,
                 (
-                    number, draft.owner_id, draft.kind, draft.category, draft.subcategory,
-                    draft.department, draft.estate, draft.building, draft.unit, draft.area,
-                    draft.location_detail, draft.urgency, draft.description,
-                    json.dumps(list(draft.photos)), draft.language, Status.NEW.value, now, now,
-                    _ts(draft.accept_due), _ts(draft.resolve_due),
+                    number,
+                    draft.owner_id,
+                    draft.kind,
+                    draft.category,
+                    draft.subcategory,
+                    draft.department,
+                    draft.estate,
+                    draft.building,
+                    draft.unit,
+                    draft.area,
+                    draft.location_detail,
+                    draft.urgency,
+                    draft.description,
+                    json.dumps(list(draft.photos)),
+                    draft.language,
+                    Status.NEW.value,
+                    now,
+                    now,
+                    _ts(draft.accept_due),
+                    _ts(draft.resolve_due),
                 ),
             )
             ticket_id = cursor.lastrowid
             assert ticket_id is not None
             ticket = Ticket(
                 **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
-                id=ticket_id, number=number, status=Status.NEW, updated_at=draft.created_at,
+                id=ticket_id,
+                number=number,
+                status=Status.NEW,
+                updated_at=draft.created_at,
             )
             await self._add_event(
                 db,
-                TicketEvent(ticket_id, draft.created_at, "created", draft.owner_id,
-                            {"urgency": draft.urgency}),
+                TicketEvent(
+                    ticket_id,
+                    draft.created_at,
+                    "created",
+                    draft.owner_id,
+                    {"urgency": draft.urgency},
+                ),
             )
             after, events, messages = effects(ticket)
             if after != ticket:
@@ -459,11 +498,19 @@ class Store:
                 resolution_photo = ?, paused_at = ?, version = version + 1
             WHERE id = ?
             """,
-            (ticket.status.value, ticket.assignee_id, ticket.department,
-             _ts(ticket.updated_at or ticket.created_at), _ts(ticket.accept_due),
-             _ts(ticket.resolve_due), int(ticket.overdue), ticket.resolution_note,
-             ticket.resolution_photo, _ts(ticket.paused_at) if ticket.paused_at else None,
-             ticket.id),
+            (
+                ticket.status.value,
+                ticket.assignee_id,
+                ticket.department,
+                _ts(ticket.updated_at or ticket.created_at),
+                _ts(ticket.accept_due),
+                _ts(ticket.resolve_due),
+                int(ticket.overdue),
+                ticket.resolution_note,
+                ticket.resolution_photo,
+                _ts(ticket.paused_at) if ticket.paused_at else None,
+                ticket.id,
+            ),
         )
 
     async def transition(
@@ -505,8 +552,9 @@ class Store:
         return True
 
     @staticmethod
-    async def _survey_change(db: aiosqlite.Connection, ticket_id: int,
-                             change: SurveyChange) -> None:
+    async def _survey_change(
+        db: aiosqlite.Connection, ticket_id: int, change: SurveyChange
+    ) -> None:
         if change.kind == "sooner" and change.due_at is not None:
             await db.execute(
                 "UPDATE surveys SET due_at = MIN(due_at, ?) WHERE ticket_id = ?"
@@ -552,7 +600,13 @@ class Store:
         return [_survey(r) for r in rows]
 
     async def survey_mark(
-        self, survey_id: int, *, expect: str, status: str, column: str | None, now: datetime,
+        self,
+        survey_id: int,
+        *,
+        expect: str,
+        status: str,
+        column: str | None,
+        now: datetime,
         messages: Sequence[Outgoing] = (),
     ) -> bool:
         """Move a survey on (sent, reminded, expired) once, queueing its messages in the same
@@ -582,7 +636,11 @@ class Store:
             return cursor.rowcount > 0
 
     async def survey_details(
-        self, survey_id: int, problems: Sequence[str], comment: str | None, praise: str | None,
+        self,
+        survey_id: int,
+        problems: Sequence[str],
+        comment: str | None,
+        praise: str | None,
     ) -> None:
         """The answers that follow the rating."""
         async with self._tx() as db:
@@ -664,8 +722,9 @@ class Store:
             (ticket_id,),
         )
         return [
-            TicketEvent(r["ticket_id"], _dt(r["at"]), r["kind"], r["actor_id"],
-                        json.loads(r["data"]))
+            TicketEvent(
+                r["ticket_id"], _dt(r["at"]), r["kind"], r["actor_id"], json.loads(r["data"])
+            )
             for r in rows
         ]
 
@@ -674,8 +733,13 @@ class Store:
         await db.execute(
             "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data)"
             " VALUES (?, ?, ?, ?, ?)",
-            (event.ticket_id, _ts(event.at), event.kind, event.actor_id,
-             json.dumps(event.data, ensure_ascii=False)),
+            (
+                event.ticket_id,
+                _ts(event.at),
+                event.kind,
+                event.actor_id,
+                json.dumps(event.data, ensure_ascii=False),
+            ),
         )
 
     # ----- outbox -------------------------------------------------------------------------
@@ -692,18 +756,26 @@ class Store:
         if message.card is not None and message.ticket_id is not None:
             # A card is drawn from the ticket when it is sent, so one pending refresh per
             # ticket and chat shows the latest state; more would only spend the rate limit.
-            pending = await (await db.execute(
-                "SELECT 1 FROM outbox WHERE status = 'pending' AND chat_id = ? AND ticket_id = ?"
-                " AND json_extract(payload, '$.card') IS NOT NULL LIMIT 1",
-                (message.chat_id, message.ticket_id),
-            )).fetchone()
+            pending = await (
+                await db.execute(
+                    "SELECT 1 FROM outbox WHERE status = 'pending'"
+                    " AND chat_id = ? AND ticket_id = ?"
+                    " AND json_extract(payload, '$.card') IS NOT NULL LIMIT 1",
+                    (message.chat_id, message.ticket_id),
+                )
+            ).fetchone()
             if pending is not None:
                 return
         await db.execute(
             "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (message.chat_id, message.ticket_id, json.dumps(payload, ensure_ascii=False),
-             _ts(now), _ts(now)),
+            (
+                message.chat_id,
+                message.ticket_id,
+                json.dumps(payload, ensure_ascii=False),
+                _ts(now),
+                _ts(now),
+            ),
         )
 
     async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
@@ -776,8 +848,13 @@ class Store:
             if row is not None and row["ticket_id"] is not None:
                 await self._add_event(
                     db,
-                    TicketEvent(row["ticket_id"], now, "delivery_failed", None,
-                                {"chat_id": row["chat_id"], "error": error[:200]}),
+                    TicketEvent(
+                        row["ticket_id"],
+                        now,
+                        "delivery_failed",
+                        None,
+                        {"chat_id": row["chat_id"], "error": error[:200]},
+                    ),
                 )
 
     # ----- cards and message links ---------------------------------------------------------
@@ -907,11 +984,20 @@ def _opt_dt(text: str | None) -> datetime | None:
 def _survey(row: aiosqlite.Row) -> Survey:
     """Build a Survey from a surveys row."""
     return Survey(
-        id=row["id"], ticket_id=row["ticket_id"], round=row["round"], staff_id=row["staff_id"],
-        status=row["status"], due_at=_dt(row["due_at"]), sent_at=_opt_dt(row["sent_at"]),
-        reminded_at=_opt_dt(row["reminded_at"]), answered_at=_opt_dt(row["answered_at"]),
-        rating=row["rating"], problems=tuple(json.loads(row["problems"] or "[]")),
-        comment=row["comment"], praise=row["praise"], followup_status=row["followup_status"],
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        staff_id=row["staff_id"],
+        status=row["status"],
+        due_at=_dt(row["due_at"]),
+        sent_at=_opt_dt(row["sent_at"]),
+        reminded_at=_opt_dt(row["reminded_at"]),
+        answered_at=_opt_dt(row["answered_at"]),
+        rating=row["rating"],
+        problems=tuple(json.loads(row["problems"] or "[]")),
+        comment=row["comment"],
+        praise=row["praise"],
+        followup_status=row["followup_status"],
         followup_due=_opt_dt(row["followup_due"]),
     )
 
@@ -919,17 +1005,32 @@ def _survey(row: aiosqlite.Row) -> Survey:
 def _ticket(row: aiosqlite.Row) -> Ticket:
     """Build a Ticket from a row selected with ``_TICKET_COLUMNS``."""
     return Ticket(
-        owner_id=row["owner_id"], kind=row["kind"], category=row["category"],
-        subcategory=row["subcategory"], department=row["department"], estate=row["estate"],
-        building=row["building"], unit=row["unit"], area=row["area"],
-        location_detail=row["location_detail"], urgency=row["urgency"],
-        description=row["description"], photos=tuple(json.loads(row["photos"])),
-        language=row["language"], created_at=_dt(row["created_at"]),
-        accept_due=_dt(row["accept_due"]), resolve_due=_dt(row["resolve_due"]),
-        id=row["id"], number=row["number"], status=Status(row["status"]),
-        assignee_id=row["assignee_id"], updated_at=_dt(row["updated_at"]),
-        version=row["version"], overdue=bool(row["overdue"]),
-        resolution_note=row["resolution_note"], resolution_photo=row["resolution_photo"],
+        owner_id=row["owner_id"],
+        kind=row["kind"],
+        category=row["category"],
+        subcategory=row["subcategory"],
+        department=row["department"],
+        estate=row["estate"],
+        building=row["building"],
+        unit=row["unit"],
+        area=row["area"],
+        location_detail=row["location_detail"],
+        urgency=row["urgency"],
+        description=row["description"],
+        photos=tuple(json.loads(row["photos"])),
+        language=row["language"],
+        created_at=_dt(row["created_at"]),
+        accept_due=_dt(row["accept_due"]),
+        resolve_due=_dt(row["resolve_due"]),
+        id=row["id"],
+        number=row["number"],
+        status=Status(row["status"]),
+        assignee_id=row["assignee_id"],
+        updated_at=_dt(row["updated_at"]),
+        version=row["version"],
+        overdue=bool(row["overdue"]),
+        resolution_note=row["resolution_note"],
+        resolution_photo=row["resolution_photo"],
         paused_at=_dt(row["paused_at"]) if row["paused_at"] else None,
     )
 
@@ -938,9 +1039,12 @@ def _outbox_item(r: aiosqlite.Row) -> OutboxItem:
     """An outbox row as the message it holds."""
     payload = json.loads(r["payload"])
     message = Outgoing(
-        chat_id=r["chat_id"], text=payload["text"],
+        chat_id=r["chat_id"],
+        text=payload["text"],
         buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
-        photo=payload.get("photo"), ticket_id=r["ticket_id"], card=payload.get("card"),
+        photo=payload.get("photo"),
+        ticket_id=r["ticket_id"],
+        card=payload.get("card"),
         photos=tuple(payload.get("photos") or ()),
     )
     return OutboxItem(r["id"], message, r["attempts"], r["status"])

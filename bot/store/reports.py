@@ -85,15 +85,43 @@ class ExportChunk:
 
 
 TICKET_EXPORT_COLUMNS: tuple[str, ...] = (
-    "id", "number", "kind", "category", "subcategory", "department", "estate", "building",
-    "unit", "area", "location_detail", "urgency", "status", "owner_id", "assignee_id",
-    "language", "description", "created_at", "updated_at", "accept_due", "resolve_due",
-    "overdue", "resolution_note",
+    "id",
+    "number",
+    "kind",
+    "category",
+    "subcategory",
+    "department",
+    "estate",
+    "building",
+    "unit",
+    "area",
+    "location_detail",
+    "urgency",
+    "status",
+    "owner_id",
+    "assignee_id",
+    "language",
+    "description",
+    "created_at",
+    "updated_at",
+    "accept_due",
+    "resolve_due",
+    "overdue",
+    "resolution_note",
 )
 EVENT_EXPORT_COLUMNS: tuple[str, ...] = ("ticket_id", "number", "at", "kind", "actor_id", "data")
 SURVEY_EXPORT_COLUMNS: tuple[str, ...] = (
-    "ticket_id", "number", "round", "staff_id", "status", "sent_at", "answered_at", "rating",
-    "problems", "comment", "praise",
+    "ticket_id",
+    "number",
+    "round",
+    "staff_id",
+    "status",
+    "sent_at",
+    "answered_at",
+    "rating",
+    "problems",
+    "comment",
+    "praise",
 )
 
 
@@ -155,11 +183,29 @@ class ReportQueries:
             # Positional: this loop builds tens of thousands of facts for a month.
             accepted, _, accepted_by = (r[13] or "").partition(" ")
             resolved, _, resolved_by = (r[14] or "").partition(" ")
-            facts.append(TicketFact(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], _dt(r[10]),
-                _dt(r[11]), _dt(r[12]), _dt(accepted) if accepted else None,
-                int(accepted_by) if accepted_by else None, _dt(resolved) if resolved else None,
-                int(resolved_by) if resolved_by else None, bool(r[15]), bool(r[16])))
+            facts.append(
+                TicketFact(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    _dt(r[10]),
+                    _dt(r[11]),
+                    _dt(r[12]),
+                    _dt(accepted) if accepted else None,
+                    int(accepted_by) if accepted_by else None,
+                    _dt(resolved) if resolved else None,
+                    int(resolved_by) if resolved_by else None,
+                    bool(r[15]),
+                    bool(r[16]),
+                )
+            )
         return facts
 
     async def period_events(
@@ -178,8 +224,10 @@ class ReportQueries:
             """,
             (_ts(start), _ts(end), *params),
         )
-        return [EventFact(r[0], r[1], _dt(r[2]), r[3], None if r[4] is None else _int(r[4]))
-                for r in rows]
+        return [
+            EventFact(r[0], r[1], _dt(r[2]), r[3], None if r[4] is None else _int(r[4]))
+            for r in rows
+        ]
 
     async def surveys_sent(
         self, start: datetime, end: datetime, scope: Scope = EVERYTHING

@@ -86,8 +86,11 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     app.add_handler(CommandHandler("duty", staff.on_duty, private))
     app.add_handler(CommandHandler("open", staff.on_open, private))
     app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.COMMAND,
-                                   desk.on_unknown_command))
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & filters.COMMAND, desk.on_unknown_command
+        )
+    )
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, desk.on_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, desk.on_edited))
     app.add_handler(CallbackQueryHandler(buttons.on_callback))
@@ -118,9 +121,7 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
             BotCommand(c, services.catalog.text(lang, f"command.{c}")) for c in STAFF_COMMANDS
         ]
         try:
-            await app.bot.set_my_commands(
-                staff_menu, scope=BotCommandScopeChat(member.telegram_id)
-            )
+            await app.bot.set_my_commands(staff_menu, scope=BotCommandScopeChat(member.telegram_id))
         except TelegramError as exc:
             # Telegram refuses a chat scope until the person has opened the bot: not fatal.
             log.info("no staff command menu for %s yet: %s", member.telegram_id, exc)
@@ -138,14 +139,16 @@ def _flood_guard(services: Services):  # type: ignore[no-untyped-def]
         window = windows.setdefault(user.id, RateWindow(limit))
         if window.hit(time.monotonic()):
             return
-        log.warning("user %s is over the message limit; dropping update %s", user.id,
-                    update.update_id)
+        log.warning(
+            "user %s is over the message limit; dropping update %s", user.id, update.update_id
+        )
         if not window.warned and update.effective_chat is not None:
             window.warned = True  # say it once, not once per dropped message
             visitor = await visitor_of(update, services)
             lang = visitor.lang if visitor else services.settings.default_language
-            await context.bot.send_message(update.effective_chat.id,
-                                           services.catalog.text(lang, "limits.slow_down"))
+            await context.bot.send_message(
+                update.effective_chat.id, services.catalog.text(lang, "limits.slow_down")
+            )
         if update.callback_query is not None:
             with contextlib.suppress(TelegramError):
                 await update.callback_query.answer()

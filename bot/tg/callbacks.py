@@ -85,8 +85,15 @@ class FollowupPress:
 
 
 Callback = (
-    FlowPress | Menu | TicketView | TicketPage | SetLanguage | CardPress | OwnerPress
-    | SurveyPress | FollowupPress
+    FlowPress
+    | Menu
+    | TicketView
+    | TicketPage
+    | SetLanguage
+    | CardPress
+    | OwnerPress
+    | SurveyPress
+    | FollowupPress
 )
 
 

@@ -27,7 +27,11 @@ class Cards:
         self.desk = desk
 
     def render(
-        self, ticket: Ticket, events: list[TicketEvent], audience: str, lang: str,
+        self,
+        ticket: Ticket,
+        events: list[TicketEvent],
+        audience: str,
+        lang: str,
         owner_name: str,
     ) -> tuple[str, Rows]:
         """The card's text and buttons for a staff member's chat or the department group."""
@@ -61,8 +65,7 @@ class Cards:
             lines.append(f"{text.t('field.result')}: {fit(ticket.resolution_note, 800)}")
         return "\n".join(lines), self.buttons(ticket, events, audience, lang)
 
-    def buttons(self, ticket: Ticket, events: list[TicketEvent], audience: str,
-                lang: str) -> Rows:
+    def buttons(self, ticket: Ticket, events: list[TicketEvent], audience: str, lang: str) -> Rows:
         """The buttons the ticket's state offers staff (the group card only offers Accept)."""
         t = self.desk.text(lang).t
 
@@ -77,10 +80,19 @@ class Cards:
             first = [button("card.btn_reply", "reply"), button("card.btn_note", "note")]
             if not work_started(ticket, events):
                 first.insert(0, button("card.btn_start", "start"))
-            wait = button("card.btn_resume", "resume") if ticket.paused_at else button(
-                "card.btn_pause", "pause")
-            return [first, [wait, button("card.btn_transfer", "transfer"),
-                            button("card.btn_resolve", "resolve")]]
+            wait = (
+                button("card.btn_resume", "resume")
+                if ticket.paused_at
+                else button("card.btn_pause", "pause")
+            )
+            return [
+                first,
+                [
+                    wait,
+                    button("card.btn_transfer", "transfer"),
+                    button("card.btn_resolve", "resolve"),
+                ],
+            ]
         return []
 
     async def deliver(self, bot: Bot, item: OutboxItem) -> Message | None:
@@ -108,8 +120,11 @@ class Cards:
                     return None
                 if "not found" not in str(exc) and "can't be edited" not in str(exc):
                     raise
-                log.info("card of %s in chat %s is gone; sending a new one", ticket.number,
-                         message.chat_id)
+                log.info(
+                    "card of %s in chat %s is gone; sending a new one",
+                    ticket.number,
+                    message.chat_id,
+                )
         sent = await bot.send_message(message.chat_id, fit(text), reply_markup=keyboard(rows))
         await store.save_card(ticket.id, message.chat_id, sent.message_id, message.card)
         return sent

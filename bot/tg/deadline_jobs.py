@@ -58,11 +58,17 @@ class DeadlineJobs:
     def _add(self, ticket_id: int, due: Due, when: datetime | timedelta | None = None) -> None:
         name = _name(due.kind, ticket_id)
         self.job_queue.run_once(
-            self._run, when=due.at if when is None else when, data=(ticket_id, due.kind),
+            self._run,
+            when=due.at if when is None else when,
+            data=(ticket_id, due.kind),
             name=name,
             # A job that came due while the bot was down must still run, once.
-            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None,
-                        "coalesce": True},
+            job_kwargs={
+                "id": name,
+                "replace_existing": True,
+                "misfire_grace_time": None,
+                "coalesce": True,
+            },
         )
 
     async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -84,8 +90,9 @@ class DeadlineJobs:
             return
         events = await store.ticket_events(ticket_id)
         cal = self.services.calendars.of(ticket.department)
-        due = next((d for d in plan(self.services.settings, cal, ticket, events)
-                    if d.kind == kind), None)
+        due = next(
+            (d for d in plan(self.services.settings, cal, ticket, events) if d.kind == kind), None
+        )
         now = self.services.clock()
         if due is None:
             return  # done already, or the ticket moved on
@@ -112,14 +119,20 @@ class DeadlineJobs:
         if ticket.assignee_id is not None:
             lang = await self.desk.lang_of(ticket.assignee_id)
             text = self.desk.text(lang)
-            messages.append(Outgoing(
-                ticket.assignee_id,
-                text.t(f"notify.assignee.nudge_{stage}", number=ticket.number,
-                       by=text.when(due.deadline)),
-                ticket_id=ticket.id,
-            ))
-        await self.desk.record(ticket, "nudged", {"stage": stage, "due": due.deadline.isoformat()},
-                               messages)
+            messages.append(
+                Outgoing(
+                    ticket.assignee_id,
+                    text.t(
+                        f"notify.assignee.nudge_{stage}",
+                        number=ticket.number,
+                        by=text.when(due.deadline),
+                    ),
+                    ticket_id=ticket.id,
+                )
+            )
+        await self.desk.record(
+            ticket, "nudged", {"stage": stage, "due": due.deadline.isoformat()}, messages
+        )
 
     async def _missed_accept(self, ticket: Ticket) -> None:
         """Hand the ticket to the next person on duty (or the fallback); tell the supervisor."""
@@ -131,10 +144,17 @@ class DeadlineJobs:
             # Nobody left to hand it to (it already sits with the fallback): the manager hears.
             lang = await self.desk.lang_of(manager)
             text = self.desk.text(lang)
-            also.append(Outgoing(manager, text.t("notify.manager.unaccepted",
-                                                 number=ticket.number,
-                                                 by=text.when(ticket.accept_due)),
-                                 ticket_id=ticket.id))
+            also.append(
+                Outgoing(
+                    manager,
+                    text.t(
+                        "notify.manager.unaccepted",
+                        number=ticket.number,
+                        by=text.when(ticket.accept_due),
+                    ),
+                    ticket_id=ticket.id,
+                )
+            )
         await self._escalate(ticket, Escalate("accept", route.assignee), also)
 
     async def _missed_resolve(self, ticket: Ticket) -> None:
@@ -144,17 +164,23 @@ class DeadlineJobs:
         level = self.services.settings.urgency(ticket.urgency)
         if level is not None and level.tell_owner_when_late:
             lang = await self.desk.lang_of(ticket.owner_id)
-            also.append(Outgoing(
-                ticket.owner_id,
-                self.desk.text(lang).t("notify.owner.late", number=ticket.number),
-                ticket_id=ticket.id,
-            ))
+            also.append(
+                Outgoing(
+                    ticket.owner_id,
+                    self.desk.text(lang).t("notify.owner.late", number=ticket.number),
+                    ticket_id=ticket.id,
+                )
+            )
         result = await self.desk.act(ticket.id, action, SYSTEM, also=also)
         if isinstance(result, Refusal):
             log.info("ticket %s: escalation not needed (%s)", ticket.number, result.code)
         elif result is not None:
-            log.warning("ticket %s: %s deadline missed; escalated to %s", ticket.number,
-                        action.stage, result[0].assignee_id)
+            log.warning(
+                "ticket %s: %s deadline missed; escalated to %s",
+                ticket.number,
+                action.stage,
+                result[0].assignee_id,
+            )
 
     async def _alert_manager(self, ticket: Ticket, due: Due) -> None:
         manager = self.services.settings.escalation.manager
@@ -163,12 +189,19 @@ class DeadlineJobs:
         lang = await self.desk.lang_of(manager)
         message = Outgoing(
             manager,
-            self.desk.text(lang).t("notify.manager.overdue", number=ticket.number,
-                                   by=self.desk.text(lang).when(due.deadline)),
+            self.desk.text(lang).t(
+                "notify.manager.overdue",
+                number=ticket.number,
+                by=self.desk.text(lang).when(due.deadline),
+            ),
             ticket_id=ticket.id,
         )
-        await self.desk.record(ticket, "manager_alerted",
-                               {"stage": "resolve", "due": due.deadline.isoformat()}, [message])
+        await self.desk.record(
+            ticket,
+            "manager_alerted",
+            {"stage": "resolve", "due": due.deadline.isoformat()},
+            [message],
+        )
 
 
 def _name(kind: str, ticket_id: int) -> str:

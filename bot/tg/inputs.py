@@ -8,8 +8,19 @@ from bot.core.runner import Event, OtherInput, PhotoInput, TextInput
 
 # Message attributes we recognise but cannot use in a flow, in the order they are checked.
 _OTHER_KINDS = (
-    "sticker", "voice", "video_note", "video", "animation", "audio", "document", "location",
-    "venue", "contact", "poll", "dice", "game",
+    "sticker",
+    "voice",
+    "video_note",
+    "video",
+    "animation",
+    "audio",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+    "game",
 )
 
 

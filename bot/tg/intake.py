@@ -59,8 +59,9 @@ class Conversations:
             self.services.flows[state.flow].step(state.step)
         except KeyError:
             # The flow file changed under a conversation: start over rather than crash.
-            log.warning("dropping conversation in chat %s: its flow or step no longer exists",
-                        chat_id)
+            log.warning(
+                "dropping conversation in chat %s: its flow or step no longer exists", chat_id
+            )
             await self.services.store.delete_conversation(chat_id)
             return None
         return state
@@ -128,8 +129,11 @@ class Conversations:
             ticket = await self._submit(visitor, before, result.answers)
             if isinstance(ticket, str):
                 # Over a limit: the report stays where it was, so it can be edited or cancelled.
-                await send(bot, visitor.chat_id, t.text(visitor.lang, ticket,
-                                                        hotline=self.services.settings.hotline))
+                await send(
+                    bot,
+                    visitor.chat_id,
+                    t.text(visitor.lang, ticket, hotline=self.services.settings.hotline),
+                )
                 return
             if ticket is None:
                 await replace_message(pressed, t.text(visitor.lang, "flow.already_submitted"))
@@ -145,8 +149,12 @@ class Conversations:
         if result.outcome == "cancelled":
             await self.services.store.delete_conversation(visitor.chat_id, before.token)
             await replace_message(pressed, result.echo or "")
-            await send(bot, visitor.chat_id, t.text(visitor.lang, "flow.cancelled_long"),
-                       [[(t.text(visitor.lang, "menu.new"), cb.encode(cb.Menu("new")))]])
+            await send(
+                bot,
+                visitor.chat_id,
+                t.text(visitor.lang, "flow.cancelled_long"),
+                [[(t.text(visitor.lang, "menu.new"), cb.encode(cb.Menu("new")))]],
+            )
             return
         assert result.state is not None
         if result.changed:
@@ -175,8 +183,9 @@ class Conversations:
         settings = self.services.settings
         now = self.services.clock()
         recent = await self.services.store.owner_tickets_since(visitor.id, now - timedelta(days=1))
-        refused = ticket_refusal(settings, recent, str(answers.get("category")),
-                                 str(answers.get("description")))
+        refused = ticket_refusal(
+            settings, recent, str(answers.get("category")), str(answers.get("description"))
+        )
         if refused is not None:
             log.info("user %s: new ticket refused (%s)", visitor.id, refused)
             return refused
@@ -209,8 +218,14 @@ class Conversations:
                 day_key=f"{local_day:%Y%m%d}",
             )
         if ticket is not None:
-            log.info("ticket %s created: category=%s urgency=%s estate=%s owner=%s",
-                     ticket.number, ticket.category, ticket.urgency, ticket.estate, ticket.owner_id)
+            log.info(
+                "ticket %s created: category=%s urgency=%s estate=%s owner=%s",
+                ticket.number,
+                ticket.category,
+                ticket.urgency,
+                ticket.estate,
+                ticket.owner_id,
+            )
             await self.services.deliver_reply(visitor.chat_id)  # the number, without queueing
             await self.desk.changed(ticket)
         return ticket

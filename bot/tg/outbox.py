@@ -101,8 +101,9 @@ class OutboxWorker:
             except Exception:  # the worker must outlive any one bad message or DB hiccup
                 log.exception("outbox worker error")
             self._wake.clear()
-            pause = self.idle_poll if self.next_ready is None else min(self.next_ready,
-                                                                        self.idle_poll)
+            pause = (
+                self.idle_poll if self.next_ready is None else min(self.next_ready, self.idle_poll)
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 
@@ -211,7 +212,9 @@ class OutboxWorker:
                     sent = album[0] if album else None
             elif message.photo:
                 sent = await self.bot.send_photo(
-                    message.chat_id, message.photo, caption=fit(message.text, 1024),
+                    message.chat_id,
+                    message.photo,
+                    caption=fit(message.text, 1024),
                     reply_markup=keyboard(message.buttons),
                 )
             else:
@@ -225,21 +228,26 @@ class OutboxWorker:
             return False
         except ChatMigrated as exc:
             # A group became a supergroup: its id changed, and config.yaml must say the new one.
-            log.error("outbox message %s: chat %s is now %s — put the new id in config.yaml",
-                      item.id, message.chat_id, exc.new_chat_id)
+            log.error(
+                "outbox message %s: chat %s is now %s — put the new id in config.yaml",
+                item.id,
+                message.chat_id,
+                exc.new_chat_id,
+            )
             await self.store.outbox_failed(item.id, str(exc), now)
             return False
         except (Forbidden, BadRequest) as exc:
             # The person blocked the bot or the chat is gone: retrying cannot help.
-            log.warning("outbox message %s to chat %s failed for good: %s",
-                        item.id, message.chat_id, exc)
+            log.warning(
+                "outbox message %s to chat %s failed for good: %s", item.id, message.chat_id, exc
+            )
             await self.store.outbox_failed(item.id, str(exc), now)
             gone = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
             if gone and self.undeliverable is not None:
                 await self.undeliverable(item)  # the person cannot be reached at all
             return False
         except (NetworkError, TelegramError) as exc:
-            backoff = min(MAX_BACKOFF, 2.0 ** item.attempts)
+            backoff = min(MAX_BACKOFF, 2.0**item.attempts)
             log.info("outbox message %s: %s; retrying in %.0fs", item.id, exc, backoff)
             await self.store.outbox_retry(item.id, now + timedelta(seconds=backoff), str(exc))
             return False

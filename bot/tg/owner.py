@@ -42,10 +42,14 @@ class OwnerDesk:
     def menu_rows(self, visitor: Visitor) -> list[list[tuple[str, str]]]:
         """The main menu's buttons."""
         return [
-            [(self.t(visitor, "menu.new"), cb.encode(cb.Menu("new"))),
-             (self.t(visitor, "menu.my"), cb.encode(cb.Menu("my")))],
-            [(self.t(visitor, "menu.language"), cb.encode(cb.Menu("lang"))),
-             (self.t(visitor, "menu.help"), cb.encode(cb.Menu("help")))],
+            [
+                (self.t(visitor, "menu.new"), cb.encode(cb.Menu("new"))),
+                (self.t(visitor, "menu.my"), cb.encode(cb.Menu("my"))),
+            ],
+            [
+                (self.t(visitor, "menu.language"), cb.encode(cb.Menu("lang"))),
+                (self.t(visitor, "menu.help"), cb.encode(cb.Menu("help"))),
+            ],
         ]
 
     async def _visitor(self, update: Update) -> Visitor | None:
@@ -63,9 +67,12 @@ class OwnerDesk:
             await self._deep_link(context.bot, visitor, payload)
             return
         name = self.services.settings.text(self.services.settings.company.name, visitor.lang)
-        await send(context.bot, visitor.chat_id,
-                   self.t(visitor, "start.welcome", name=visitor.person.first_name, company=name),
-                   self.menu_rows(visitor))
+        await send(
+            context.bot,
+            visitor.chat_id,
+            self.t(visitor, "start.welcome", name=visitor.person.first_name, company=name),
+            self.menu_rows(visitor),
+        )
         await self._resume_hint(context.bot, visitor)
 
     async def on_new(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,11 +95,19 @@ class OwnerDesk:
         if visitor is None:
             return
         if await self.conversations.cancel(visitor):
-            await send(context.bot, visitor.chat_id, self.t(visitor, "flow.cancelled_long"),
-                       self.menu_rows(visitor))
+            await send(
+                context.bot,
+                visitor.chat_id,
+                self.t(visitor, "flow.cancelled_long"),
+                self.menu_rows(visitor),
+            )
         else:
-            await send(context.bot, visitor.chat_id, self.t(visitor, "cancel.nothing"),
-                       self.menu_rows(visitor))
+            await send(
+                context.bot,
+                visitor.chat_id,
+                self.t(visitor, "cancel.nothing"),
+                self.menu_rows(visitor),
+            )
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: pick the interface language."""
@@ -105,9 +120,12 @@ class OwnerDesk:
         visitor = await self._visitor(update)
         if visitor is None:
             return
-        await send(context.bot, visitor.chat_id,
-                   self.t(visitor, "help.text", hotline=self.services.settings.hotline),
-                   self.menu_rows(visitor))
+        await send(
+            context.bot,
+            visitor.chat_id,
+            self.t(visitor, "help.text", hotline=self.services.settings.hotline),
+            self.menu_rows(visitor),
+        )
         await self._resume_hint(context.bot, visitor)
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -130,8 +148,9 @@ class OwnerDesk:
             return
         if await self.conversations.feed(context.bot, visitor, event_of(message)):
             return
-        await send(context.bot, visitor.chat_id, self.t(visitor, "start.no_flow"),
-                   self.menu_rows(visitor))
+        await send(
+            context.bot, visitor.chat_id, self.t(visitor, "start.no_flow"), self.menu_rows(visitor)
+        )
 
     async def relay(self, bot: Bot, visitor: Visitor, message: Message) -> bool:
         """A reply to one of a ticket's messages goes to the other side; False if it is not."""
@@ -147,9 +166,16 @@ class OwnerDesk:
             await send(bot, visitor.chat_id, self.t(visitor, "relay.text_or_photo"))
             return True
         if len(text) > self.services.settings.limits.description_max:
-            await send(bot, visitor.chat_id, self.t(
-                visitor, "flow.too_long", length=len(text),
-                max=self.services.settings.limits.description_max))
+            await send(
+                bot,
+                visitor.chat_id,
+                self.t(
+                    visitor,
+                    "flow.too_long",
+                    length=len(text),
+                    max=self.services.settings.limits.description_max,
+                ),
+            )
             return True
         ticket = await self.tickets.own_ticket(visitor, ticket_id)
         if ticket is not None:
@@ -180,8 +206,11 @@ class OwnerDesk:
         elif data.item == "lang":
             await self._language_menu(bot, visitor)
         elif data.item == "help":
-            await send(bot, visitor.chat_id,
-                       self.t(visitor, "help.text", hotline=self.services.settings.hotline))
+            await send(
+                bot,
+                visitor.chat_id,
+                self.t(visitor, "help.text", hotline=self.services.settings.hotline),
+            )
         elif data.item == "continue":
             await replace_message(message, self.t(visitor, "flow.continuing"))
             state = await self.conversations.current(visitor.chat_id)
@@ -203,17 +232,23 @@ class OwnerDesk:
             prefill = area_prefill(self.services.settings, area) if area else None
             await self.conversations.begin(bot, visitor, INTAKE, prefill)
             return
-        await send(bot, visitor.chat_id, self.t(visitor, "flow.unfinished"), [
-            [(self.t(visitor, "flow.btn_continue"), cb.encode(cb.Menu("continue")))],
-            [(self.t(visitor, "flow.btn_restart"), cb.encode(cb.Menu("restart", area)))],
-        ])
+        await send(
+            bot,
+            visitor.chat_id,
+            self.t(visitor, "flow.unfinished"),
+            [
+                [(self.t(visitor, "flow.btn_continue"), cb.encode(cb.Menu("continue")))],
+                [(self.t(visitor, "flow.btn_restart"), cb.encode(cb.Menu("restart", area)))],
+            ],
+        )
 
     async def _deep_link(self, bot: Bot, visitor: Visitor, payload: str) -> None:
         """A QR poster's link: start a report with that place filled in."""
         if not DEEP_LINK.match(payload) or self.services.settings.area(payload) is None:
             log.info("unknown deep-link payload from user %s", visitor.id)
-            await send(bot, visitor.chat_id, self.t(visitor, "start.unknown_link"),
-                       self.menu_rows(visitor))
+            await send(
+                bot, visitor.chat_id, self.t(visitor, "start.unknown_link"), self.menu_rows(visitor)
+            )
             return
         await self._new(bot, visitor, area=payload)
 
@@ -225,8 +260,10 @@ class OwnerDesk:
             await self.conversations.reprompt(bot, visitor, state)
 
     async def _language_menu(self, bot: Bot, visitor: Visitor) -> None:
-        rows = [[(LANGUAGE_NAMES.get(lang, lang), cb.encode(cb.SetLanguage(lang)))]
-                for lang in self.services.settings.languages]
+        rows = [
+            [(LANGUAGE_NAMES.get(lang, lang), cb.encode(cb.SetLanguage(lang)))]
+            for lang in self.services.settings.languages
+        ]
         await send(bot, visitor.chat_id, self.t(visitor, "language.choose"), rows)
 
     async def set_language(
@@ -238,8 +275,9 @@ class OwnerDesk:
         await self.services.store.set_language(visitor.id, lang, self.services.clock())
         self.services.people.pop(visitor.id, None)
         switched = Visitor(person=visitor.person, lang=lang, chat_id=visitor.chat_id)
-        await replace_message(message, self.t(switched, "language.set",
-                                              name=LANGUAGE_NAMES.get(lang, lang)))
+        await replace_message(
+            message, self.t(switched, "language.set", name=LANGUAGE_NAMES.get(lang, lang))
+        )
         state = await self.conversations.current(visitor.chat_id)
         if state is not None:
             await self.conversations.reprompt(bot, switched, state)

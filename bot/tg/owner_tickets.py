@@ -42,10 +42,12 @@ class OwnerTickets:
         self.services = services
         self.desk = desk
         self.conversations = conversations
-        conversations.finishers.update({
-            "not_fixed": self._finish_not_fixed,
-            "owner_message": self._finish_message,
-        })
+        conversations.finishers.update(
+            {
+                "not_fixed": self._finish_not_fixed,
+                "owner_message": self._finish_message,
+            }
+        )
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -64,8 +66,11 @@ class OwnerTickets:
             body = self.t(visitor, "my.empty")
             rows = [[(self.t(visitor, "menu.new"), cb.encode(cb.Menu("new")))]]
         else:
-            lines = [self.t(visitor, "my.title", first=offset + 1,
-                            last=offset + len(tickets), total=total)]
+            lines = [
+                self.t(
+                    visitor, "my.title", first=offset + 1, last=offset + len(tickets), total=total
+                )
+            ]
             for tk in tickets:
                 due = text.next_deadline(tk)
                 lines.append(f"• {text.list_line(tk)}" + (f"\n   {due}" if due else ""))
@@ -73,11 +78,16 @@ class OwnerTickets:
             rows = [[(text.list_line(tk), cb.encode(cb.TicketView(tk.id)))] for tk in tickets]
             pager = []
             if offset > 0:
-                pager.append((self.t(visitor, "my.newer"),
-                              cb.encode(cb.TicketPage(max(0, offset - PAGE_SIZE)))))
+                pager.append(
+                    (
+                        self.t(visitor, "my.newer"),
+                        cb.encode(cb.TicketPage(max(0, offset - PAGE_SIZE))),
+                    )
+                )
             if offset + PAGE_SIZE < total:
-                pager.append((self.t(visitor, "my.older"),
-                              cb.encode(cb.TicketPage(offset + PAGE_SIZE))))
+                pager.append(
+                    (self.t(visitor, "my.older"), cb.encode(cb.TicketPage(offset + PAGE_SIZE)))
+                )
             if pager:
                 rows.append(pager)
         if message is not None:
@@ -103,11 +113,16 @@ class OwnerTickets:
         rows: list[list[tuple[str, str]]] = []
         actions = []
         if ticket.status in _TALKING:
-            actions.append((self.t(visitor, "owner.btn_message"),
-                            cb.encode(cb.OwnerPress(ticket.id, "msg"))))
+            actions.append(
+                (self.t(visitor, "owner.btn_message"), cb.encode(cb.OwnerPress(ticket.id, "msg")))
+            )
         if ticket.status in _WITHDRAWABLE:
-            actions.append((self.t(visitor, "owner.btn_withdraw"),
-                            cb.encode(cb.OwnerPress(ticket.id, "cancel"))))
+            actions.append(
+                (
+                    self.t(visitor, "owner.btn_withdraw"),
+                    cb.encode(cb.OwnerPress(ticket.id, "cancel")),
+                )
+            )
         if actions:
             rows.append(actions)
         rows.append([(self.t(visitor, "my.back"), cb.encode(cb.TicketPage(0)))])
@@ -135,27 +150,46 @@ class OwnerTickets:
             await self.conversations.begin(bot, visitor, "owner_message", prefill)
             return None
         if data.action == "cancel":
-            await send(bot, visitor.chat_id, self.t(visitor, "owner.withdraw_confirm",
-                                                    number=ticket.number), [[
-                (self.t(visitor, "owner.btn_withdraw_yes"),
-                 cb.encode(cb.OwnerPress(ticket.id, "withdraw"))),
-                (self.t(visitor, "owner.btn_withdraw_no"), cb.encode(cb.TicketView(ticket.id))),
-            ]])
+            await send(
+                bot,
+                visitor.chat_id,
+                self.t(visitor, "owner.withdraw_confirm", number=ticket.number),
+                [
+                    [
+                        (
+                            self.t(visitor, "owner.btn_withdraw_yes"),
+                            cb.encode(cb.OwnerPress(ticket.id, "withdraw")),
+                        ),
+                        (
+                            self.t(visitor, "owner.btn_withdraw_no"),
+                            cb.encode(cb.TicketView(ticket.id)),
+                        ),
+                    ]
+                ],
+            )
             return None
         if data.action == "withdraw":
             return await self._act(visitor, ticket, Cancel(), "owner.withdrawn", message)
         return self.t(visitor, "callback.unknown")
 
-    async def relay(self, visitor: Visitor, ticket: Ticket, text: str,
-                    photo: str | None) -> str | None:
+    async def relay(
+        self, visitor: Visitor, ticket: Ticket, text: str, photo: str | None
+    ) -> str | None:
         """The owner replied to one of the ticket's messages: it reaches the staff member."""
         photos = (photo,) if photo else ()
-        return await self._act(visitor, ticket, OwnerMessage(text, photos), "owner.message_sent",
-                               None)
+        return await self._act(
+            visitor, ticket, OwnerMessage(text, photos), "owner.message_sent", None
+        )
 
-    async def _act(self, visitor: Visitor, ticket: Ticket, action: Action, ok_key: str,
-                   message: Message | None,
-                   conversation: tuple[int, str] | None = None) -> str | None:
+    async def _act(
+        self,
+        visitor: Visitor,
+        ticket: Ticket,
+        action: Action,
+        ok_key: str,
+        message: Message | None,
+        conversation: tuple[int, str] | None = None,
+    ) -> str | None:
         actor = actor_for(self.services.settings, visitor.id)
         if actor.role != "owner":
             # Staff filing their own reports act on them as owners.
@@ -167,25 +201,28 @@ class OwnerTickets:
             return refusal_text(self.services, visitor.lang, result)
         notice = self.t(visitor, ok_key, number=ticket.number)
         if message is not None:
-            await replace_message(message, (message.text or message.caption or "") + "\n\n"
-                                  + notice)  # and its buttons go: they have done their job
+            await replace_message(
+                message, (message.text or message.caption or "") + "\n\n" + notice
+            )  # and its buttons go: they have done their job
         return notice
 
-    async def _finish_not_fixed(self, bot: Bot, visitor: Visitor, state: FlowState,
-                                answers: Mapping[str, Any]) -> str | None:
+    async def _finish_not_fixed(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         ticket = await self.own_ticket(visitor, int(answers["ticket"]))
         if ticket is None:
             return self.t(visitor, "ticket.not_found")
-        action = NotFixed(str(answers["what"]), to=reopen_assignee(self.services.settings,
-                                                                    ticket))
+        action = NotFixed(str(answers["what"]), to=reopen_assignee(self.services.settings, ticket))
         try:
-            return await self._act(visitor, ticket, action, "owner.reopened", None,
-                                   (visitor.chat_id, state.token))
+            return await self._act(
+                visitor, ticket, action, "owner.reopened", None, (visitor.chat_id, state.token)
+            )
         except ConversationGone:
             return self.t(visitor, "flow.already_submitted")
 
-    async def _finish_message(self, bot: Bot, visitor: Visitor, state: FlowState,
-                              answers: Mapping[str, Any]) -> str | None:
+    async def _finish_message(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         ticket = await self.own_ticket(visitor, int(answers["ticket"]))
         if ticket is None:
             return self.t(visitor, "ticket.not_found")
@@ -193,7 +230,8 @@ class OwnerTickets:
         photo = message.get("photo")
         action = OwnerMessage(str(message.get("text") or ""), (photo,) if photo else ())
         try:
-            return await self._act(visitor, ticket, action, "owner.message_sent", None,
-                                   (visitor.chat_id, state.token))
+            return await self._act(
+                visitor, ticket, action, "owner.message_sent", None, (visitor.chat_id, state.token)
+            )
         except ConversationGone:
             return self.t(visitor, "flow.already_submitted")

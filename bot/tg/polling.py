@@ -35,8 +35,11 @@ class Poller:
     """Fetches updates and hands them one at a time to the Application."""
 
     def __init__(
-        self, app: Application[Any, Any, Any, Any, Any, Any], timeout: float,
-        allowed_updates: Sequence[str], concurrency: int = CONCURRENCY,
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        timeout: float,
+        allowed_updates: Sequence[str],
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.app = app
         self.concurrency = concurrency
@@ -88,7 +91,8 @@ class Poller:
                 self.conflicts += 1
                 log.error(
                     "409 Conflict: another process is polling with this bot token (or a webhook"
-                    " is set). Stop the other instance; retrying in %.0fs", backoff,
+                    " is set). Stop the other instance; retrying in %.0fs",
+                    backoff,
                 )
                 backoff = await _sleep(backoff)
                 continue
@@ -97,8 +101,9 @@ class Poller:
                 raise
             except RetryAfter as exc:
                 delay = exc.retry_after
-                await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta)
-                                    else float(delay))
+                await asyncio.sleep(
+                    delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                )
                 continue
             except (NetworkError, TelegramError) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc, backoff)
@@ -132,13 +137,15 @@ class Poller:
                 return  # not handled: it stays unconfirmed, and comes again after a restart
             update = pending.pop(task)
             if task.exception() is not None:
-                log.error("update %s could not be handled", update.update_id,
-                          exc_info=task.exception())
+                log.error(
+                    "update %s could not be handled", update.update_id, exc_info=task.exception()
+                )
             # Handled (or failed and reported by the error handler): confirm everything up to
             # the earliest update still in hand.
             first = min((u.update_id for u in pending.values()), default=None)
-            self.offset = max(self.offset or 0,
-                              first if first is not None else updates[-1].update_id + 1)
+            self.offset = max(
+                self.offset or 0, first if first is not None else updates[-1].update_id + 1
+            )
 
         for task in tasks:
             task.add_done_callback(done)

@@ -26,9 +26,7 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup 
     )
 
 
-def reply_rows(
-    reply: Reply, encode: Callable[[Button], str]
-) -> list[list[tuple[str, str]]]:
+def reply_rows(reply: Reply, encode: Callable[[Button], str]) -> list[list[tuple[str, str]]]:
     """A core reply's buttons as rows of (label, callback data)."""
     return [[(b.label, encode(b)) for b in row] for row in reply.buttons]
 
@@ -55,6 +53,9 @@ async def replace_message(
     except BadRequest as exc:
         # Pressing twice edits to the same content, and very old messages cannot be edited:
         # neither is a problem for the person, so the edit is simply skipped.
-        if "not modified" not in str(exc) and "can't be edited" not in str(exc) \
-                and "not found" not in str(exc):
+        if (
+            "not modified" not in str(exc)
+            and "can't be edited" not in str(exc)
+            and "not found" not in str(exc)
+        ):
             raise

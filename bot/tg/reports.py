@@ -77,8 +77,9 @@ class ReportsDesk:
 
     async def report(self, period: Period, scope: Scope) -> Report:
         """Compute a report now."""
-        return await build_report(self.queries, self.services.settings, period,
-                                  self.services.clock(), scope)
+        return await build_report(
+            self.queries, self.services.settings, period, self.services.clock(), scope
+        )
 
     # ----- /stats ----------------------------------------------------------------------------
 
@@ -98,9 +99,13 @@ class ReportsDesk:
         try:
             period = parse_period(spec, self.services.clock(), self.services.settings.tz)
         except ValueError:
-            await send(context.bot, visitor.chat_id,
-                       catalog.text(visitor.lang, "report.bad_period") + "\n"
-                       + catalog.text(visitor.lang, "report.usage"))
+            await send(
+                context.bot,
+                visitor.chat_id,
+                catalog.text(visitor.lang, "report.bad_period")
+                + "\n"
+                + catalog.text(visitor.lang, "report.usage"),
+            )
             return
         log.info("user %s asked for statistics %s", visitor.id, period.label)
         report = await self.report(period, scope_of(member))
@@ -109,7 +114,12 @@ class ReportsDesk:
     # ----- sending ---------------------------------------------------------------------------
 
     async def deliver(
-        self, bot: Bot, chat_id: int, lang: str, report: Report, title_key: str,
+        self,
+        bot: Bot,
+        chat_id: int,
+        lang: str,
+        report: Report,
+        title_key: str,
         charts: Sequence[Chart] | None = None,
     ) -> None:
         """A report to one chat: its text, then its charts as one album."""
@@ -124,8 +134,9 @@ class ReportsDesk:
 
     async def charts(self, report: Report, lang: str, which: Sequence[str]) -> list[Chart]:
         """Draw charts in a worker thread (a few hundred milliseconds of CPU)."""
-        return await asyncio.to_thread(report_charts, self.services.settings,
-                                       self.services.catalog, lang, report, which)
+        return await asyncio.to_thread(
+            report_charts, self.services.settings, self.services.catalog, lang, report, which
+        )
 
     @staticmethod
     async def send_charts(bot: Bot, chat_id: int, charts: Sequence[Chart]) -> None:
@@ -134,11 +145,17 @@ class ReportsDesk:
             return
         if len(charts) == 1:
             chart = charts[0]
-            await _retrying(partial(bot.send_photo, chat_id, chart.png, caption=chart.title,
-                                    filename=f"{chart.name}.png"))
+            await _retrying(
+                partial(
+                    bot.send_photo,
+                    chat_id,
+                    chart.png,
+                    caption=chart.title,
+                    filename=f"{chart.name}.png",
+                )
+            )
             return
-        media = [InputMediaPhoto(c.png, caption=c.title, filename=f"{c.name}.png")
-                 for c in charts]
+        media = [InputMediaPhoto(c.png, caption=c.title, filename=f"{c.name}.png") for c in charts]
         await _retrying(partial(bot.send_media_group, chat_id, media))
 
     async def lang_of(self, member: StaffMember) -> str:
@@ -147,9 +164,12 @@ class ReportsDesk:
         if member.language:
             return member.language
         person = await self.services.store.get_person(member.telegram_id)
-        return pick_language(person.language if person else None,
-                             person.language_code if person else None,
-                             settings.languages, settings.default_language)
+        return pick_language(
+            person.language if person else None,
+            person.language_code if person else None,
+            settings.languages,
+            settings.default_language,
+        )
 
     async def push(self, bot: Bot, run: Run) -> int:
         """Send a scheduled report to everyone it is for; returns how many chats got it."""
@@ -169,12 +189,21 @@ class ReportsDesk:
             if (scope, lang) not in drawn and not report.empty:
                 drawn[(scope, lang)] = await self.charts(report, lang, ALL_CHARTS)
             try:
-                await self.deliver(bot, member.telegram_id, lang, report, _TITLES[run.kind],
-                                   drawn.get((scope, lang), []))
+                await self.deliver(
+                    bot,
+                    member.telegram_id,
+                    lang,
+                    report,
+                    _TITLES[run.kind],
+                    drawn.get((scope, lang), []),
+                )
                 sent += 1
             except Forbidden:
-                log.info("%s report not delivered to %s: they have not opened the bot",
-                         run.kind, member.telegram_id)
+                log.info(
+                    "%s report not delivered to %s: they have not opened the bot",
+                    run.kind,
+                    member.telegram_id,
+                )
             except TelegramError:
                 log.exception("%s report not delivered to %s", run.kind, member.telegram_id)
         return sent
@@ -190,8 +219,7 @@ class ReportsDesk:
             for text in public_text(words, report):
                 await _retrying(partial(send, bot, channel, text))
             if not report.empty:
-                await self.send_charts(bot, channel,
-                                       await self.charts(report, lang, PUBLIC_CHARTS))
+                await self.send_charts(bot, channel, await self.charts(report, lang, PUBLIC_CHARTS))
         except TelegramError:
             log.exception("monthly summary not delivered to channel %s", channel)
             return 0
@@ -231,8 +259,11 @@ class ReportJobs:
     def kinds(self) -> list[ReportKind]:
         """The reports config.yaml asks for."""
         reports = self.services.settings.reports
-        wanted = {"daily": reports.daily_digest, "weekly": reports.weekly_report,
-                  "monthly": reports.public_channel_id is not None}
+        wanted = {
+            "daily": reports.daily_digest,
+            "weekly": reports.weekly_report,
+            "monthly": reports.public_channel_id is not None,
+        }
         return [k for k in REPORT_KINDS if wanted[k]]
 
     async def start(self) -> None:
@@ -259,9 +290,16 @@ class ReportJobs:
     def _at(self, kind: ReportKind, delay: timedelta) -> None:
         name = f"report:{kind}"
         self.job_queue.run_once(
-            self._run, when=delay, data=kind, name=name,
-            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None,
-                        "coalesce": True},
+            self._run,
+            when=delay,
+            data=kind,
+            name=name,
+            job_kwargs={
+                "id": name,
+                "replace_existing": True,
+                "misfire_grace_time": None,
+                "coalesce": True,
+            },
         )
 
     async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:

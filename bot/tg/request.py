@@ -74,21 +74,24 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Send, and send again after a short pause while Telegram answers 5xx."""
         read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = (self._connect_timeout if isinstance(connect_timeout, DefaultValue)
-                   else connect_timeout)
+        connect = (
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        )
         # aiohttp has no write timeout; the read timeout starts once the request is written.
         limits = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
         for pause in self._retry_pauses:
             code, payload = await self._once(url, method, request_data, limits)
             if code < 500:
                 return code, payload
-            log.info("%s answered %s; trying again in %.1fs", url.rsplit("/", 1)[-1], code,
-                     pause)
+            log.info("%s answered %s; trying again in %.1fs", url.rsplit("/", 1)[-1], code, pause)
             await asyncio.sleep(pause)
         return await self._once(url, method, request_data, limits)
 
     async def _once(
-        self, url: str, method: str, request_data: RequestData | None,
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
         limits: aiohttp.ClientTimeout,
     ) -> tuple[int, bytes]:
         """One HTTP round trip, with aiohttp's errors as PTB's."""

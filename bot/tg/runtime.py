@@ -95,8 +95,12 @@ class BotRuntime:
         for warning in calendars.warnings:
             log.warning("business calendar: %s", warning)
         services = Services(
-            settings=self.settings, store=self.store, catalog=default_catalog(),
-            flows=self.flows, calendars=calendars, clock=self.options.clock,
+            settings=self.settings,
+            store=self.store,
+            catalog=default_catalog(),
+            flows=self.flows,
+            calendars=calendars,
+            clock=self.options.clock,
             handled_before=await self.store.last_handled_update(),
         )
         self.services = services
@@ -115,7 +119,10 @@ class BotRuntime:
             raise CannotStart(f"cannot reach Telegram's Bot API at {where}: {exc}") from exc
         self.app = app
         self.outbox = OutboxWorker(
-            app.bot, services, wiring.cards.deliver, idle_poll=self.options.outbox_idle,
+            app.bot,
+            services,
+            wiring.cards.deliver,
+            idle_poll=self.options.outbox_idle,
             undeliverable=wiring.desk.undeliverable,
         )
         services.wake_outbox = self.outbox.wake

@@ -64,12 +64,14 @@ class StaffDesk:
         self.desk = desk
         self.cards = cards
         self.conversations = conversations
-        conversations.finishers.update({
-            "reply": self._finish_reply,
-            "note": self._finish_note,
-            "transfer": self._finish_transfer,
-            "resolve": self._finish_resolve,
-        })
+        conversations.finishers.update(
+            {
+                "reply": self._finish_reply,
+                "note": self._finish_note,
+                "transfer": self._finish_transfer,
+                "resolve": self._finish_resolve,
+            }
+        )
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -88,11 +90,13 @@ class StaffDesk:
         actor = actor_for(self.services.settings, visitor.id)
         in_group = message is not None and message.chat.id < 0
         if data.action == "accept":
-            return await self._act(visitor, data.ticket_id, Accept(via_group=in_group), actor,
-                                   "card.accepted_toast")
+            return await self._act(
+                visitor, data.ticket_id, Accept(via_group=in_group), actor, "card.accepted_toast"
+            )
         if data.action == "start":
-            return await self._act(visitor, data.ticket_id, StartWork(), actor,
-                                   "card.started_toast")
+            return await self._act(
+                visitor, data.ticket_id, StartWork(), actor, "card.started_toast"
+            )
         if data.action in ("pause", "resume"):
             change = self.desk.pause if data.action == "pause" else self.desk.resume
             outcome = await change(data.ticket_id, actor)
@@ -113,8 +117,12 @@ class StaffDesk:
             return refusal_text(self.services, visitor.lang, refused)
         # The typing happens in the private chat, also for a press on the group's card.
         private = Visitor(person=visitor.person, lang=visitor.lang, chat_id=visitor.id)
-        prefill = {"ticket": ticket.id, "number": ticket.number, "department": ticket.department,
-                   "actor": visitor.id}
+        prefill = {
+            "ticket": ticket.id,
+            "number": ticket.number,
+            "department": ticket.department,
+            "actor": visitor.id,
+        }
         try:
             await self.conversations.begin(bot, private, flow, prefill)
         except Forbidden:
@@ -122,44 +130,67 @@ class StaffDesk:
         return self.t(visitor, "staff.continue_in_private") if in_group else None
 
     async def _act(
-        self, visitor: Visitor, ticket_id: int, action: Action, actor: Actor, ok_key: str,
+        self,
+        visitor: Visitor,
+        ticket_id: int,
+        action: Action,
+        actor: Actor,
+        ok_key: str,
         conversation: tuple[int, str] | None = None,
     ) -> str | None:
         result = await self.desk.act(ticket_id, action, actor, conversation)
         if result is None:
             return self.t(visitor, "ticket.not_found")
         if isinstance(result, Refusal):
-            log.info("user %s refused %s on ticket id %s: %s", visitor.id,
-                     type(action).__name__, ticket_id, result.code)
+            log.info(
+                "user %s refused %s on ticket id %s: %s",
+                visitor.id,
+                type(action).__name__,
+                ticket_id,
+                result.code,
+            )
             return refusal_text(self.services, visitor.lang, result)
         return self.t(visitor, ok_key, number=result[0].number)
 
     # ----- what typed flows lead to ----------------------------------------------------------
 
     async def _finish(
-        self, visitor: Visitor, state: FlowState, answers: Mapping[str, Any], action: Action,
+        self,
+        visitor: Visitor,
+        state: FlowState,
+        answers: Mapping[str, Any],
+        action: Action,
         ok_key: str,
     ) -> str | None:
         actor = actor_for(self.services.settings, visitor.id)
         try:
-            return await self._act(visitor, int(answers["ticket"]), action, actor, ok_key,
-                                   (visitor.chat_id, state.token))
+            return await self._act(
+                visitor,
+                int(answers["ticket"]),
+                action,
+                actor,
+                ok_key,
+                (visitor.chat_id, state.token),
+            )
         except ConversationGone:
             return self.t(visitor, "flow.already_submitted")
 
-    async def _finish_reply(self, bot: Bot, visitor: Visitor, state: FlowState,
-                            answers: Mapping[str, Any]) -> str | None:
+    async def _finish_reply(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         message = answers["message"]
         action = ReplyToOwner(str(message.get("text") or ""), message.get("photo"))
         return await self._finish(visitor, state, answers, action, "staff.reply_sent")
 
-    async def _finish_note(self, bot: Bot, visitor: Visitor, state: FlowState,
-                           answers: Mapping[str, Any]) -> str | None:
+    async def _finish_note(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         action = AddNote(str(answers["text"]))
         return await self._finish(visitor, state, answers, action, "staff.note_saved")
 
-    async def _finish_transfer(self, bot: Bot, visitor: Visitor, state: FlowState,
-                               answers: Mapping[str, Any]) -> str | None:
+    async def _finish_transfer(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         kind, _, target = str(answers["target"]).partition(":")
         reason = str(answers["reason"])
         if kind == "d":
@@ -172,20 +203,23 @@ class StaffDesk:
             action = Transfer(reason, to=int(target))
         return await self._finish(visitor, state, answers, action, "staff.transferred")
 
-    async def _finish_resolve(self, bot: Bot, visitor: Visitor, state: FlowState,
-                              answers: Mapping[str, Any]) -> str | None:
+    async def _finish_resolve(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         photos = list(answers.get("photo") or [])
         action = Resolve(str(answers["note"]), photos[0] if photos else None)
         return await self._finish(visitor, state, answers, action, "staff.resolved")
 
     # ----- replies to a card or a relayed message --------------------------------------------
 
-    async def relay_reply(self, visitor: Visitor, ticket_id: int, text: str,
-                          photo: str | None) -> str | None:
+    async def relay_reply(
+        self, visitor: Visitor, ticket_id: int, text: str, photo: str | None
+    ) -> str | None:
         """A staff member replied to a ticket's message: it goes to the owner."""
         actor = actor_for(self.services.settings, visitor.id)
-        return await self._act(visitor, ticket_id, ReplyToOwner(text, photo), actor,
-                               "staff.reply_sent")
+        return await self._act(
+            visitor, ticket_id, ReplyToOwner(text, photo), actor, "staff.reply_sent"
+        )
 
     # ----- commands --------------------------------------------------------------------------
 
@@ -207,8 +241,9 @@ class StaffDesk:
         if member.role == "staff":
             await send(context.bot, visitor.chat_id, self.t(visitor, "refusal.not_supervisor"))
             return
-        departments = None if member.role == "admin" or not member.departments \
-            else member.departments
+        departments = (
+            None if member.role == "admin" or not member.departments else member.departments
+        )
         tickets = await self.services.store.open_tickets(departments, self.services.clock())
         await self._list(context.bot, visitor, tickets, "staff.open_title", "staff.open_empty")
 
@@ -263,18 +298,23 @@ class StaffDesk:
             not actor.estates or ticket.estate in actor.estates
         )
 
-    async def _list(self, bot: Bot, visitor: Visitor, tickets: list[Ticket], title: str,
-                    empty: str) -> None:
+    async def _list(
+        self, bot: Bot, visitor: Visitor, tickets: list[Ticket], title: str, empty: str
+    ) -> None:
         if not tickets:
             await send(bot, visitor.chat_id, self.t(visitor, empty))
             return
         text = self.desk.text(visitor.lang)
         lines = [self.t(visitor, title, count=len(tickets))]
         for ticket in tickets:
-            due = ticket.accept_due if ticket.assignee_id is None or ticket.status.value in (
-                "new", "assigned") else ticket.resolve_due
+            due = (
+                ticket.accept_due
+                if ticket.assignee_id is None or ticket.status.value in ("new", "assigned")
+                else ticket.resolve_due
+            )
             flag = "⏰ " if ticket.overdue or due < self.services.clock() else ""
-            lines.append(f"{flag}{text.list_line(ticket)} · {self.t(visitor, 'staff.due')}"
-                         f" {text.when(due)}")
+            lines.append(
+                f"{flag}{text.list_line(ticket)} · {self.t(visitor, 'staff.due')} {text.when(due)}"
+            )
         lines.append(self.t(visitor, "staff.ticket_hint"))
         await send(bot, visitor.chat_id, "\n".join(lines))

@@ -34,7 +34,10 @@ class SurveyDesk:
     """Sends surveys, takes ratings and answers, and runs the supervisor's follow-up."""
 
     def __init__(
-        self, services: Services, desk: TicketDesk, conversations: Conversations,
+        self,
+        services: Services,
+        desk: TicketDesk,
+        conversations: Conversations,
         job_queue: JobQueue[Any] | None,
     ) -> None:
         self.services = services
@@ -76,7 +79,10 @@ class SurveyDesk:
             return
         name = f"{kind}:{survey_id}"
         self.job_queue.run_once(
-            self._run, when=when, data=(kind, survey_id), name=name,
+            self._run,
+            when=when,
+            data=(kind, survey_id),
+            name=name,
             job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None},
         )
 
@@ -102,16 +108,29 @@ class SurveyDesk:
         now = self.services.clock()
         if kind == "survey_send" and survey.status == "scheduled":
             messages = [await self._question(ticket, survey, "survey.invite")]
-            if await store.survey_mark(survey.id, expect="scheduled", status="sent",
-                                       column="sent_at", now=now, messages=messages):
+            if await store.survey_mark(
+                survey.id,
+                expect="scheduled",
+                status="sent",
+                column="sent_at",
+                now=now,
+                messages=messages,
+            ):
                 log.info("ticket %s: survey round %d sent", ticket.number, survey.round)
         elif kind == "survey_remind" and survey.status == "sent":
             messages = [await self._question(ticket, survey, "survey.reminder")]
-            await store.survey_mark(survey.id, expect="sent", status="sent",
-                                    column="reminded_at", now=now, messages=messages)
+            await store.survey_mark(
+                survey.id,
+                expect="sent",
+                status="sent",
+                column="reminded_at",
+                now=now,
+                messages=messages,
+            )
         elif kind == "survey_expire" and survey.status == "sent":
-            if await store.survey_mark(survey.id, expect="sent", status="expired", column=None,
-                                       now=now):
+            if await store.survey_mark(
+                survey.id, expect="sent", status="expired", column=None, now=now
+            ):
                 log.info("ticket %s: survey unanswered; closing", ticket.number)
                 await self._close(ticket, "no_answer")
         elif kind == "followup_due" and survey.followup_status == "open":
@@ -128,11 +147,19 @@ class SurveyDesk:
         lang = await self.desk.lang_of(ticket.owner_id)
         text = self.desk.text(lang)
         staff = self.services.settings.staff_member(survey.staff_id or 0)
-        body = text.t(key, number=ticket.number, category=text.category(ticket),
-                      staff=staff.name if staff else "")
+        body = text.t(
+            key,
+            number=ticket.number,
+            category=text.category(ticket),
+            staff=staff.name if staff else "",
+        )
         rows = tuple(
-            ((f"{stars(r)} {text.t(f'survey.rating.{r}')}",
-              cb.encode(cb.SurveyPress(survey.id, r))),)
+            (
+                (
+                    f"{stars(r)} {text.t(f'survey.rating.{r}')}",
+                    cb.encode(cb.SurveyPress(survey.id, r)),
+                ),
+            )
             for r in RATINGS
         )
         return Outgoing(ticket.owner_id, body, rows, ticket_id=ticket.id)
@@ -151,24 +178,31 @@ class SurveyDesk:
             key = "survey.already_answered" if survey.status == "answered" else "survey.stale"
             return t.text(visitor.lang, key)
         log.info("ticket %s: rated %d", ticket.number, data.rating)
-        await replace_message(message, t.text(visitor.lang, "survey.rated", number=ticket.number,
-                                              stars=stars(data.rating)))
+        await replace_message(
+            message,
+            t.text(visitor.lang, "survey.rated", number=ticket.number, stars=stars(data.rating)),
+        )
         followup = needs_followup(self.services.settings, data.rating, ())
         if followup:
             await self._open_followup(bot, visitor, ticket, survey)
         else:
             await self._close(ticket, "survey")
         if await self.conversations.current(visitor.chat_id) is None:
-            prefill = {"rating": str(data.rating), "survey": survey.id, "ticket": ticket.id,
-                       "number": ticket.number}
+            prefill = {
+                "rating": str(data.rating),
+                "survey": survey.id,
+                "ticket": ticket.id,
+                "number": ticket.number,
+            }
             await self.conversations.begin(bot, visitor, SURVEY_FLOW, prefill)
         else:
             # They are in the middle of something else: the rating is enough, thank them.
             await send(bot, visitor.chat_id, t.text(visitor.lang, "survey.thanks"))
         return None
 
-    async def _finish(self, bot: Bot, visitor: Visitor, state: FlowState,
-                      answers: Mapping[str, Any]) -> str | None:
+    async def _finish(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
         """The details after the rating: problems and a comment, or praise for the staff."""
         store = self.services.store
         survey = await store.get_survey(int(answers["survey"]))
@@ -185,12 +219,18 @@ class SurveyDesk:
         if ticket is not None:
             if praise and survey.staff_id is not None:
                 lang = await self.desk.lang_of(survey.staff_id)
-                await store.enqueue([Outgoing(
-                    survey.staff_id,
-                    self.desk.text(lang).t("survey.praise_for_staff", number=ticket.number,
-                                           text=praise),
-                    ticket_id=ticket.id,
-                )], self.services.clock())
+                await store.enqueue(
+                    [
+                        Outgoing(
+                            survey.staff_id,
+                            self.desk.text(lang).t(
+                                "survey.praise_for_staff", number=ticket.number, text=praise
+                            ),
+                            ticket_id=ticket.id,
+                        )
+                    ],
+                    self.services.clock(),
+                )
             rating = survey.rating or int(answers.get("rating") or 5)
             if needs_followup(self.services.settings, rating, problems):
                 fresh = await store.get_survey(survey.id)
@@ -209,8 +249,9 @@ class SurveyDesk:
             if isinstance(result, Refusal):
                 log.info("ticket %s: not closed (%s)", ticket.number, result.code)
 
-    async def _open_followup(self, bot: Bot, visitor: Visitor, ticket: Ticket,
-                             survey: Survey) -> None:
+    async def _open_followup(
+        self, bot: Bot, visitor: Visitor, ticket: Ticket, survey: Survey
+    ) -> None:
         """The supervisor must call the owner back; the owner is told someone will."""
         settings = self.services.settings
         due = self.services.clock() + settings.surveys.followup_within
@@ -219,9 +260,15 @@ class SurveyDesk:
         fresh = await self.services.store.get_survey(survey.id)
         assert fresh is not None
         await self._tell_supervisors(ticket, fresh, "survey.followup")
-        await send(bot, visitor.chat_id, self.services.catalog.text(
-            visitor.lang, "survey.someone_will_call",
-            within=self.desk.text(visitor.lang).span(settings.surveys.followup_within)))
+        await send(
+            bot,
+            visitor.chat_id,
+            self.services.catalog.text(
+                visitor.lang,
+                "survey.someone_will_call",
+                within=self.desk.text(visitor.lang).span(settings.surveys.followup_within),
+            ),
+        )
         self.schedule(fresh)
 
     async def _tell_supervisors(self, ticket: Ticket, survey: Survey, key: str) -> None:
@@ -232,16 +279,22 @@ class SurveyDesk:
             text = self.desk.text(lang)
             labels = {p: text.t(f"survey.ask_problems.{p}") for p in survey.problems}
             body = text.t(
-                key, number=ticket.number, stars=stars(survey.rating or 0),
-                owner=owner.display_name if owner else "", category=text.category(ticket),
-                problems=", ".join(labels.values()) or "—", comment=survey.comment or "—",
+                key,
+                number=ticket.number,
+                stars=stars(survey.rating or 0),
+                owner=owner.display_name if owner else "",
+                category=text.category(ticket),
+                problems=", ".join(labels.values()) or "—",
+                comment=survey.comment or "—",
                 by=text.when(survey.followup_due) if survey.followup_due else "",
             )
-            buttons = [(text.t("survey.btn_called"), cb.encode(cb.FollowupPress(survey.id,
-                                                                                "done")))]
+            buttons = [
+                (text.t("survey.btn_called"), cb.encode(cb.FollowupPress(survey.id, "done")))
+            ]
             if ticket.status is Status.RESOLVED:
-                buttons.append((text.t("survey.btn_reopen"),
-                                cb.encode(cb.FollowupPress(survey.id, "reopen"))))
+                buttons.append(
+                    (text.t("survey.btn_reopen"), cb.encode(cb.FollowupPress(survey.id, "reopen")))
+                )
             messages.append(Outgoing(person, body, (tuple(buttons),), ticket_id=ticket.id))
         await self.services.store.enqueue(messages, self.services.clock())
         self.services.wake_outbox()
@@ -259,14 +312,18 @@ class SurveyDesk:
             return t.text(visitor.lang, "ticket.not_found")
         if actor.role not in ("supervisor", "admin"):
             return t.text(visitor.lang, "refusal.not_supervisor")
-        if actor.role == "supervisor" and actor.departments and \
-                ticket.department not in actor.departments:
+        if (
+            actor.role == "supervisor"
+            and actor.departments
+            and ticket.department not in actor.departments
+        ):
             return t.text(visitor.lang, "refusal.other_department")
         if survey.followup_status != "open":
             return t.text(visitor.lang, "survey.followup_closed")
         if data.action == "reopen":
-            result = await self.desk.act(ticket.id, Reopen(t.text(visitor.lang,
-                                                                  "survey.reopen_reason")), actor)
+            result = await self.desk.act(
+                ticket.id, Reopen(t.text(visitor.lang, "survey.reopen_reason")), actor
+            )
             if isinstance(result, Refusal):
                 return refusal_text(self.services, visitor.lang, result)
             if result is None:
@@ -294,6 +351,11 @@ class SurveyDesk:
         messages = []
         for person in sorted(people):
             lang = await self.desk.lang_of(person)
-            messages.append(Outgoing(person, self.desk.text(lang).t(
-                "survey.followup_late", number=ticket.number), ticket_id=ticket.id))
+            messages.append(
+                Outgoing(
+                    person,
+                    self.desk.text(lang).t("survey.followup_late", number=ticket.number),
+                    ticket_id=ticket.id,
+                )
+            )
         await self.desk.record(ticket, "followup_late", {"survey": survey.id}, messages)

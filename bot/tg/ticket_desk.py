@@ -86,8 +86,13 @@ class TicketDesk:
         """Who should get a ticket now (roster, load, round robin, fallback), not ``skip``."""
         store = self.services.store
         return route_ticket(
-            self.services.settings, self.roster, department, estate,
-            self.services.clock(), await store.open_load(), await store.recent_assignees(),
+            self.services.settings,
+            self.roster,
+            department,
+            estate,
+            self.services.clock(),
+            await store.open_load(),
+            await store.recent_assignees(),
             await store.unavailable_staff() | skip,
         )
 
@@ -100,11 +105,15 @@ class TicketDesk:
         a new ticket has no cards yet, and an assignment's notices are its cards.
         """
         if decision.assignee is None:
-            log.warning("ticket %s: nobody on duty and no fallback for department %s",
-                        ticket.number, ticket.department)
+            log.warning(
+                "ticket %s: nobody on duty and no fallback for department %s",
+                ticket.number,
+                ticket.department,
+            )
             return ticket, [], self._card_messages(ticket, {})
-        result = decide(ticket, Assign(decision.assignee, decision.reason), SYSTEM,
-                        self.services.clock())
+        result = decide(
+            ticket, Assign(decision.assignee, decision.reason), SYSTEM, self.services.clock()
+        )
         assert isinstance(result, Decision), result
         after = apply(ticket, result)
         return after, [result.event], self._card_messages(after, {})
@@ -137,10 +146,13 @@ class TicketDesk:
             after = self._after(ticket, result, action)
             messages = [*await self.messages_for(ticket, after, result), *also]
             survey = self._survey_change(after, result)
-            if await store.transition(ticket, after, result.event, messages, conversation,
-                                      survey):
-                log.info("ticket %s: %s by %s", ticket.number, result.event.kind,
-                         actor.telegram_id if actor.telegram_id is not None else "system")
+            if await store.transition(ticket, after, result.event, messages, conversation, survey):
+                log.info(
+                    "ticket %s: %s by %s",
+                    ticket.number,
+                    result.event.kind,
+                    actor.telegram_id if actor.telegram_id is not None else "system",
+                )
                 self.services.wake_outbox()
                 await self.changed(after)
                 if after.paused_at is not None and result.event.kind == "owner_message":
@@ -149,8 +161,9 @@ class TicketDesk:
                 return after, result
         return Refusal("no_change")
 
-    def check(self, ticket: Ticket, action: Action, actor: Actor,
-              events: Sequence[TicketEvent] = ()) -> Refusal | None:
+    def check(
+        self, ticket: Ticket, action: Action, actor: Actor, events: Sequence[TicketEvent] = ()
+    ) -> Refusal | None:
         """Would the action be allowed now? (Before asking someone to type a note.)"""
         result = decide(ticket, action, actor, self.services.clock(), events=events)
         return result if isinstance(result, Refusal) else None
@@ -185,8 +198,12 @@ class TicketDesk:
             accept_due, resolve_due = restart_deadlines(
                 self.services.settings, cal, after, decision.event.at, reopened=reopened
             )
-            after = replace(after, accept_due=accept_due, resolve_due=resolve_due,
-                            overdue=after.overdue and not reopened)
+            after = replace(
+                after,
+                accept_due=accept_due,
+                resolve_due=resolve_due,
+                overdue=after.overdue and not reopened,
+            )
         return after
 
     async def pause(self, ticket_id: int, actor: Actor) -> Ticket | Refusal | None:
@@ -207,8 +224,9 @@ class TicketDesk:
         member = self.services.settings.staff_member(actor.telegram_id or 0)
         owner_note = Outgoing(
             ticket.owner_id,
-            self.text(lang).t("notify.owner.waiting", number=ticket.number,
-                              by_name=member.name if member else ""),
+            self.text(lang).t(
+                "notify.owner.waiting", number=ticket.number, by_name=member.name if member else ""
+            ),
             ticket_id=ticket.id,
         )
         cards = await self._cards(ticket, after, new_assignee=False)
@@ -230,13 +248,21 @@ class TicketDesk:
         due = resumed_due(self.services.settings, cal, ticket, now)
         after = replace(ticket, paused_at=None, resolve_due=due, updated_at=now)
         cards = await self._cards(ticket, after, new_assignee=False)
-        data = {"paused_seconds": int((now - ticket.paused_at).total_seconds()),
-                "resolve_due": due.isoformat()}
+        data = {
+            "paused_seconds": int((now - ticket.paused_at).total_seconds()),
+            "resolve_due": due.isoformat(),
+        }
         return await self._write(ticket, after, "resumed", actor, data, cards)
 
-    async def _write(self, ticket: Ticket, after: Ticket, kind: str, actor: Actor,
-                     data: Mapping[str, object], messages: Sequence[Outgoing]
-                     ) -> Ticket | Refusal:
+    async def _write(
+        self,
+        ticket: Ticket,
+        after: Ticket,
+        kind: str,
+        actor: Actor,
+        data: Mapping[str, object],
+        messages: Sequence[Outgoing],
+    ) -> Ticket | Refusal:
         event = TicketEvent(ticket.id, self.services.clock(), kind, actor.telegram_id, dict(data))
         if not await self.services.store.transition(ticket, after, event, messages):
             return Refusal("no_change")
@@ -249,9 +275,12 @@ class TicketDesk:
         """A staff member cannot be reached (blocked the bot): hand their ticket on."""
         message = item.message
         ticket = await self.services.store.get_ticket(message.ticket_id or 0)
-        if (ticket is None or message.chat_id != ticket.assignee_id
-                or ticket.status not in (Status.NEW, Status.ASSIGNED)
-                or self.services.settings.staff_member(message.chat_id) is None):
+        if (
+            ticket is None
+            or message.chat_id != ticket.assignee_id
+            or ticket.status not in (Status.NEW, Status.ASSIGNED)
+            or self.services.settings.staff_member(message.chat_id) is None
+        ):
             return
         route = await self.route(ticket.department, ticket.estate, frozenset({message.chat_id}))
         if route.assignee is None or route.assignee == message.chat_id:
@@ -261,16 +290,32 @@ class TicketDesk:
         member = self.services.settings.staff_member(message.chat_id)
         for person in supervisors:
             lang = await self.lang_of(person)
-            also.append(Outgoing(person, self.text(lang).t(
-                "notify.supervisor.unreachable", number=ticket.number,
-                name=member.name if member else str(message.chat_id)), ticket_id=ticket.id))
-        result = await self.act(ticket.id, Reassign(route.assignee, "unreachable"), SYSTEM,
-                                also=also)
-        log.warning("ticket %s: assignee %s unreachable; reassigned: %s", ticket.number,
-                    message.chat_id, not isinstance(result, Refusal))
+            also.append(
+                Outgoing(
+                    person,
+                    self.text(lang).t(
+                        "notify.supervisor.unreachable",
+                        number=ticket.number,
+                        name=member.name if member else str(message.chat_id),
+                    ),
+                    ticket_id=ticket.id,
+                )
+            )
+        result = await self.act(
+            ticket.id, Reassign(route.assignee, "unreachable"), SYSTEM, also=also
+        )
+        log.warning(
+            "ticket %s: assignee %s unreachable; reassigned: %s",
+            ticket.number,
+            message.chat_id,
+            not isinstance(result, Refusal),
+        )
 
     async def record(
-        self, ticket: Ticket, kind: str, data: Mapping[str, object],
+        self,
+        ticket: Ticket,
+        kind: str,
+        data: Mapping[str, object],
         messages: Sequence[Outgoing],
     ) -> bool:
         """A timeline entry that changes nothing else (a nudge, an alert), with its messages."""
@@ -298,8 +343,11 @@ class TicketDesk:
     def supervisors_of(self, department: str) -> list[int]:
         """A department's supervisors and its fallback: who hears of trouble there."""
         settings = self.services.settings
-        people = {m.telegram_id for m in settings.staff
-                  if m.role == "supervisor" and department in m.departments}
+        people = {
+            m.telegram_id
+            for m in settings.staff
+            if m.role == "supervisor" and department in m.departments
+        }
         dept = settings.department(department)
         if dept is not None and dept.fallback is not None:
             people.add(dept.fallback)
@@ -327,10 +375,15 @@ class TicketDesk:
         photo: str | None = None
         if notice.key == "notify.owner.resolved":
             photo = ticket.resolution_photo
-            buttons = ((
-                (text.t("owner.btn_fixed"), cb.encode(cb.OwnerPress(ticket.id, "fixed"))),
-                (text.t("owner.btn_not_fixed"), cb.encode(cb.OwnerPress(ticket.id, "notfixed"))),
-            ),)
+            buttons = (
+                (
+                    (text.t("owner.btn_fixed"), cb.encode(cb.OwnerPress(ticket.id, "fixed"))),
+                    (
+                        text.t("owner.btn_not_fixed"),
+                        cb.encode(cb.OwnerPress(ticket.id, "notfixed")),
+                    ),
+                ),
+            )
         elif notice.key == "notify.owner.reply":
             photo = str(notice.params.get("photo") or "") or None
         elif notice.key == "notify.assignee.owner_message":
@@ -370,13 +423,18 @@ class TicketDesk:
     ) -> list[Outgoing]:
         """Card messages for the chats that hold a card, the assignee, and the group."""
         chats = dict(existing)
-        if after.assignee_id is not None and after.assignee_id not in chats and (
-            new_assignee or after.status in (Status.NEW, Status.ASSIGNED)
+        if (
+            after.assignee_id is not None
+            and after.assignee_id not in chats
+            and (new_assignee or after.status in (Status.NEW, Status.ASSIGNED))
         ):
             chats[after.assignee_id] = "staff"
         dept = self.services.settings.department(after.department)
-        if dept is not None and dept.group_chat_id is not None and \
-                after.status in (Status.NEW, Status.ASSIGNED):
+        if (
+            dept is not None
+            and dept.group_chat_id is not None
+            and after.status in (Status.NEW, Status.ASSIGNED)
+        ):
             chats.setdefault(dept.group_chat_id, "group")
         messages: list[Outgoing] = []
         for chat, audience in chats.items():
