@@ -29,14 +29,17 @@ def write_bench_config(
     folder: Path,
     *,
     messages_per_second: float | None = None,
+    chat_messages_per_second: float | None = None,
     name: str = "bench-config.yaml",
 ) -> Path:
     """config.yaml with every department on duty around the clock (so routing always finds
-    someone) and no roster exceptions (and, if given, the outbox's overall rate); written to
-    ``folder`` and returned."""
+    someone) and no roster exceptions (and, if given, the bot's overall pace and its pace per
+    private chat); written to ``folder`` and returned."""
     data: dict[str, Any] = read_yaml(source)
     if messages_per_second is not None:
         data.setdefault("telegram", {})["messages_per_second"] = messages_per_second
+    if chat_messages_per_second is not None:
+        data.setdefault("telegram", {})["chat_messages_per_second"] = chat_messages_per_second
     staff = data.get("staff") or []
     data["roster"] = [
         {

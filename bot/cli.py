@@ -53,8 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # One "Added job" line per scheduled job is noise at start-up with many open tickets.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings, flows = load_all(args.config, args.flows)
     except LoadError as exc:
@@ -92,15 +90,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.redaction import hide_token_in_logs, redact
     from bot.tg.runtime import AlreadyRunning, BotRuntime, CannotStart, run_until_signalled
 
+    # A belt to the transport's braces: whatever a library logs, the token is blanked.
+    hide_token_in_logs(settings.telegram.token)
     try:
         asyncio.run(run_until_signalled(BotRuntime(settings, flows)))
     except AlreadyRunning as exc:
         print(str(exc), file=sys.stderr)
         return 3
     except CannotStart as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
+        print(f"cannot start: {redact(str(exc), settings.telegram.token)}", file=sys.stderr)
         return 4
     return 0
 

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.clock import utc_now
 from bot.config.models import SUPPORTED_LANGUAGES, Settings
 from bot.core.stats import PERIOD_WORDS, Period, days_period, parse_period
 from bot.reports.builder import Report, build_report
@@ -17,7 +18,6 @@ from bot.reports.render import Words, report_charts, terminal_text
 from bot.store import Store
 from bot.store.reports import ReportQueries
 from bot.texts import default_catalog
-from bot.tg.services import utc_now
 
 
 def add_report_commands(sub: Any) -> None:

@@ -22,6 +22,14 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     """A fake Telegram Bot API server on 127.0.0.1."""
     async with FakeBotApi() as server:
         yield server
+    refused = server.refused()
+    if refused:
+        # Real Telegram would have answered these with an error: the test must not pass.
+        pytest.fail(
+            "calls real Telegram would refuse (method: parameter: reason):\n  "
+            + "\n  ".join(refused),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from bot.config import (
     Settings,
     apply_env_overrides,
     expand_env,
-    load_settings,
     read_yaml,
     settings_from_data,
 )
@@ -40,22 +39,37 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
+def quick_pace(data: dict[str, Any]) -> None:
+    """A config edit: limits a test server takes (still paced, a hundred times faster).
+
+    At Telegram's pace (about one message a second to a chat) a simulated person who answers at
+    once waits a second at every step; a test of something other than pacing need not.
+    """
+    telegram = data.setdefault("telegram", {})
+    telegram["messages_per_second"] = 1000
+    telegram["chat_messages_per_second"] = 100
+    telegram["group_messages_per_minute"] = 2000
+
+
 def settings_for(
     fake: FakeBotApi,
     db_path: Path,
     config: Path = ROOT / "config.yaml",
     edit: Callable[[dict[str, Any]], None] | None = None,
+    telegram_pace: bool = False,
 ) -> Settings:
-    """The shipped config pointed at the fake server and a test database, optionally edited."""
+    """The shipped config pointed at the fake server and a test database, optionally edited;
+    at a test server's pace unless ``telegram_pace`` (then at the shipped limits)."""
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": fake.url,
         "DATABASE_PATH": str(db_path),
     }
-    if edit is None:
-        return load_settings(config, env=env)
     data = apply_env_overrides(expand_env(read_yaml(config), env), env)
-    edit(data)
+    if not telegram_pace:
+        quick_pace(data)
+    if edit is not None:
+        edit(data)
     return settings_from_data(data, str(config))
 
 
@@ -77,10 +91,11 @@ class Desk:
         tmp_path: Path,
         clock: Callable[[], datetime] | None = None,
         edit: Callable[[dict[str, Any]], None] | None = None,
+        telegram_pace: bool = False,
     ) -> None:
         self.fake = fake
         self.db_path = tmp_path / "desk.sqlite3"
-        self.settings = settings_for(fake, self.db_path, edit=edit)
+        self.settings = settings_for(fake, self.db_path, edit=edit, telegram_pace=telegram_pace)
         _, self.flows = load_all(ROOT / "config.yaml")
         self.clock: Any = clock or FakeClock()
         self.runtime: BotRuntime | None = None
@@ -88,7 +103,9 @@ class Desk:
 
     async def start(self) -> None:
         """Start polling and delivering."""
-        options = RuntimeOptions(clock=self.clock, poll_timeout=1.0, outbox_idle=0.05)
+        options = RuntimeOptions(
+            clock=self.clock, poll_timeout=1.0, outbox_idle=0.05, timer_nap=0.05
+        )
         self.runtime = BotRuntime(self.settings, self.flows, options)
         await self.runtime.start()
 

@@ -16,6 +16,7 @@ from bot.config import (
     Duration,
     Settings,
     TimeWindow,
+    expand_env,
     format_duration,
     load_settings,
     parse_duration,
@@ -41,6 +42,8 @@ def raw() -> dict[str, Any]:
     """The sample config as plain data, to break in tests."""
     data = read_yaml(SHIPPED)  # not yaml.safe_load: YAML 1.1 would read the key `off` as False
     assert isinstance(data, dict)
+    # Expanded as loading does: the template itself is no URL ("" means Telegram's servers).
+    data["telegram"]["api_base_url"] = expand_env(data["telegram"]["api_base_url"], {})
     return copy.deepcopy(data)
 
 
@@ -217,6 +220,7 @@ def test_time_windows() -> None:
 
 
 def test_env_expansion(tmp_path: Path, raw: dict[str, Any]) -> None:
+    raw["telegram"]["api_base_url"] = "${TELEGRAM_API_BASE_URL:-}"
     raw["hotline"] = "${HOTLINE:-400-000-0000}"
     raw["storage"]["path"] = "${DATA_DIR}/desk.sqlite3"
     path = write(tmp_path, raw)
@@ -414,6 +418,31 @@ def test_ids_used_in_button_data_are_checked(raw: dict[str, Any]) -> None:
         "categories[0].id: 'home repair' may only contain A-Z a-z 0-9 _ - and be at most 32 "
         "characters (it is used in button data)",
     ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "localhost:8081/bot",
+        "http:///bot",
+        "htps://api.telegram.org/bot",
+        "ftp://127.0.0.1/bot",
+        "http://127.0.0.1:80a/bot",
+        "http://[::1/bot",
+    ],
+)
+def test_api_base_url_needs_an_http_scheme_and_a_host(raw: dict[str, Any], url: str) -> None:
+    raw["telegram"]["api_base_url"] = url
+    assert errors_of(raw) == [
+        f"telegram.api_base_url: {url!r} is not an http(s) URL with a host"
+        " (e.g. http://127.0.0.1:8081/bot; leave it empty for Telegram's own servers)"
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8081/bot", "https://api.telegram.org/bot"])
+def test_api_base_url_accepts_a_local_or_the_real_server(raw: dict[str, Any], url: str) -> None:
+    raw["telegram"]["api_base_url"] = url
+    assert settings_from_data(raw).telegram.api_base_url == url
 
 
 def test_settings_are_frozen(shipped: Settings) -> None:

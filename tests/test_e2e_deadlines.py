@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from bot.tg.services import utc_now
+from bot.clock import ShiftedClock
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_staff import LI_SUP, WANG, ZHANG, ZHOU_ADMIN, card_of, file_ticket, zh
 
 
@@ -34,7 +34,7 @@ def fast(data: dict[str, Any]) -> None:
 @pytest.fixture
 async def quick(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[Desk]:
     """A bot on the real clock with second-scale emergency deadlines."""
-    bot = Desk(fake, tmp_path, clock=utc_now, edit=fast)
+    bot = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), edit=fast)
     await bot.start()
     yield bot
     await bot.stop()

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.tg.services import utc_now
+from bot.clock import ShiftedClock
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_deadlines import until
 from tests.test_e2e_staff import LI_SUP, ZHOU_ADMIN, card_of, file_ticket, zh
 
@@ -38,7 +38,7 @@ def quick_surveys(data: dict[str, Any]) -> None:
 @pytest.fixture
 async def sv(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[Desk]:
     """A bot on the real clock with second-scale surveys."""
-    bot = Desk(fake, tmp_path, clock=utc_now, edit=quick_surveys)
+    bot = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), edit=quick_surveys)
     await bot.start()
     yield bot
     await bot.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -41,6 +42,8 @@ from telegram.ext import (
 
 from tests.fakebot import ApiError, Bucket, FakeBotApi, FakeUser, RateLimits
 from tests.fakebot.formatting import format_text
+from tests.fakebot.params import Params, Upload
+from tests.fakebot.schema import Rejection, schema
 
 App = Application[Any, Any, Any, Any, Any, Any]
 TOKEN = "123456789:TEST-fake-token"
@@ -120,6 +123,7 @@ async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def server() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as srv:
         yield srv
+    assert srv.refused() == []  # tests that make bad calls on purpose take them
 
 
 @pytest.fixture
@@ -342,7 +346,9 @@ async def test_edit_errors(app: App, li: FakeUser) -> None:
     assert li.last.labels == ["Yes", "No", "Docs"]
 
 
-async def test_text_limits_and_markup_validation(app: App, li: FakeUser) -> None:
+async def test_text_limits_and_markup_validation(
+    app: App, server: FakeBotApi, li: FakeUser
+) -> None:
     await app.bot.send_message(li.id, "x" * 4096)
     with pytest.raises(BadRequest, match="Message is too long"):
         await app.bot.send_message(li.id, "x" * 4097)
@@ -355,6 +361,12 @@ async def test_text_limits_and_markup_validation(app: App, li: FakeUser) -> None
     assert sent.text == "Bold & done" and sent.entities[0].type == "bold"
     with pytest.raises(BadRequest, match="Can't parse entities"):
         await app.bot.send_message(li.id, "1 < 2 <b>open", parse_mode=ParseMode.HTML)
+    assert [line.split(":")[:2] for line in server.take_refused()] == [
+        ["sendMessage", " text"],
+        ["sendMessage", " text"],
+        ["sendMessage", " reply_markup.inline_keyboard[0][0].callback_data"],
+        ["sendMessage", " text"],
+    ]
 
 
 async def test_bot_settings_recorded(app: App, server: FakeBotApi) -> None:
@@ -373,6 +385,11 @@ async def test_bot_settings_recorded(app: App, server: FakeBotApi) -> None:
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("frobnicate")
     assert [c.method for c in server.unknown_calls] == ["frobnicate"]
+    assert server.take_refused() == [
+        "setMyCommands: commands[0].command: BOT_COMMAND_INVALID: 'Bad Command' must be 1-32 of "
+        "[a-z0-9_]",
+        "frobnicate: -: unknown method 'frobnicate'",
+    ]
 
 
 async def test_wait_timeout_dumps_chat(app: App, li: FakeUser) -> None:
@@ -416,3 +433,421 @@ def test_parse_modes_follow_telegram() -> None:
         format_text("Due 1.12.", "MarkdownV2")
     with pytest.raises(ApiError, match="Can't find end tag"):
         format_text("<b>open", "HTML")
+
+
+# --- the schema check: every call is held to what real Telegram accepts ----------------------
+
+
+def _check(method: str, uploads: tuple[str, ...] = (), **values: Any) -> Rejection | None:
+    """Check a call as PTB sends it: a form whose non-string values are JSON."""
+    form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    files = {name: Upload(name, "p.jpg", "image/jpeg", b"\xff\xd8") for name in uploads}
+    return schema().check(method, Params(form, files))
+
+
+def _buttons(*rows: int, data: str = "x") -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": f"b{r}.{i}", "callback_data": data} for i in range(n)]
+            for r, n in enumerate(rows)
+        ]
+    }
+
+
+def test_schema_passes_valid_calls() -> None:
+    assert schema().version == "Bot API 10.1"
+    valid: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
+        (
+            "sendMessage",
+            (),
+            {
+                "chat_id": 1001,
+                "text": "<b>" + "x" * 4096 + "</b>",  # 4096 once the tags are parsed
+                "parse_mode": "HTML",
+                "reply_markup": _buttons(8, 8, data="é" * 32),  # 64 bytes
+                "reply_parameters": {"message_id": 5, "allow_sending_without_reply": True},
+                "link_preview_options": {"is_disabled": True},
+                "disable_notification": True,
+            },
+        ),
+        (
+            "sendMessage",
+            (),
+            {"chat_id": "@estate", "text": "hi", "reply_markup": _buttons(*[8] * 12, 4)},
+        ),
+        ("sendPhoto", ("photo",), {"chat_id": 1, "caption": "c" * 1024}),
+        (
+            "sendPhoto",
+            (),
+            {"chat_id": 1, "photo": "AgADfileid", "reply_markup": {"remove_keyboard": True}},
+        ),
+        (
+            "sendMediaGroup",
+            ("a1",),
+            {
+                "chat_id": 1,
+                "media": [
+                    {"type": "photo", "media": "attach://a1", "caption": "c" * 1024},
+                    {"type": "video", "media": "BAADvideo"},
+                ],
+            },
+        ),
+        ("editMessageCaption", (), {"chat_id": 1, "message_id": 2, "reply_markup": _buttons(1)}),
+        ("editMessageText", (), {"chat_id": 1, "message_id": 2, "text": "new"}),
+        ("answerCallbackQuery", (), {"callback_query_id": "9", "text": "t" * 200}),
+        ("getUpdates", (), {"offset": -1, "timeout": 0, "allowed_updates": ["message"]}),
+        ("deleteMessages", (), {"chat_id": 1, "message_ids": [1, 2]}),
+        ("sendLocation", (), {"chat_id": 1, "latitude": 22.3, "longitude": "114"}),
+        (
+            "setMyCommands",
+            (),
+            {
+                "commands": [{"command": "a" * 32, "description": "d" * 256}] * 100,
+                "scope": {"type": "chat", "chat_id": 1001},
+                "language_code": "zh",
+            },
+        ),
+        (
+            "setMyCommands",
+            (),
+            {"commands": [{"command": "new", "description": "New"}], "language_code": ""},
+        ),
+        (
+            "setMyCommands",
+            (),
+            {
+                "commands": [{"command": "x", "description": "x"}],
+                "scope": {"type": "all_private_chats"},
+            },
+        ),
+        (
+            "sendMessage",
+            (),
+            {
+                "chat_id": 1,
+                "text": "k",
+                "reply_markup": {
+                    "keyboard": [["Help", {"text": "Share", "request_contact": True}]]
+                },
+            },
+        ),
+    ]
+    for method, uploads, values in valid:
+        assert _check(method, uploads, **values) is None, (method, values)
+
+
+BAD_CALLS: list[tuple[str, tuple[str, ...], dict[str, Any], str, str]] = [
+    ("frobnicate", (), {}, "", "unknown method"),
+    ("sendMessage", (), {"chat_id": 1, "text": "x", "txt": "y"}, "txt", "unknown parameter"),
+    ("sendMessage", (), {"text": "x"}, "chat_id", "required parameter 'chat_id' is missing"),
+    (
+        "editMessageText",
+        (),
+        {"chat_id": 1, "message_id": "two", "text": "x"},
+        "message_id",
+        "expected an Integer",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "protect_content": "maybe"},
+        "protect_content",
+        "expected a Boolean",
+    ),
+    (
+        "sendLocation",
+        (),
+        {"chat_id": 1, "latitude": "north", "longitude": 1},
+        "latitude",
+        "expected a Float",
+    ),
+    (
+        "deleteMessages",
+        (),
+        {"chat_id": 1, "message_ids": [1, "x"]},
+        "message_ids[1]",
+        "expected an Integer",
+    ),
+    ("deleteMessages", (), {"chat_id": 1, "message_ids": "[1,"}, "message_ids", "can't parse"),
+    ("sendMessage", ("text",), {"chat_id": 1}, "text", "cannot be uploaded"),
+    ("setWebhook", (), {"url": "https://x", "certificate": "cert"}, "certificate", "uploaded file"),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_markup": {"colour": 1}},
+        "reply_markup",
+        "expected InlineKeyboardMarkup or ReplyKeyboardMarkup or",
+    ),
+    (
+        "sendMessage",
+        (),
+        {
+            "chat_id": 1,
+            "text": "x",
+            "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": 5}]]},
+        },
+        "reply_markup.inline_keyboard[0][0].callback_data",
+        "expected a String",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_parameters": {"chat_id": 1}},
+        "reply_parameters.message_id",
+        "required field",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "link_preview_options": {"is_disabled": "yes"}},
+        "link_preview_options.is_disabled",
+        "expected a Boolean",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "link_preview_options": {"disabled": True}},
+        "link_preview_options.disabled",
+        "unknown field",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": "b"}], "scope": {"type": "everyone"}},
+        "scope.type",
+        "unknown BotCommandScope type",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": "b"}], "scope": {"type": "chat"}},
+        "scope.chat_id",
+        "required field",
+    ),
+    (
+        "sendMediaGroup",
+        (),
+        {
+            "chat_id": 1,
+            "media": [{"type": "sticker", "media": "a"}, {"type": "photo", "media": "b"}],
+        },
+        "media[0].type",
+        "unknown InputMedia type",
+    ),
+    (
+        "sendMediaGroup",
+        (),
+        {
+            "chat_id": 1,
+            "media": [
+                {"type": "photo", "media": "a", "caption": "c" * 1025},
+                {"type": "photo", "media": "b"},
+            ],
+        },
+        "media[0].caption",
+        "caption is too long",
+    ),
+    (
+        "sendMediaGroup",
+        (),
+        {
+            "chat_id": 1,
+            "media": [{"type": "photo", "media": "attach://nope"}, {"type": "photo", "media": "b"}],
+        },
+        "media[0].media",
+        "no file part",
+    ),
+    (
+        "sendMediaGroup",
+        (),
+        {
+            "chat_id": 1,
+            "media": [{"type": "photo", "media": "a"}, {"type": "document", "media": "b"}],
+        },
+        "media",
+        "cannot be one album",
+    ),
+    (
+        "sendMediaGroup",
+        (),
+        {"chat_id": 1, "media": [{"type": "photo", "media": "a"}]},
+        "media",
+        "must be 2-10",
+    ),
+    ("sendPhoto", ("photo", "extra"), {"chat_id": 1}, "extra", "neither a parameter nor attached"),
+    ("sendMessage", (), {"chat_id": 1, "text": "   "}, "text", "message text is empty"),
+    ("sendMessage", (), {"chat_id": 1, "text": "x" * 4097}, "text", "message is too long: 4097"),
+    (
+        "editMessageText",
+        (),
+        {"chat_id": 1, "message_id": 1, "text": "<i>" + "x" * 4097 + "</i>", "parse_mode": "HTML"},
+        "text",
+        "message is too long: 4097",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "1 < 2", "parse_mode": "HTML"},
+        "text",
+        "can't parse entities",
+    ),
+    (
+        "sendPhoto",
+        (),
+        {"chat_id": 1, "photo": "id", "caption": "c" * 1025},
+        "caption",
+        "caption is too long: 1025",
+    ),
+    (
+        "editMessageCaption",
+        (),
+        {"chat_id": 1, "message_id": 1, "caption": "c" * 1025},
+        "caption",
+        "caption is too long",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_markup": _buttons(1, data="é" * 33)},
+        "reply_markup.inline_keyboard[0][0].callback_data",
+        "BUTTON_DATA_INVALID: 66 bytes",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_markup": _buttons(1, data="")},
+        "reply_markup.inline_keyboard[0][0].callback_data",
+        "BUTTON_DATA_INVALID: 0 bytes",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_markup": _buttons(*[8] * 12, 5)},
+        "reply_markup.inline_keyboard",
+        "101 buttons",
+    ),
+    (
+        "editMessageReplyMarkup",
+        (),
+        {"chat_id": 1, "message_id": 1, "reply_markup": _buttons(2, 9)},
+        "reply_markup.inline_keyboard[1]",
+        "9 buttons in a row",
+    ),
+    (
+        "sendMessage",
+        (),
+        {
+            "chat_id": 1,
+            "text": "x",
+            "reply_markup": {
+                "inline_keyboard": [[{"text": "a", "url": "https://x", "callback_data": "d"}]]
+            },
+        },
+        "reply_markup.inline_keyboard[0][0]",
+        "exactly one of",
+    ),
+    (
+        "sendMessage",
+        (),
+        {"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": [[{"text": "a"}]]}},
+        "reply_markup.inline_keyboard[0][0]",
+        "got none",
+    ),
+    (
+        "sendMessage",
+        (),
+        {
+            "chat_id": 1,
+            "text": "x",
+            "reply_markup": {"inline_keyboard": [[{"text": "", "callback_data": "d"}]]},
+        },
+        "reply_markup.inline_keyboard[0][0].text",
+        "BUTTON_TEXT_INVALID",
+    ),
+    (
+        "answerCallbackQuery",
+        (),
+        {"callback_query_id": "1", "text": "t" * 201},
+        "text",
+        "MESSAGE_TOO_LONG: 201",
+    ),
+    ("setMyCommands", (), {"commands": []}, "commands", "must be 1-100"),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": "b"}] * 101},
+        "commands",
+        "BOT_COMMANDS_TOO_MUCH: 101",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "New", "description": "b"}]},
+        "commands[0].command",
+        "BOT_COMMAND_INVALID",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a" * 33, "description": "b"}]},
+        "commands[0].command",
+        "BOT_COMMAND_INVALID",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": ""}]},
+        "commands[0].description",
+        "DESCRIPTION_INVALID: 0",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": "d" * 257}]},
+        "commands[0].description",
+        "DESCRIPTION_INVALID: 257",
+    ),
+    (
+        "setMyCommands",
+        (),
+        {"commands": [{"command": "a", "description": "b"}], "language_code": "zh-hans"},
+        "language_code",
+        "LANG_CODE_INVALID",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "uploads", "values", "parameter", "reason"),
+    BAD_CALLS,
+    ids=[f"{i}-{c[0]}-{c[3] or 'method'}" for i, c in enumerate(BAD_CALLS)],
+)
+def test_schema_rejects(
+    method: str, uploads: tuple[str, ...], values: dict[str, Any], parameter: str, reason: str
+) -> None:
+    rejection = _check(method, uploads, **values)
+    assert rejection is not None
+    assert (rejection.parameter, reason in rejection.reason) == (parameter, True), rejection
+
+
+async def test_refused_call_answers_400_and_is_recorded(server: FakeBotApi, li: FakeUser) -> None:
+    """Telegram's error body comes back, and the call is kept for conftest's teardown check."""
+    markup = json.dumps(_buttons(1, data="d" * 65))
+    async with ClientSession() as http:
+        async with http.post(
+            f"{server.url}{TOKEN}/sendMessage",
+            data={"chat_id": str(li.id), "text": "hi", "reply_markup": markup},
+        ) as response:
+            assert response.status == 400
+            body = await response.json()
+        async with http.post(f"{server.url}{TOKEN}/sendMessage", json={"chat_id": li.id}) as again:
+            assert again.status == 400
+    assert body["ok"] is False and body["error_code"] == 400
+    assert body["description"].startswith("Bad Request: BUTTON_DATA_INVALID: 65 bytes")
+    assert server.sent == []  # refused before anything happened
+    assert server.take_refused() == [
+        "sendMessage: reply_markup.inline_keyboard[0][0].callback_data: BUTTON_DATA_INVALID: "
+        f"65 bytes, must be 1-64: {'d' * 65!r}",
+        "sendMessage: text: required parameter 'text' is missing",
+    ]
+    assert server.refused() == []

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from bot.tg.services import utc_now
+from bot.clock import ShiftedClock
 from tests.fakebot import BotMessage, FakeBotApi, FakeUser, RateLimits
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 
 TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{4}\b")
 # The intake questions in the order an owner reporting a problem in their flat meets them.
@@ -78,7 +78,7 @@ class Filing:
     nudges: int = 0
     actions: int = 0
     updates: list[int] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # from /new to the ticket number (or to giving up)
 
 
 class Questions:
@@ -169,6 +169,7 @@ class TolerantOwner:
         self.user.mark_read()
         await self._pause()
         self._note(await self.user.command("/new"))
+        asked = time.monotonic()
         summary: BotMessage | None = None
         while time.monotonic() < deadline:
             remaining = deadline - time.monotonic()
@@ -206,7 +207,7 @@ class TolerantOwner:
                 continue
             if kind == "summary":
                 summary = target
-        self.filing.seconds = time.monotonic() - start
+        self.filing.seconds = time.monotonic() - asked
         return self.filing
 
     def _actionable(self, msg: BotMessage) -> bool:
@@ -291,7 +292,7 @@ async def outbox_all_sent(rows_of: Rows, within: float) -> list[dict[str, Any]]:
     return rows
 
 
-OWNERS = 15
+OWNERS = 30
 PLACES = [
     ("harbour_view", "3"),
     ("harbour_view", "5"),
@@ -311,20 +312,47 @@ MIX = [
     ("neighbours", None, "routine"),
 ]
 OUTBOX_WAIT = 10.0
+# From /new to the ticket number, for the slowest of 30 owners. A person needs ten steps of
+# about a second each to think; the bot's share must stay small even with a 5xx in ten, a few
+# forced 429s and answers held past PTB's timeout (measured figures: see the printed line).
+SLOWEST_OWNER = 45.0
 
 
 async def test_many_owners_under_faults(
     fake: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """30 owners at once against Telegram's limits, 10 % 5xx: every ticket exactly once, no
+    flood 429 of our own making, and nobody waits long for their number."""
+    slowest = await many_owners(fake, tmp_path, caplog, OWNERS)
+    assert slowest < SLOWEST_OWNER
+
+
+@pytest.mark.slow
+async def test_twice_as_many_owners_under_faults(
+    fake: FakeBotApi, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same with 60 owners: past the overall limit of about 30 messages a second."""
+    await many_owners(fake, tmp_path, caplog, 2 * OWNERS, within=150.0)
+
+
+async def many_owners(
+    fake: FakeBotApi,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    count: int,
+    within: float = 75.0,
+) -> float:
+    """``count`` owners file at once under faults; checks everything, returns the slowest
+    owner's seconds from /new to the ticket number."""
     caplog.set_level(logging.INFO)
     # The real clock: outbox retries and 429 waits are due times against it.
-    desk = Desk(fake, tmp_path, clock=utc_now)
+    desk = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), telegram_pace=True)
     await desk.start()
     rng = random.Random(20261127)
     w = Words(desk.settings, "en")
     photos_max = desk.settings.limits.photos_max
     owners = []
-    for i in range(OWNERS):
+    for i in range(count):
         category, sub, urgency = MIX[i % len(MIX)]
         estate, building = rng.choice(PLACES)
         report = Report(
@@ -360,7 +388,7 @@ async def test_many_owners_under_faults(
     started = time.monotonic()
     try:
         chaos_task = asyncio.create_task(chaos())
-        filings = await asyncio.gather(*(o.file(within=75.0) for o in owners))
+        filings = await asyncio.gather(*(o.file(within=within) for o in owners))
         await chaos_task
         unsent = await outbox_all_sent(desk.rows, within=OUTBOX_WAIT)
         workload = time.monotonic() - started
@@ -370,13 +398,14 @@ async def test_many_owners_under_faults(
         await desk.stop()
 
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    seconds = sorted(f.seconds for f in filings)
     print(
-        f"\nfaults: {OWNERS} owners, {len(tickets)} tickets in {workload:.1f}s; "
+        f"\nfaults: {count} owners, {len(tickets)} tickets in {workload:.1f}s; "
         f"nudges {sum(f.nudges for f in filings)}, actions {sum(f.actions for f in filings)}; "
         f"fake: injected 5xx {fake.stats.injected_5xx}, slow {fake.stats.slow}, "
         f"forced 429 {fake.stats.forced_429}, flood 429 {fake.stats.flood_429}; "
-        f"bot ERROR log records {len(failures)}; slowest owner "
-        f"{max(f.seconds for f in filings):.1f}s"
+        f"bot ERROR log records {len(failures)}; /new to number: median "
+        f"{seconds[len(seconds) // 2]:.1f}s, slowest {seconds[-1]:.1f}s"
     )
 
     by_owner: dict[int, list[dict[str, Any]]] = {}
@@ -389,12 +418,13 @@ async def test_many_owners_under_faults(
         assert [r["number"] for r in mine] == [filing.number], f"{who}: {mine}"
         assert mine[0]["description"] == filing.report.description
         assert_in_order(steps_seen(fake, who.id, owners[0].q), who)
-    assert len(tickets) == OWNERS
+    assert len(tickets) == count
     assert len({r["number"] for r in tickets}) == len(tickets)
     # Our own pacing ran into no flood limit (the forced 429s are not counted here).
     hit = Counter((c.method, c.params.get("chat_id")) for c in fake.calls if c.status == 429)
     assert fake.stats.flood_429 == 0, f"flood-control 429s; all 429s by (method, chat): {hit}"
     assert unsent == [], f"outbox rows not sent: {unsent}"
+    return seconds[-1]
 
 
 async def test_a_brief_5xx_is_ridden_out_and_a_long_one_is_told(

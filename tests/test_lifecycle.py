@@ -57,7 +57,7 @@ N, A, C, R, X, K = (
     Status.CANCELLED,
 )
 
-# The lifecycle diagram of DESIGN.md, written out independently of the module under test.
+# The lifecycle diagram of docs/architecture.md, written out independently of the module under test.
 # new → accepted is the group card's "accept" on a ticket nobody was routed to yet.
 DIAGRAM: dict[Status, set[Status]] = {
     N: {A, C, K},

@@ -32,9 +32,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.tg.services import utc_now
+from bot.clock import ShiftedClock
 from tests.fakebot import FakeBotApi, FakeUser
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_staff import GROUP, WANG, card_of, file_ticket, zh
 
 VICTIM = 9_100_001
@@ -127,7 +127,7 @@ class World:
 async def world(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[World]:
     """A bot (real clock) where one owner has a ticket assigned, one accepted, and one closed
     with a low rating whose follow-up is open; every forger has opened the bot once."""
-    desk = Desk(fake, tmp_path, clock=utc_now, edit=desk_config)
+    desk = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), edit=desk_config)
     await desk.start()
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from telegram.ext import CommandHandler, filters
 
+from bot.clock import ShiftedClock
 from bot.reports.charts import PNG_SIGNATURE
 from bot.store import Store
-from bot.tg.reports import ReportsDesk, schedule_reports
-from bot.tg.services import utc_now
+from bot.tg.reports import ReportsDesk
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_staff import LI_SUP, WANG, ZHOU_ADMIN, file_ticket, zh
 
 ENV_SUP = 5930127784  # 陈秀英, supervisor of the environment department
@@ -40,13 +39,10 @@ def ensure_stats(desk: Desk) -> None:
 
 
 async def ensure_schedule(desk: Desk) -> None:
-    """Start the report jobs the way the runtime does, unless it already does."""
+    """The runtime has planned the daily digest."""
     runtime = desk.runtime
-    assert runtime is not None and runtime.app is not None and runtime.services is not None
-    queue = runtime.app.job_queue
-    assert queue is not None
-    if not queue.get_jobs_by_name("report:daily"):
-        await schedule_reports(queue, runtime.services)
+    assert runtime is not None and runtime.timer is not None
+    assert runtime.timer.due_at("report:daily") is not None
 
 
 def album_of(user: Any, fake: FakeBotApi, first: Any) -> list[bytes]:
@@ -93,9 +89,9 @@ async def test_stats_is_for_supervisors_only(desk: Desk, fake: FakeBotApi) -> No
 # --- the daily digest -------------------------------------------------------------------------
 
 
-def digest_in(seconds: float) -> Callable[[dict[str, Any]], None]:
-    """A config whose daily digest is due ``seconds`` from now (local time)."""
-    due = (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone(SHANGHAI)
+def digest_in(clock: ShiftedClock, seconds: float) -> Callable[[dict[str, Any]], None]:
+    """A config whose daily digest is due ``seconds`` from the clock's now (local time)."""
+    due = (clock() + timedelta(seconds=seconds)).astimezone(SHANGHAI)
 
     def edit(data: dict[str, Any]) -> None:
         data["reports"] = {
@@ -107,8 +103,8 @@ def digest_in(seconds: float) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
-def yesterday_label() -> str:
-    local = datetime.now(UTC).astimezone(SHANGHAI)
+def yesterday_label(clock: ShiftedClock) -> str:
+    local = clock().astimezone(SHANGHAI)
     return (local.date() - timedelta(days=1)).isoformat()
 
 
@@ -116,9 +112,9 @@ def _ts(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-async def seed_yesterday(path: Path) -> None:
+async def seed_yesterday(path: Path, clock: ShiftedClock) -> None:
     """A maintenance ticket from yesterday, accepted and resolved, so the digest has numbers."""
-    created = datetime.now(UTC) - timedelta(days=1)
+    created = clock() - timedelta(days=1)
     store = await Store.open(path)
     try:
         await store.query(
@@ -154,24 +150,15 @@ def digests(user: Any, title: str) -> list[Any]:
     return [m for m in user.messages if title in (m.text or "")]
 
 
-@pytest.fixture
-def not_near_midnight() -> None:
-    """Digest times are wall-clock times: a test straddling local midnight would cross days."""
-    local = datetime.now(UTC).astimezone(SHANGHAI)
-    minute_of_day = local.hour * 60 + local.minute
-    if minute_of_day >= 23 * 60 + 58 or minute_of_day < 1:
-        pytest.skip("too close to local midnight")
-
-
-@pytest.mark.usefixtures("not_near_midnight")
 async def test_digest_goes_out_at_its_time_once(fake: FakeBotApi, tmp_path: Path) -> None:
-    desk = Desk(fake, tmp_path, clock=utc_now, edit=digest_in(4))
-    await seed_yesterday(desk.db_path)
+    clock = ShiftedClock(DEFAULT_NOW)  # 10:00 in Shanghai, whatever the real time
+    desk = Desk(fake, tmp_path, clock=clock, edit=digest_in(clock, 4))
+    await seed_yesterday(desk.db_path, clock)
     await desk.start()
     try:
         await ensure_schedule(desk)
         z = zh(desk)
-        title = z.t("report.daily_title", period=yesterday_label())
+        title = z.t("report.daily_title", period=yesterday_label(clock))
         li, chen, wang = fake.user(LI_SUP), fake.user(ENV_SUP), fake.user(WANG)
         assert not digests(li, title)  # not before its time
         digest = await expect(li, title, wait=15)
@@ -183,7 +170,7 @@ async def test_digest_goes_out_at_its_time_once(fake: FakeBotApi, tmp_path: Path
         await expect(fake.user(ZHOU_ADMIN), title, wait=10)  # the admin sees everything
         await expect(chen, title, wait=10)  # the environment supervisor: an empty day
         rows = await desk.rows("SELECT value FROM counters WHERE name = 'report:daily'")
-        assert rows == [{"value": int(yesterday_label().replace("-", ""))}]
+        assert rows == [{"value": int(yesterday_label(clock).replace("-", ""))}]
         await desk.restart()
         await ensure_schedule(desk)
         await asyncio.sleep(2)
@@ -193,23 +180,22 @@ async def test_digest_goes_out_at_its_time_once(fake: FakeBotApi, tmp_path: Path
         await desk.stop()
 
 
-@pytest.mark.usefixtures("not_near_midnight")
 async def test_digest_missed_while_down_goes_out_once_at_start(
     fake: FakeBotApi, tmp_path: Path
 ) -> None:
-    desk = Desk(fake, tmp_path, clock=utc_now, edit=digest_in(3))
+    clock = ShiftedClock(DEFAULT_NOW)
+    desk = Desk(fake, tmp_path, clock=clock, edit=digest_in(clock, 3))
     await desk.start()
     await ensure_schedule(desk)  # the first start only notes where the schedule begins
     await desk.stop()
     await asyncio.sleep(4)  # the due time passes while the bot is down
-    await desk.start()
+    await desk.start()  # the missed digest goes out at once
     try:
-        await ensure_schedule(desk)
-        title = zh(desk).t("report.daily_title", period=yesterday_label())
+        title = zh(desk).t("report.daily_title", period=yesterday_label(clock))
         li = fake.user(LI_SUP)
         await expect(li, title, wait=10)
         await desk.restart()
-        await ensure_schedule(desk)
+        await ensure_schedule(desk)  # the next one, tomorrow
         await asyncio.sleep(1.5)
         assert len(digests(li, title)) == 1
     finally:

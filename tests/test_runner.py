@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.core import choices
 from bot.core.flow import Flow, Step, parse_flow
 from bot.core.runner import (
     FlowState,
@@ -147,8 +148,11 @@ def test_happy_path_to_summary_and_submit() -> None:
     start = runner.start("tok")
     state = start.state
     assert state is not None and state.step == "kind"
-    assert _buttons(start) == ["o:water", "o:lift", "cancel"]  # no Back on the first step
-    state, _ = _go(runner, state, _press(state, "o:water"))
+    # Options travel by position and a tag of their id; no Back on the first step.
+    water, lift = FakeContext().options(_flow().step("kind"), {})
+    picks = [choices.pick_action(0, water), choices.pick_action(1, lift)]
+    assert _buttons(start) == [*picks, "cancel"]
+    state, _ = _go(runner, state, _press(state, picks[0]))
     assert state.step == "sub"
     for event in ("o:leak", "o:home"):
         state, _ = _go(runner, state, _press(state, event))
@@ -290,3 +294,52 @@ def test_cancel_ends_the_flow() -> None:
     assert state is not None
     result = runner.handle(state, _press(state, "cancel"))
     assert result.state is None and result.outcome == "cancelled"
+
+
+class LongContext(FakeContext):
+    """An estate of 60 buildings with long ids, as a big company's config may have."""
+
+    def options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
+        if step.source == "kinds":
+            return [Option(f"building-{i:02d}-" + "x" * 40, f"Block {i}") for i in range(1, 61)]
+        return super().options(step, answers)
+
+
+def test_long_lists_page_and_any_id_fits_a_button() -> None:
+    runner = Runner(_flow(), LongContext())
+    first = runner.start("tok")
+    state = first.state
+    assert state is not None
+    rows = first.replies[0].buttons
+    labels = [b.label for row in rows for b in row]
+    assert labels[:24] == [f"Block {i}" for i in range(1, 25)]
+    assert labels[24:] == ["flow.btn_next_page", "flow.btn_cancel"]
+    assert all(len(b.action) <= 12 for row in rows for b in row)  # whatever the id's length
+    assert "flow.page [('count', 60), ('page', 1), ('pages', 3)]" in first.replies[0].text
+    # More ▸ shows the next page on the same message and answers nothing.
+    turned = runner.handle(state, _press(state, choices.page_action(2)))
+    assert (turned.state, turned.changed, turned.replies) == (state, False, ())
+    last = [b.label for row in turned.echo_buttons for b in row]
+    assert last == [*(f"Block {i}" for i in range(49, 61)), "flow.btn_prev_page", "flow.btn_cancel"]
+    block_55 = next(b for row in turned.echo_buttons for b in row if b.label == "Block 55")
+    picked = runner.handle(state, _press(state, block_55.action))
+    assert picked.state is not None and picked.state.answers["kind"].startswith("building-55-")
+    # Typing the number or the name works from any page.
+    for typed in ("55", "block 55"):
+        typed_pick = runner.handle(state, TextInput(typed))
+        assert typed_pick.state is not None
+        assert typed_pick.state.answers["kind"] == picked.state.answers["kind"]
+
+
+def test_a_button_of_a_changed_list_is_stale_and_old_buttons_still_work() -> None:
+    runner = _runner()
+    state = runner.start("tok").state
+    assert state is not None
+    _, lift = FakeContext().options(_flow().step("kind"), {})
+    moved = choices.pick_action(0, lift)  # the list was reordered since the button was sent
+    stale = runner.handle(state, _press(state, moved))
+    assert stale.state == state and stale.replies[0].text == "flow.stale_button"
+    for action in ("i:7.0000", "i:x.1", "pg:x", "i:"):
+        assert runner.handle(state, _press(state, action)).state == state
+    legacy = runner.handle(state, _press(state, "o:lift"))  # sent before options were numbered
+    assert legacy.state is not None and legacy.state.answers["kind"] == "lift"

@@ -7,11 +7,13 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.durations import Duration
+from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -76,11 +78,34 @@ class Telegram(_Model):
     token: str = ""
     api_base_url: str | None = None
     bot_username: str | None = None
-    # Notifications and cards a second, overall. Telegram allows about 30 (more only for paid
-    # broadcasts); replies inside a conversation are not counted here.
+    # Messages sent a second, overall: answers, cards and notices alike (and edits in groups).
+    # Telegram allows about 30 (more only for paid broadcasts).
     messages_per_second: float = Field(28.0, gt=0, le=1000)
+    # New messages to one private chat a second (short bursts pass) and to one group a
+    # minute: Telegram's own limits. Raise them only against a test server.
+    chat_messages_per_second: float = Field(1.0, gt=0, le=1000)
+    group_messages_per_minute: float = Field(20.0, gt=0, le=60000)
 
     _blank = field_validator("api_base_url", "bot_username", mode="before")(_blank_to_none)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # The token is appended to this URL: a typo must stop here, not in an HTTP error.
+        try:
+            parts = urlsplit(value)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname)
+            good = good and (parts.port is None or parts.port > 0)
+        except ValueError:  # a bad port or an unclosed [IPv6] bracket
+            good = False
+        if not good:
+            raise ValueError(
+                f"{redact(value)!r} is not an http(s) URL with a host (e.g."
+                " http://127.0.0.1:8081/bot; leave it empty for Telegram's own servers)"
+            )
+        return value
 
     @field_validator("bot_username")
     @classmethod
@@ -117,6 +142,17 @@ class Limits(_Model):
     tickets_per_day: int = Field(10, ge=1)
     identical_per_day: int = Field(2, ge=1)
     messages_per_minute: int = Field(30, ge=5)
+    # An owner's messages relayed to staff per ticket within relay_window; the rest wait on
+    # the ticket, and staff get one "N more messages" notice when the window has room again.
+    relays_per_ticket: int = Field(5, ge=1, le=100)
+    relay_window: Duration = timedelta(minutes=10)
+
+    @field_validator("relay_window")
+    @classmethod
+    def _window(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=10) <= value <= timedelta(days=1):
+            raise ValueError("must be between 10s and 1d")
+        return value
 
     @model_validator(mode="after")
     def _order(self) -> Limits:

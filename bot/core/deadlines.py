@@ -5,7 +5,7 @@ All datetimes must be timezone-aware. Arithmetic is done on UTC instants, becaus
 and subtracts two datetimes that share a tzinfo by their wall clocks, which is wrong across a DST
 change; results are handed back in the calendar's zone.
 
-Two clocks exist (see DESIGN.md "Defaults"):
+Two clocks exist (docs/architecture.md, "Deadlines"):
 - ``"always"``: elapsed real time, for emergencies that count around the clock;
 - ``"business"``: only time inside the business windows of working days counts. A duration of
   whole days ("resolve within 2 working days") counts working days instead of hours.

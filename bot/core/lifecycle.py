@@ -6,7 +6,7 @@ who must be told what) or a ``Refusal`` with a reason code. The adapter writes a
 event and the outbox messages its notices become in one transaction, and turns refusal codes
 into polite localized answers. Nothing here reads the clock, the database or Telegram.
 
-The states follow DESIGN.md::
+The states (docs/architecture.md, "Lifecycle")::
 
     new ──assign──▶ assigned ──accept──▶ accepted ──resolve──▶ resolved ──close──▶ closed
      │  └─────────accept (group card)──────▲ │                    │
@@ -26,7 +26,7 @@ refusal) when its effect is already there, so a double tap or a job that runs tw
 twice. ``start_work`` and ``escalate`` leave the status alone, so for them ``decide`` looks at
 the ticket's timeline, which the caller passes as ``events``. Notes and messages are not
 idempotent by content (two equal notes are two notes); duplicate *updates* are the adapter's
-business (DESIGN.md invariant 5).
+business (docs/architecture.md, invariant 5).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from typing import Literal, assert_never, get_args
 
 from bot.config import Settings
 from bot.core.models import Status, Ticket, TicketEvent
+from bot.core.scope import out_of_scope
 
 Role = Literal["owner", "staff", "supervisor", "admin", "system"]
 Recipient = Literal["owner", "assignee", "previous_assignee", "supervisor", "group"]
@@ -394,8 +395,8 @@ def decide(
 ) -> Decision | Refusal:
     """Whether ``actor`` may take ``action`` on ``ticket`` now, and what it does if so.
 
-    Checks run in the order of DESIGN.md invariant 6 — who acts, may they, does the state allow
-    it — so a stranger learns nothing about a ticket's state. ``events`` is the ticket's
+    Checks run in the order of docs/architecture.md invariant 6 — who acts, may they, does the
+    state allow it — so a stranger learns nothing about a ticket's state. ``events`` is the ticket's
     timeline, oldest first; without it a repeated start_work or escalation is not recognized.
     """
     if now.tzinfo is None or now.utcoffset() is None:
@@ -537,16 +538,7 @@ class _Ctx:
 
 def _out_of_scope(actor: Actor, ticket: Ticket) -> RefusalCode | None:
     """other_department / other_estate when the ticket is outside the actor's patch."""
-    if actor.role == "admin":
-        return None
-    # An empty list limits plain staff to nothing but leaves a supervisor unrestricted.
-    if (actor.departments or actor.role != "supervisor") and (
-        ticket.department not in actor.departments
-    ):
-        return "other_department"
-    if actor.estates and ticket.estate not in actor.estates:
-        return "other_estate"
-    return None
+    return out_of_scope(actor, ticket.department, ticket.estate)
 
 
 def _refuse(code: RefusalCode | None) -> Refusal | None:
@@ -822,7 +814,7 @@ def _not_fixed(c: _Ctx, a: NotFixed) -> Decision | Refusal:
         {"text": a.text, "from": t.assignee_id, "to": to},
         [
             c.notice("assignee", "reopened", person=to, text=a.text),
-            # An owner unhappy with a fix is a case to review again (DESIGN.md).
+            # An unhappy owner means the case is reviewed again (docs/architecture.md).
             c.notice("supervisor", "reopened", department=t.department, text=a.text, to=to),
             c.group("reopened", to=to),
         ],
@@ -837,7 +829,7 @@ def _reopen(c: _Ctx, a: Reopen) -> Decision | Refusal:
     if refused := _as_manager(c):
         return refused
     t = c.ticket
-    # Closed stays closed (DESIGN.md); a follow-up keeps a badly rated ticket resolved.
+    # Closed stays closed (docs/architecture.md); a follow-up keeps a badly rated ticket resolved.
     if t.status is not Status.RESOLVED:
         return Refusal("wrong_state")
     if _blank(a.text):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
 class Status(StrEnum):
-    """Where a ticket is in its lifecycle (see DESIGN.md)."""
+    """Where a ticket is in its lifecycle (docs/architecture.md, "Lifecycle")."""
 
     NEW = "new"
     ASSIGNED = "assigned"
@@ -20,6 +20,14 @@ class Status(StrEnum):
 
 
 OPEN_STATUSES: frozenset[Status] = frozenset({Status.NEW, Status.ASSIGNED, Status.ACCEPTED})
+
+
+class Priority(IntEnum):
+    """Which message goes first when Telegram's limits make messages wait (lower first)."""
+
+    REPLY = 0  # the answer to what a person just did (the next question, a ticket number)
+    ALERT = 1  # ticket cards, escalations, deadline alerts
+    NOTICE = 2  # relays between owner and staff, notices, surveys, digests
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,11 @@ class Outgoing:
     ticket_id: int | None = None
     card: str | None = None
     photos: tuple[str, ...] = ()  # an album sent before the text (a card's photos)
+    priority: Priority = Priority.NOTICE
+    not_before: datetime | None = None  # queued now, delivered from then on
+    # A message still waiting for ``not_before`` with the same key, chat and ticket is
+    # replaced by this one instead of queueing another (a running count).
+    collapse: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,42 @@ a restart resumes exactly where the person was.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 
+from bot.core import choices
 from bot.core.flow import FINISH, Flow, Step
+from bot.core.flowdata import (
+    Button,
+    Event,
+    FlowContext,
+    FlowState,
+    Option,
+    OtherInput,
+    PhotoInput,
+    Press,
+    Reply,
+    Result,
+    TextInput,
+)
 
-# Button actions. Options travel as "o:<option id>", edit targets as "e:<step id>".
+# Callers import the flow's data types from here, as before they had a module of their own.
+__all__ = [
+    "Button",
+    "Event",
+    "FlowContext",
+    "FlowState",
+    "Option",
+    "OtherInput",
+    "PhotoInput",
+    "Press",
+    "Reply",
+    "Result",
+    "Runner",
+    "TextInput",
+]
+
+# Button actions. Options travel as "i:<index>.<tag>" (see choices), edit targets as "e:<step>".
 BACK, SKIP, DONE, CLEAR, SUBMIT, EDIT, SUMMARY, CANCEL = (
     "back",
     "skip",
@@ -23,136 +53,6 @@ BACK, SKIP, DONE, CLEAR, SUBMIT, EDIT, SUMMARY, CANCEL = (
     "sum",
     "cancel",
 )
-
-
-@dataclass(frozen=True)
-class Option:
-    """One choice offered to a person: a stable id, its label and an optional hint/note."""
-
-    id: str
-    label: str
-    hint: str | None = None
-    note: str | None = None  # sent right after it is picked (e.g. the emergency hotline)
-
-
-@dataclass(frozen=True)
-class Button:
-    """An inline button: its label and the action it asks for."""
-
-    label: str
-    action: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message to show: text and rows of buttons."""
-
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class TextInput:
-    """The person typed text."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class PhotoInput:
-    """The person sent a photo (largest size's file_id) and perhaps a caption."""
-
-    file_id: str
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Press:
-    """The person pressed a button of ``step`` asking for ``action``."""
-
-    step: str
-    action: str
-
-
-@dataclass(frozen=True)
-class OtherInput:
-    """Anything the flow cannot use: a sticker, voice note, location, …"""
-
-    kind: str
-
-
-Event = TextInput | PhotoInput | Press | OtherInput
-
-
-@dataclass(frozen=True)
-class FlowState:
-    """Where a person is in a flow and what they answered so far."""
-
-    flow: str
-    step: str
-    token: str
-    answers: Mapping[str, Any] = field(default_factory=dict)
-    history: tuple[str, ...] = ()
-    editing: bool = False
-    locked: frozenset[str] = frozenset()
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form for the store."""
-        return {
-            "flow": self.flow,
-            "step": self.step,
-            "token": self.token,
-            "answers": dict(self.answers),
-            "history": list(self.history),
-            "editing": self.editing,
-            "locked": sorted(self.locked),
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> FlowState:
-        """Rebuild a state written by ``to_dict``."""
-        return cls(
-            flow=str(raw["flow"]),
-            step=str(raw["step"]),
-            token=str(raw["token"]),
-            answers=dict(raw.get("answers") or {}),
-            history=tuple(raw.get("history") or ()),
-            editing=bool(raw.get("editing", False)),
-            locked=frozenset(raw.get("locked") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class Result:
-    """What handling one event produced.
-
-    ``state`` is None when the flow ended (``outcome`` says how); ``echo`` replaces the text of
-    the message whose button was pressed, so the chat shows what was chosen.
-    """
-
-    state: FlowState | None
-    replies: tuple[Reply, ...] = ()
-    outcome: str | None = None
-    answers: Mapping[str, Any] = field(default_factory=dict)
-    echo: str | None = None
-    changed: bool = True
-    echo_buttons: tuple[tuple[Button, ...], ...] = ()  # buttons kept on the pressed message
-
-
-class FlowContext(Protocol):
-    """What the runner needs from the world: options, texts and limits, all in one language."""
-
-    def options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
-        """The options a choice step offers, given earlier answers."""
-        ...
-
-    def text(self, key: str, **params: Any) -> str:
-        """A text from the person's language catalog."""
-        ...
-
-    def limits(self, name: str | None) -> tuple[int, int]:
-        """(minimum, maximum) for a named limit: characters for texts, count for photos."""
-        ...
 
 
 class Runner:
@@ -190,33 +90,47 @@ class Runner:
             return self._photo(state, step, event.file_id)
         return self._refuse(state, self._unsupported(event.kind))
 
-    def prompt(self, state: FlowState) -> Reply:
-        """The question of the current step, with its buttons."""
+    def prompt(self, state: FlowState, page: int = 0) -> Reply:
+        """The question of the current step, with its buttons (``page`` of a long list)."""
         step = self.flow.step(state.step)
         nav = self._nav(state, step)
         if step.type == "choice":
             options = self._options(step, state.answers)
+            page, start, shown = choices.window(options, page)
             lines = [self.ctx.text(step.ask)]
-            hints = [f"• {o.label}: {o.hint}" for o in options if o.hint]
+            hints = [f"• {o.label}: {o.hint}" for o in shown if o.hint]
             if hints:
                 lines.append("\n".join(hints))
-            rows = _rows([Button(o.label, f"o:{o.id}") for o in options], step.columns)
-            return Reply("\n\n".join(lines), (*rows, *nav))
+            lines.extend(choices.page_note(self.ctx.text, len(options), page))
+            buttons = [
+                Button(o.label, choices.pick_action(start + i, o)) for i, o in enumerate(shown)
+            ]
+            pager = choices.pager(self.ctx.text, len(options), page)
+            return Reply("\n\n".join(lines), (*choices.rows(buttons, step.columns), *pager, *nav))
         if step.type == "multi":
             picked = set(state.answers.get(step.field) or ())
             options = self._options(step, state.answers)
-            rows = _rows(
+            page, start, shown = choices.window(options, page)
+            rows = choices.rows(
                 [
-                    Button(("✅ " if o.id in picked else "▫️ ") + o.label, f"o:{o.id}")
-                    for o in options
+                    Button(
+                        ("✅ " if o.id in picked else "▫️ ") + o.label,
+                        choices.pick_action(start + i, o),
+                    )
+                    for i, o in enumerate(shown)
                 ],
                 step.columns,
             )
             done = (Button(self.ctx.text("flow.btn_done", count=len(picked)), DONE),)
-            return Reply(
-                self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.pick_several"),
-                (*rows, done, *nav),
+            text = "\n".join(
+                [
+                    self.ctx.text(step.ask),
+                    self.ctx.text("flow.pick_several"),
+                    *choices.page_note(self.ctx.text, len(options), page),
+                ]
             )
+            pager = choices.pager(self.ctx.text, len(options), page)
+            return Reply(text, (*rows, *pager, done, *nav))
         if step.type in ("text", "message"):
             _, high = self.ctx.limits(step.limit)
             text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
@@ -253,10 +167,22 @@ class Runner:
             return self._back(state)
         if step.type == "summary":
             return self._summary_action(state, action)
-        if action.startswith("o:") and step.type == "choice":
-            return self._choose(state, step, action[2:])
-        if action.startswith("o:") and step.type == "multi":
-            return self._toggle(state, step, action[2:])
+        if step.type in ("choice", "multi"):
+            page = choices.page_of(action)
+            if page is not None:
+                # Another page of the list, on the same message; nothing is answered yet.
+                reply = self.prompt(state, page)
+                return Result(
+                    state=state, echo=reply.text, echo_buttons=reply.buttons, changed=False
+                )
+            if choices.is_pick(action):
+                found = choices.picked(action, self._options(step, state.answers))
+                if found is None:
+                    return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+                index, option = found
+                if step.type == "choice":
+                    return self._choose(state, step, option)
+                return self._toggle(state, step, option, index)
         if action == DONE and step.type == "multi":
             picked = list(state.answers.get(step.field) or [])
             if not picked and not step.optional:
@@ -289,7 +215,7 @@ class Runner:
             match = self._match_option(step, state.answers, text)
             if match is None:
                 return self._refuse(state, self.ctx.text("flow.use_buttons"))
-            return self._choose(state, step, match.id)
+            return self._choose(state, step, match)
         if step.type == "message":
             return self._message(state, step, text, None)
         if step.type == "text":
@@ -306,17 +232,15 @@ class Runner:
             return self._refuse(state, self.ctx.text("flow.photos_or_done"))
         return self._refuse(state, self.ctx.text("flow.summary_use_buttons"))
 
-    def _toggle(self, state: FlowState, step: Step, option_id: str) -> Result:
-        """Pick or unpick one option of a multi step; the same message is shown again."""
-        if not any(o.id == option_id for o in self._options(step, state.answers)):
-            return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+    def _toggle(self, state: FlowState, step: Step, option: Option, index: int) -> Result:
+        """Pick or unpick one option of a multi step; the same message (page) is shown again."""
         picked = list(state.answers.get(step.field) or [])
-        if option_id in picked:
-            picked.remove(option_id)
+        if option.id in picked:
+            picked.remove(option.id)
         else:
-            picked.append(option_id)
+            picked.append(option.id)
         new = replace(state, answers={**state.answers, step.field: picked})
-        reply = self.prompt(new)
+        reply = self.prompt(new, choices.page_with(index))
         return Result(state=new, replies=(), echo=reply.text, echo_buttons=reply.buttons)
 
     def _message(self, state: FlowState, step: Step, text: str, photo: str | None) -> Result:
@@ -348,11 +272,7 @@ class Runner:
 
     # ----- moves --------------------------------------------------------------------------
 
-    def _choose(self, state: FlowState, step: Step, option_id: str) -> Result:
-        options = self._options(step, state.answers)
-        chosen = next((o for o in options if o.id == option_id), None)
-        if chosen is None:
-            return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
+    def _choose(self, state: FlowState, step: Step, chosen: Option) -> Result:
         notes = (Reply(chosen.note),) if chosen.note else ()
         echo = f"{self.ctx.text(step.ask)}\n✅ {chosen.label}"
         return self._answer(state, step, chosen.id, echo=echo, notes=notes)
@@ -514,7 +434,7 @@ class Runner:
 
     def _edit_menu(self, state: FlowState) -> Reply:
         targets = [s for s in self.path(state.answers) if s.label and s.type != "summary"]
-        rows = _rows([Button(self.ctx.text(s.label or ""), f"e:{s.id}") for s in targets], 2)
+        rows = choices.rows([Button(self.ctx.text(s.label or ""), f"e:{s.id}") for s in targets], 2)
         back = (Button(self.ctx.text("flow.btn_to_summary"), SUMMARY),)
         return Reply(self.ctx.text("flow.edit_which"), (*rows, back))
 
@@ -569,11 +489,6 @@ class Runner:
 
     def _unsupported(self, kind: str) -> str:
         return self.ctx.text("flow.unsupported", what=self.ctx.text(f"input.{kind}"))
-
-
-def _rows(buttons: Sequence[Button], columns: int) -> tuple[tuple[Button, ...], ...]:
-    """Lay buttons out ``columns`` to a row."""
-    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
 
 
 def _clip(text: str, limit: int) -> str:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.core.fitting import clip
 from bot.core.models import Ticket, TicketEvent
 from bot.durations import format_duration
 from bot.texts import Catalog
@@ -68,15 +69,15 @@ class TicketText:
                 name += " · " + self.settings.text(sub.name, self.lang)
         return name
 
-    def location(self, ticket: Ticket) -> str:
-        """Estate, building and unit or area, plus the owner's detail."""
+    def location(self, ticket: Ticket, *, unit: bool = True) -> str:
+        """Estate, building and unit (unless ``unit`` is False) or area, plus the detail."""
         estate = self.settings.estate(ticket.estate)
         parts = [self.settings.text(estate.name, self.lang) if estate else ticket.estate]
         if estate and ticket.building:
             building = next((b for b in estate.buildings if b.id == ticket.building), None)
             name = self.settings.text(building.name, self.lang) if building else ticket.building
             parts.append(name)
-        if ticket.unit:
+        if ticket.unit and unit:
             parts.append(self.t("ticket.unit", unit=ticket.unit))
         if ticket.area:
             found = self.settings.area(ticket.area)
@@ -143,7 +144,7 @@ class TicketText:
             if e.kind in hidden:
                 continue
             said = e.data.get("text") if e.kind in _QUOTED else None
-            quote = f": {str(said)[:200]}" if said else ""
+            quote = f": {clip(str(said), 200)}" if said else ""
             lines.append(f"• {self.when(e.at)} {self.t(f'event.{e.kind}')}{quote}")
         return "\n".join(lines)
 

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from bot.core.models import (
     OutboxItem,
     Outgoing,
     Person,
+    Priority,
     Status,
     Survey,
     Ticket,
@@ -163,6 +164,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS tickets_status_assignee ON tickets (status, assignee_id);
     CREATE INDEX IF NOT EXISTS surveys_followup ON surveys (followup_status)
         WHERE followup_status IS NOT NULL;
+    """,
+    # Outbox messages carry a priority (core.models.Priority): a chat's most important message
+    # goes first. Existing rows are notices.
+    """
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
+    DROP INDEX IF EXISTS outbox_chat;
+    CREATE INDEX IF NOT EXISTS outbox_chat_priority ON outbox (status, chat_id, priority, id);
     """,
 )
 
@@ -752,7 +760,9 @@ class Store:
             "photo": message.photo,
             "card": message.card,
             "photos": list(message.photos),
+            "collapse": message.collapse,
         }
+        body = json.dumps(payload, ensure_ascii=False)
         if message.card is not None and message.ticket_id is not None:
             # A card is drawn from the ticket when it is sent, so one pending refresh per
             # ticket and chat shows the latest state; more would only spend the rate limit.
@@ -766,16 +776,21 @@ class Store:
             ).fetchone()
             if pending is not None:
                 return
+        if message.collapse is not None:
+            # Only one still waiting for its time: one being delivered keeps what it says.
+            cursor = await db.execute(
+                "UPDATE outbox SET payload = ? WHERE status = 'pending' AND attempts = 0"
+                " AND chat_id = ? AND ticket_id IS ? AND next_attempt_at > ?"
+                " AND json_extract(payload, '$.collapse') = ?",
+                (body, message.chat_id, message.ticket_id, _ts(now), message.collapse),
+            )
+            if cursor.rowcount:
+                return
+        due = max(now, message.not_before) if message.not_before is not None else now
         await db.execute(
-            "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (
-                message.chat_id,
-                message.ticket_id,
-                json.dumps(payload, ensure_ascii=False),
-                _ts(now),
-                _ts(now),
-            ),
+            "INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at, created_at,"
+            " priority) VALUES (?, ?, ?, ?, ?, ?)",
+            (message.chat_id, message.ticket_id, body, _ts(due), _ts(now), int(message.priority)),
         )
 
     async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
@@ -785,26 +800,32 @@ class Store:
                 await self._enqueue(db, message, now)
 
     async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
-        """The oldest pending message of each chat, if its next attempt is due, oldest first.
+        """The next message of each chat, if it is due; the most important first, then oldest.
 
-        Only a chat's first message can go next (each chat's order is kept), so a burst to one
-        busy chat never hides other chats' messages behind it.
+        Only a chat's next message can go (its most important, then oldest), so a burst to
+        one busy chat never hides other chats' messages behind it. A message that is being
+        retried keeps its place in its chat; one queued for later (``not_before``) takes its
+        place only once it is due.
         """
         rows = await self._fetchall(
-            "SELECT o.id, o.chat_id, o.ticket_id, o.payload, o.attempts, o.status"
-            " FROM outbox AS o JOIN (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending'"
-            " GROUP BY chat_id) AS head ON o.id = head.id"
-            " WHERE o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
-            (_ts(now), limit),
+            "SELECT o.id, o.chat_id, o.ticket_id, o.payload, o.attempts, o.status, o.priority"
+            " FROM (SELECT id, priority, next_attempt_at, ROW_NUMBER() OVER"
+            " (PARTITION BY chat_id ORDER BY priority, id) AS place FROM outbox"
+            " WHERE status = 'pending' AND (attempts > 0 OR next_attempt_at <= ?)) AS head"
+            " JOIN outbox AS o ON o.id = head.id"
+            " WHERE head.place = 1 AND head.next_attempt_at <= ?"
+            " ORDER BY head.priority, head.id LIMIT ?",
+            (_ts(now), _ts(now), limit),
         )
         return [_outbox_item(r) for r in rows]
 
     async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
-        """One chat's oldest pending message, if its next attempt is due."""
+        """One chat's next message (as ``due_outbox`` picks it), if its next attempt is due."""
         row = await self._fetchone(
-            "SELECT id, chat_id, ticket_id, payload, attempts, status, next_attempt_at"
-            " FROM outbox WHERE chat_id = ? AND status = 'pending' ORDER BY id LIMIT 1",
-            (chat_id,),
+            "SELECT id, chat_id, ticket_id, payload, attempts, status, priority, next_attempt_at"
+            " FROM outbox WHERE chat_id = ? AND status = 'pending'"
+            " AND (attempts > 0 OR next_attempt_at <= ?) ORDER BY priority, id LIMIT 1",
+            (chat_id, _ts(now)),
         )
         if row is None or row["next_attempt_at"] > _ts(now):
             return None
@@ -947,14 +968,19 @@ class Store:
         return [_ticket(r) for r in rows]
 
     async def open_tickets(
-        self, departments: Sequence[str] | None, now: datetime, limit: int = 50
+        self,
+        departments: Collection[str] | None,
+        now: datetime,
+        limit: int = 50,
+        estates: Collection[str] | None = None,
     ) -> list[Ticket]:
-        """Unassigned or overdue open tickets (of some departments, or all), oldest first."""
+        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
         only = ""
         params: list[Any] = [_ts(now), _ts(now)]
-        if departments is not None:
-            only = f" AND department IN ({', '.join('?' * len(departments)) or 'NULL'})"
-            params.extend(departments)
+        for column, values in (("department", departments), ("estate", estates)):
+            if values is not None:
+                only += f" AND {column} IN ({', '.join('?' * len(values)) or 'NULL'})"
+                params.extend(sorted(values))
         rows = await self._fetchall(
             f"SELECT {_TICKET_COLUMNS} FROM tickets"
             " WHERE status IN ('new', 'assigned', 'accepted')"
@@ -1046,5 +1072,7 @@ def _outbox_item(r: aiosqlite.Row) -> OutboxItem:
         ticket_id=r["ticket_id"],
         card=payload.get("card"),
         photos=tuple(payload.get("photos") or ()),
+        priority=Priority(r["priority"]),
+        collapse=payload.get("collapse"),
     )
     return OutboxItem(r["id"], message, r["attempts"], r["status"])

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -24,6 +25,7 @@ from telegram.ext import (
 from bot.core.abuse import RateWindow
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
+from bot.tg.governor import Governor
 from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
@@ -33,6 +35,7 @@ from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
 from bot.tg.surveys import SurveyDesk
 from bot.tg.ticket_desk import TicketDesk
+from bot.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +53,30 @@ class Wiring:
     cards: Cards
     desk: TicketDesk
     surveys: SurveyDesk
+    governor: Governor
 
 
-def build_application(services: Services, token: str, base_url: str | None) -> Wiring:
+def build_application(
+    services: Services, token: str, base_url: str | None, timer: Timer | None
+) -> Wiring:
     """The Application with every handler registered (not yet initialised or started), the
     card renderer the outbox delivers cards with, and the ticket desk the scheduler uses."""
-    builder = ApplicationBuilder().token(token).concurrent_updates(False)
+    # No JobQueue: APScheduler wakes by the wall clock; bot.timer wakes by the bot's clock.
+    builder = ApplicationBuilder().token(token).concurrent_updates(False).job_queue(None)
     if base_url:
         builder = builder.base_url(base_url)
     # 256 connections as PTB's default: the outbox sends to many chats side by side. The long
-    # poll has its own connection and back-off (the poller's), so no retries there.
-    builder = builder.request(AiohttpRequest(connection_pool_size=256))
+    # poll has its own connection and back-off (the poller's), so no retries there, and no
+    # pacing: only sends and edits count against Telegram's limits.
+    pace = services.settings.telegram
+    governor = Governor(
+        pace.messages_per_second, pace.chat_messages_per_second, pace.group_messages_per_minute
+    )
+    builder = builder.request(
+        AiohttpRequest(connection_pool_size=256, governor=governor, token=token)
+    )
     builder = builder.get_updates_request(
-        AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=())
+        AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=(), token=token)
     )
     app = builder.build()
     ticket_desk = TicketDesk(services)
@@ -72,7 +86,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     desk = OwnerDesk(services, conversations, tickets)
     desk.staff = staff
-    surveys = SurveyDesk(services, ticket_desk, conversations, app.job_queue)
+    surveys = SurveyDesk(services, ticket_desk, conversations, timer)
     buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
@@ -99,7 +113,7 @@ def build_application(services: Services, token: str, base_url: str | None) -> W
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return Wiring(app, cards, ticket_desk, surveys)
+    return Wiring(app, cards, ticket_desk, surveys, governor)
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -133,7 +147,12 @@ def _flood_guard(services: Services):  # type: ignore[no-untyped-def]
 
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
+        query = update.callback_query
         if user is None or services.settings.staff_member(user.id) is not None:
+            return
+        if query is None and not _private(update):
+            # No handler answers group chatter, so it costs nothing and is not counted against
+            # the person's own allowance in their private chat.
             return
         limit = services.settings.limits.messages_per_minute
         window = windows.setdefault(user.id, RateWindow(limit))
@@ -142,19 +161,28 @@ def _flood_guard(services: Services):  # type: ignore[no-untyped-def]
         log.warning(
             "user %s is over the message limit; dropping update %s", user.id, update.update_id
         )
+        toast: str | None = None
         if not window.warned and update.effective_chat is not None:
             window.warned = True  # say it once, not once per dropped message
             visitor = await visitor_of(update, services)
             lang = visitor.lang if visitor else services.settings.default_language
-            await context.bot.send_message(
-                update.effective_chat.id, services.catalog.text(lang, "limits.slow_down")
-            )
-        if update.callback_query is not None:
+            text = services.catalog.text(lang, "limits.slow_down")
+            if _private(update):
+                await context.bot.send_message(update.effective_chat.id, text)
+            else:
+                toast = text  # a press in a group: only the presser reads it
+        if query is not None:
             with contextlib.suppress(TelegramError):
-                await update.callback_query.answer()
+                await query.answer(toast)
         raise ApplicationHandlerStop
 
     return guard
+
+
+def _private(update: Update) -> bool:
+    """Whether the update comes from a private chat (the bot speaks in no other on its own)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
 
 
 def _skip_if_handled(services: Services):  # type: ignore[no-untyped-def]
@@ -190,9 +218,12 @@ def _error_handler(services: Services):  # type: ignore[no-untyped-def]
         try:
             visitor = await visitor_of(update, services)
             lang = visitor.lang if visitor else services.settings.default_language
-            await context.bot.send_message(
-                update.effective_chat.id, services.catalog.text(lang, "error.generic")
-            )
+            text = services.catalog.text(lang, "error.generic")
+            if _private(update):
+                await context.bot.send_message(update.effective_chat.id, text)
+            elif update.callback_query is not None:
+                # In a group only the presser is told, by a toast: the group hears nothing.
+                await update.callback_query.answer(text)
         except Exception:  # the error handler itself must never raise
             log.exception("could not tell chat about the failed update %s", update_id)
 

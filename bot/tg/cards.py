@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Message
+from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest
 
+from bot.core.card_audience import GROUP, LEFT, card_audience
 from bot.core.lifecycle import work_started
 from bot.core.models import OutboxItem, Status, Ticket, TicketEvent
 from bot.tg import callbacks as cb
@@ -17,6 +18,8 @@ from bot.tg.ticket_desk import TicketDesk
 log = logging.getLogger(__name__)
 
 Rows = list[list[tuple[str, str]]]
+# An owner's description may hold a link: a card never unfolds it (in a group, for everyone).
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Cards:
@@ -36,6 +39,11 @@ class Cards:
     ) -> tuple[str, Rows]:
         """The card's text and buttons for a staff member's chat or the department group."""
         text = self.desk.text(lang)
+        if audience == LEFT:
+            return text.t("card.left", number=ticket.number), []
+        # The whole group reads its card: the owner's name, flat and photos are for whoever
+        # takes the ticket, on their own card.
+        private = audience != GROUP
         settings = self.services.settings
         assignee = settings.staff_member(ticket.assignee_id) if ticket.assignee_id else None
         state = text.status(ticket)
@@ -46,11 +54,12 @@ class Cards:
         lines = [
             f"{'⏰ ' if ticket.overdue else ''}{ticket.number} · {text.urgency(ticket)}",
             f"{text.t('field.category')}: {text.category(ticket)}",
-            f"{text.t('field.location')}: {text.location(ticket)}",
+            f"{text.t('field.location')}: {text.location(ticket, unit=private)}",
             f"{text.t('field.description')}: {fit(ticket.description, 1500)}",
-            f"{text.t('card.owner')}: {owner_name}",
         ]
-        if ticket.photos:
+        if private:
+            lines.append(f"{text.t('card.owner')}: {owner_name}")
+        if ticket.photos and private:
             lines.append(text.t("card.photos", count=len(ticket.photos)))
         lines.append(f"{text.t('field.created')}: {text.when(ticket.created_at)}")
         if ticket.status in (Status.NEW, Status.ASSIGNED):
@@ -103,30 +112,48 @@ class Cards:
         ticket = await store.get_ticket(message.ticket_id)
         if ticket is None:
             return None
+        chat = message.chat_id
+        # Drawn from the ticket as it is now, whatever was queued: a card queued for someone
+        # the ticket has since left says that it left.
+        dept = self.services.settings.department(ticket.department)
+        audience = card_audience(ticket, chat, dept.group_chat_id if dept else None)
+        held = dict(await store.card_chats(ticket.id)).get(chat)
+        if audience == LEFT and held in (None, LEFT):
+            return None  # never had a card here, or was told once already
         events = await store.ticket_events(ticket.id)
-        lang = await self._chat_lang(message.chat_id)
+        lang = await self._chat_lang(chat)
         owner = await store.get_person(ticket.owner_id)
         owner_name = owner.display_name if owner else str(ticket.owner_id)
-        text, rows = self.render(ticket, events, message.card, lang, owner_name)
-        existing = await store.card_message(ticket.id, message.chat_id)
+        text, rows = self.render(ticket, events, audience, lang, owner_name)
+        # A card that said "left" stays as it is; the ticket's return gets a fresh card below.
+        existing = await store.card_message(ticket.id, chat) if held != LEFT else None
         if existing is not None:
             try:
                 edited = await bot.edit_message_text(
-                    fit(text), message.chat_id, existing, reply_markup=keyboard(rows)
+                    fit(text),
+                    chat,
+                    existing,
+                    reply_markup=keyboard(rows),
+                    link_preview_options=NO_PREVIEW,
                 )
+                if held != audience:
+                    await store.save_card(ticket.id, chat, existing, audience)
                 return edited if isinstance(edited, Message) else None
             except BadRequest as exc:
                 if "not modified" in str(exc):
+                    if held != audience:
+                        await store.save_card(ticket.id, chat, existing, audience)
                     return None
                 if "not found" not in str(exc) and "can't be edited" not in str(exc):
                     raise
-                log.info(
-                    "card of %s in chat %s is gone; sending a new one",
-                    ticket.number,
-                    message.chat_id,
-                )
-        sent = await bot.send_message(message.chat_id, fit(text), reply_markup=keyboard(rows))
-        await store.save_card(ticket.id, message.chat_id, sent.message_id, message.card)
+                log.info("card of %s in chat %s is gone; sending a new one", ticket.number, chat)
+                if audience == LEFT:  # nothing left to say in that chat
+                    await store.save_card(ticket.id, chat, existing, LEFT)
+                    return None
+        sent = await bot.send_message(
+            chat, fit(text), reply_markup=keyboard(rows), link_preview_options=NO_PREVIEW
+        )
+        await store.save_card(ticket.id, chat, sent.message_id, audience)
         return sent
 
     async def _chat_lang(self, chat_id: int) -> str:

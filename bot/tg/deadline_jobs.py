@@ -1,7 +1,7 @@
-"""The scheduler: one APScheduler job per due moment of each open ticket, derived from the database.
+"""The scheduler: one timer entry per due moment of each open ticket, derived from the database.
 
-Jobs are a cache of what the tickets say (DESIGN.md invariant 3): each carries only the ticket
-id and what to check, re-reads the ticket when it runs, and does nothing if the moment has
+Jobs are a cache of what the tickets say (docs/architecture.md, "Time"): each carries only the
+ticket id and what to check, re-reads the ticket when it runs, and does nothing if the moment has
 passed or the work is on record already. At start-up every open ticket's jobs are made anew, so
 what came due while the bot was down runs at once, and exactly once.
 """
@@ -9,16 +9,13 @@ what came due while the bot was down runs at once, and exactly once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
-
-from telegram.ext import CallbackContext, JobQueue
 
 from bot.core.duetimes import KINDS, Due, plan
 from bot.core.lifecycle import SYSTEM, Escalate, Refusal
 from bot.core.models import Outgoing, Ticket
 from bot.tg.services import Services
 from bot.tg.ticket_desk import TicketDesk
+from bot.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +23,10 @@ log = logging.getLogger(__name__)
 class DeadlineJobs:
     """Keeps each open ticket's jobs in step with its deadlines and timeline."""
 
-    def __init__(self, job_queue: JobQueue[Any], services: Services, desk: TicketDesk) -> None:
-        self.job_queue = job_queue
+    def __init__(self, timer: Timer, services: Services, desk: TicketDesk) -> None:
+        self.timer = timer
         self.services = services
         self.desk = desk
-        desk.on_change.append(self.schedule)
 
     async def rebuild(self) -> int:
         """Make the jobs of every open ticket (at start-up); returns how many were made."""
@@ -46,41 +42,18 @@ class DeadlineJobs:
         cal = self.services.calendars.of(ticket.department)
         dues = plan(self.services.settings, cal, ticket, events)
         wanted = {d.kind for d in dues}
-        scheduler = self.job_queue.scheduler
         for kind in KINDS:
-            # Job ids are their names: a direct look-up, not PTB's scan of every job.
-            if kind not in wanted and scheduler.get_job(_name(kind, ticket.id)) is not None:
-                scheduler.remove_job(_name(kind, ticket.id))
+            if kind not in wanted:
+                self.timer.cancel(_name(kind, ticket.id))
         for due in dues:
             self._add(ticket.id, due)
         return len(dues)
 
-    def _add(self, ticket_id: int, due: Due, when: datetime | timedelta | None = None) -> None:
-        name = _name(due.kind, ticket_id)
-        self.job_queue.run_once(
-            self._run,
-            when=due.at if when is None else when,
-            data=(ticket_id, due.kind),
-            name=name,
-            # A job that came due while the bot was down must still run, once.
-            job_kwargs={
-                "id": name,
-                "replace_existing": True,
-                "misfire_grace_time": None,
-                "coalesce": True,
-            },
-        )
+    def _add(self, ticket_id: int, due: Due) -> None:
+        async def run() -> None:
+            await self.fire(ticket_id, due.kind)
 
-    async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        job = context.job
-        assert job is not None
-        data = job.data
-        assert isinstance(data, tuple)
-        ticket_id, kind = data
-        try:
-            await self.fire(int(ticket_id), str(kind))
-        except Exception:  # a failing job must not take the scheduler down; it is retried
-            log.exception("deadline job %s for ticket id %s failed", kind, ticket_id)
+        self.timer.at(_name(due.kind, ticket_id), due.at, run)
 
     async def fire(self, ticket_id: int, kind: str) -> None:
         """Do what is due for a ticket now, if it still is."""
@@ -97,9 +70,7 @@ class DeadlineJobs:
         if due is None:
             return  # done already, or the ticket moved on
         if due.at > now:
-            # Woke early by our clock (a clock change, or a test's fixed clock): sleep the
-            # remaining time, measured on our clock, rather than re-waking at once.
-            self._add(ticket_id, due, when=due.at - now)
+            self._add(ticket_id, due)  # the deadline moved later since this was planned
             return
         if kind in ("accept_nudge", "resolve_nudge"):
             await self._nudge(ticket, due)

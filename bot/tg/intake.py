@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, Message
 
 from bot.core.abuse import ticket_refusal
-from bot.core.models import Outgoing, Ticket, TicketEvent
+from bot.core.models import Outgoing, Priority, Ticket, TicketEvent
 from bot.core.runner import Button, Event, FlowState, Press, Reply, Result, Runner
 from bot.core.sources import ConfigContext
 from bot.core.ticket_text import TicketText
@@ -203,7 +203,9 @@ class Conversations:
                     (text.t("menu.my"), cb.encode(cb.Menu("my"))),
                 ),
             )
-            confirmation = Outgoing(visitor.chat_id, text.confirmation(after), buttons)
+            confirmation = Outgoing(
+                visitor.chat_id, text.confirmation(after), buttons, priority=Priority.REPLY
+            )
             return after, events, [confirmation, *cards]
 
         async with self._assigning:

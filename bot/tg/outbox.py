@@ -1,4 +1,8 @@
-"""The outbox worker: delivers queued messages at least once, with retries and pacing."""
+"""The outbox worker: delivers queued messages at least once, with retries.
+
+Pacing is not done here: every send, queued or direct, waits its turn in the transport's
+governor (bot/tg/governor.py), at the message's priority.
+"""
 
 from __future__ import annotations
 
@@ -19,16 +23,18 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.core.models import OutboxItem
+from bot.core.models import OutboxItem, Priority
+from bot.redaction import redact
 from bot.store import Store
+from bot.tg.governor import sending_as
 from bot.tg.render import fit, keyboard
 from bot.tg.services import Services
 
 log = logging.getLogger(__name__)
 
-PER_CHAT_INTERVAL = 1.0  # Telegram allows about one message a second to one private chat
-PER_GROUP_INTERVAL = 3.0  # and 20 a minute to a group
 MAX_BACKOFF = 300.0
+# Completions wake the worker; one pass at most this often serves those close together.
+PASS_GAP = 0.02
 
 
 class OutboxWorker:
@@ -50,12 +56,10 @@ class OutboxWorker:
         self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._last_sent: dict[int, float] = {}
-        self._next_slot = 0.0  # when the next paced send may start (time.monotonic)
-        self.next_ready: float | None = None
-        # About 30 a second overall is Telegram's limit; config.yaml says how close to go.
-        self.global_interval = 1 / services.settings.telegram.messages_per_second
-        self._slot = asyncio.Lock()
+        # Chats with messages on their way, and their priorities: a chat's next message waits
+        # for them (order holds), unless it is more important (a card overtakes a relay).
+        self._busy: dict[int, list[Priority]] = {}
+        self._sending: set[asyncio.Task[bool]] = set()
         # Messages being (or just) delivered, so the worker and ``deliver_reply`` never both
         # send one: either may have read it before the other marked it sent. Insertion-ordered,
         # trimmed to the newest; a read is never older than a few of them.
@@ -82,106 +86,113 @@ class OutboxWorker:
             pass  # what is left is delivered after the next start
         except Exception:  # shutting down goes on: the messages stay queued in the database
             log.exception("outbox: delivering at shutdown failed")
+        finally:
+            await self._abandon()
         self._task = None
 
+    async def _abandon(self) -> None:
+        """Stop the sends still waiting: their messages stay queued for the next start."""
+        for task in list(self._sending):
+            task.cancel()
+        if self._sending:
+            await asyncio.wait(list(self._sending))
+
     async def flush(self, within: float = 3.0) -> None:
-        """Deliver everything due now, waiting out the pacing (at shutdown and in tests)."""
+        """Deliver everything due now and wait for it (at shutdown and in tests)."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            await self.deliver_due()
-            if self.next_ready is None:
-                return
-            await asyncio.sleep(min(self.next_ready, max(deadline - time.monotonic(), 0)))
+            started = await self.deliver_due()
+            if not self._sending:
+                if started == 0:
+                    return
+                continue
+            await asyncio.wait(
+                list(self._sending),
+                timeout=max(deadline - time.monotonic(), 0),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before looking: a wake during the pass is not lost
             try:
-                if await self.deliver_due():
-                    continue  # sent something: more chats may be waiting right behind
+                await self.deliver_due()
             except Exception:  # the worker must outlive any one bad message or DB hiccup
                 log.exception("outbox worker error")
-            self._wake.clear()
-            pause = (
-                self.idle_poll if self.next_ready is None else min(self.next_ready, self.idle_poll)
-            )
+            await asyncio.sleep(PASS_GAP)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), pause)
+                await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
     async def deliver_due(self) -> int:
-        """One pass over due messages; returns how many were sent.
+        """Start delivering each chat's next due message; returns how many were started.
 
-        A chat that may not get another message yet (one a second to a person, one every
-        three seconds to a group) is skipped for this pass — with all its later messages, so
-        each chat's order holds — and others go on; ``next_ready`` says when to look again.
+        Different chats go out side by side, each at its own priority: the governor decides
+        who goes first and keeps Telegram's limits. A chat with a message on its way is left
+        for the next pass, so each chat's messages keep their order, unless its next one is
+        more important: then both wait in the governor, and the more important goes first.
         """
         items = await self.store.due_outbox(self.services.clock())
-        self.next_ready = None
-        ready: list[OutboxItem] = []
-        for item in items:  # one per chat: the chat's oldest pending message
-            if item.id in self._claimed:
-                continue  # on its way as a reply
-            wait = self._chat_wait(item.message.chat_id)
-            if wait > 0:
-                self.next_ready = wait if self.next_ready is None else min(self.next_ready, wait)
-            else:
-                self._claim(item.id)
-                ready.append(item)
-        # Different chats go out side by side (the round trips overlap), started no faster
-        # than the overall rate allows.
-        results = await asyncio.gather(*(self._paced(item) for item in ready))
-        return sum(results)
+        started = 0
+        for item in items:
+            chat, priority = item.message.chat_id, item.message.priority
+            ahead = self._busy.get(chat)
+            if item.id in self._claimed or (ahead and priority >= min(ahead)):
+                continue  # on its way (as a reply), or behind the chat's message on its way
+            self._claim(item.id)
+            self._take(chat, priority)
+            task = asyncio.create_task(self._send(item), name=f"outbox-{item.id}")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+            started += 1
+        return started
+
+    async def _send(self, item: OutboxItem) -> bool:
+        """Deliver one claimed message at its priority; the chat is free again afterwards."""
+        try:
+            with sending_as(item.message.priority):
+                return await self._deliver(item)
+        except Exception:  # a bad message must not stop the others: it is tried again later
+            log.exception("outbox message %s could not be delivered", item.id)
+            return False
+        finally:
+            self._free(item.message.chat_id, item.message.priority)
+
+    def _take(self, chat: int, priority: Priority) -> None:
+        self._busy.setdefault(chat, []).append(priority)
+
+    def _free(self, chat: int, priority: Priority) -> None:
+        on_its_way = self._busy.get(chat, [])
+        if priority in on_its_way:
+            on_its_way.remove(priority)
+        if not on_its_way:
+            self._busy.pop(chat, None)
+        self.wake()  # the chat's next message may go now
 
     async def deliver_reply(self, chat_id: int) -> None:
-        """Deliver a chat's oldest pending message now, outside the overall pacing.
+        """Deliver a chat's next pending message now, as the answer to what the person did.
 
-        For the answer to what the person just did (a ticket number after Submit): like the
-        conversation's own replies it should not wait behind notices to other people. The
-        chat's own pace and order still hold; if it cannot go now, the worker sends it.
+        For the ticket number after Submit: it goes at the highest priority, before notices
+        and cards to other people. If it cannot go now, the worker sends it.
         """
         self.wake()  # for everything else the change queued
         try:
             item = await self.store.due_outbox_of_chat(chat_id, self.services.clock())
-            if item is None or item.id in self._claimed or self._chat_wait(chat_id) > 0:
+            if item is None or item.id in self._claimed:
                 return
             self._claim(item.id)
-            # Telegram counts it against the overall rate, so the paced sends make room.
-            self._next_slot = max(self._next_slot, time.monotonic()) + self.global_interval
-            await self._deliver(item)
+            self._take(chat_id, item.message.priority)
+            try:
+                with sending_as(Priority.REPLY):
+                    await self._deliver(item)
+            finally:
+                self._free(chat_id, item.message.priority)
         except Exception:  # it is still queued: the worker delivers it
             log.exception("outbox: replying to chat %s at once failed", chat_id)
-
-    def _chat_wait(self, chat_id: int) -> float:
-        """Seconds until this chat may get another message (0 or less: now)."""
-        interval = PER_GROUP_INTERVAL if chat_id < 0 else PER_CHAT_INTERVAL
-        return self._last_sent.get(chat_id, -interval) + interval - time.monotonic()
 
     def _claim(self, item_id: int) -> None:
         self._claimed[item_id] = None
         while len(self._claimed) > 1000:
             del self._claimed[next(iter(self._claimed))]
-
-    async def _paced(self, item: OutboxItem) -> bool:
-        """Wait for a slot under the overall rate, then deliver."""
-        try:
-            async with self._slot:
-                await self._pace()
-        except BaseException:  # stopped while waiting: the message is free for the next pass
-            self._claimed.pop(item.id, None)
-            raise
-        return await self._deliver(item)
-
-    async def _pace(self) -> None:
-        """Wait for the next send slot under the overall rate.
-
-        Slots are ``global_interval`` apart on a schedule: a sleep that overshoots by a
-        millisecond (they all do) is made up at the next slot instead of slowing every send,
-        and at most one slot is made up, so sends never burst.
-        """
-        now = time.monotonic()
-        slot = max(self._next_slot, now - self.global_interval)
-        self._next_slot = slot + self.global_interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Send one claimed message and record the outcome; True if it was delivered."""
@@ -224,7 +235,9 @@ class OutboxWorker:
         except RetryAfter as exc:
             delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-            await self.store.outbox_retry(item.id, now + timedelta(seconds=seconds), str(exc))
+            await self.store.outbox_retry(
+                item.id, now + timedelta(seconds=seconds), _said(self.bot, exc)
+            )
             return False
         except ChatMigrated as exc:
             # A group became a supergroup: its id changed, and config.yaml must say the new one.
@@ -234,24 +247,30 @@ class OutboxWorker:
                 message.chat_id,
                 exc.new_chat_id,
             )
-            await self.store.outbox_failed(item.id, str(exc), now)
+            await self.store.outbox_failed(item.id, _said(self.bot, exc), now)
             return False
         except (Forbidden, BadRequest) as exc:
             # The person blocked the bot or the chat is gone: retrying cannot help.
+            said = _said(self.bot, exc)
             log.warning(
-                "outbox message %s to chat %s failed for good: %s", item.id, message.chat_id, exc
+                "outbox message %s to chat %s failed for good: %s", item.id, message.chat_id, said
             )
-            await self.store.outbox_failed(item.id, str(exc), now)
+            await self.store.outbox_failed(item.id, said, now)
             gone = isinstance(exc, Forbidden) or "chat not found" in str(exc).lower()
             if gone and self.undeliverable is not None:
                 await self.undeliverable(item)  # the person cannot be reached at all
             return False
         except (NetworkError, TelegramError) as exc:
             backoff = min(MAX_BACKOFF, 2.0**item.attempts)
-            log.info("outbox message %s: %s; retrying in %.0fs", item.id, exc, backoff)
-            await self.store.outbox_retry(item.id, now + timedelta(seconds=backoff), str(exc))
+            said = _said(self.bot, exc)
+            log.info("outbox message %s: %s; retrying in %.0fs", item.id, said, backoff)
+            await self.store.outbox_retry(item.id, now + timedelta(seconds=backoff), said)
             return False
-        self._last_sent[message.chat_id] = time.monotonic()
         message_id = sent.message_id if sent is not None else None
         await self.store.outbox_sent(item.id, message_id, self.services.clock())
         return True
+
+
+def _said(bot: Bot, exc: Exception) -> str:
+    """An error as logged and stored (outbox.last_error, the timeline): never with the token."""
+    return redact(str(exc), bot.token)

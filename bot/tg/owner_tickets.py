@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import Bot, Message
 
+from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip
 from bot.core.lifecycle import (
     Action,
     Cancel,
@@ -201,9 +202,11 @@ class OwnerTickets:
             return refusal_text(self.services, visitor.lang, result)
         notice = self.t(visitor, ok_key, number=ticket.number)
         if message is not None:
-            await replace_message(
-                message, (message.text or message.caption or "") + "\n\n" + notice
-            )  # and its buttons go: they have done their job
+            # The notice goes under the message (its buttons go: they have done their job);
+            # on a full photo caption the old words give way, not the news.
+            limit = TEXT_LIMIT if message.text is not None else CAPTION_LIMIT
+            shown = clip(message.text or message.caption or "", limit - len(notice) - 2)
+            await replace_message(message, shown + "\n\n" + notice)
         return notice
 
     async def _finish_not_fixed(

@@ -1,14 +1,16 @@
 """Long polling that confirms an update to Telegram only after it has been handled.
 
 PTB's own updater asks for the next batch — which confirms the last one — before the handlers
-have run, so a crash in between loses updates. Here a whole batch is handled (and each id
-recorded as handled) before the offset moves past it; after a crash Telegram hands the
+have run, so a crash in between loses updates. Here the offset never moves past an update that
+is still in hand (each id is recorded as handled); after a crash Telegram hands the
 unconfirmed ones over again, and the handled-id record drops those already done. At least
 once, never twice.
 
-Within a batch, updates of different people in different chats are handled side by side (their
-waits on Telegram and on the disk overlap); an update waits for every earlier one that shares
-its chat or its sender, so each conversation still sees its messages in order.
+Updates of different people in different chats are handled side by side (their waits on
+Telegram's pace and on the disk overlap); an update waits for every earlier one that shares
+its chat or its sender, so each conversation still sees its messages in order. New updates
+are fetched while earlier ones are still in hand: one person whose answers must wait for
+their chat's pace holds up nobody else.
 """
 
 from __future__ import annotations
@@ -18,17 +20,24 @@ import contextlib
 import logging
 from collections.abc import Sequence, Set
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.core.models import Priority
+from bot.tg.governor import sending_as
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
 # Updates handled at once; Telegram hands over at most 100 per batch.
 CONCURRENCY = 8
+# While updates are in hand Telegram answers at once (with them, unconfirmed): look for new
+# ones this often instead of long polling.
+BUSY_POLL = 0.3
 
 
 class Poller:
@@ -45,11 +54,21 @@ class Poller:
         self.concurrency = concurrency
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
-        self.offset: int | None = None
+        self._seen: int | None = None  # the newest update id taken in hand
+        self._in_hand: dict[int, asyncio.Task[None]] = {}
+        # The newest task of each chat and sender: the next update of theirs waits for it.
+        self._last: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._idle = asyncio.Event()  # set while waiting for Telegram, not handling an update
         self.conflicts = 0
+
+    @property
+    def offset(self) -> int | None:
+        """What getUpdates confirms: everything before the oldest update still in hand."""
+        if self._in_hand:
+            return min(self._in_hand)
+        return None if self._seen is None else self._seen + 1
 
     def start(self) -> None:
         """Begin polling in the background."""
@@ -57,35 +76,43 @@ class Poller:
         self._task = asyncio.create_task(self._run(), name="polling")
 
     async def stop(self) -> None:
-        """Finish the update in hand, then stop (a pending long poll is simply abandoned)."""
+        """Finish the updates in hand, then stop (a pending long poll is simply abandoned)."""
         self._stopping = True
         if self._task is None:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), 10)
+        if self._in_hand:
+            await asyncio.wait(list(self._in_hand.values()), timeout=10)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
-        await self._confirm()
+        offset = self.offset  # an update still in hand is not confirmed: it comes again
+        stuck = list(self._in_hand.values())
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)
+        await self._confirm(offset)
 
-    async def _confirm(self) -> None:
+    async def _confirm(self, offset: int | None) -> None:
         """Tell Telegram the handled updates are done, so a restart is not handed them again."""
-        if self.offset is None:
+        if offset is None:
             return
         with contextlib.suppress(TelegramError):
-            await self.app.bot.get_updates(offset=self.offset, timeout=timedelta(0), limit=1)
+            await self.app.bot.get_updates(offset=offset, timeout=timedelta(0), limit=1)
 
     async def _run(self) -> None:
         backoff = 1.0
         while not self._stopping:
-            self._idle.set()
+            timeout = self.timeout
+            if self._in_hand:
+                await asyncio.wait(list(self._in_hand.values()), timeout=BUSY_POLL)
+                timeout = 0 if self._in_hand else self.timeout
             try:
                 updates = await self.app.bot.get_updates(
                     offset=self.offset,
-                    timeout=timedelta(seconds=self.timeout),
+                    timeout=timedelta(seconds=timeout),
                     allowed_updates=self.allowed_updates,
-                    read_timeout=self.timeout + 10,
+                    read_timeout=timeout + 10,
                 )
             except Conflict:
                 self.conflicts += 1
@@ -110,60 +137,41 @@ class Poller:
                 backoff = await _sleep(backoff)
                 continue
             backoff = 1.0
-            if updates and not self._stopping:
-                self._idle.clear()
-                try:
-                    await self._handle(updates)
-                finally:
-                    self._idle.set()
+            if not self._stopping:
+                self._take(updates)
 
-    async def _handle(self, updates: Sequence[Update]) -> None:
-        """Handle a batch, side by side where no chat or sender is shared; move the offset
-        past each update once it and every update before it are done."""
-        slots = asyncio.Semaphore(self.concurrency)
-        last: dict[tuple[str, int], asyncio.Task[None]] = {}
-        tasks: list[asyncio.Task[None]] = []
+    def _take(self, updates: Sequence[Update]) -> None:
+        """Start handling the updates not yet in hand (Telegram repeats unconfirmed ones)."""
         for update in updates:
+            if self._seen is not None and update.update_id <= self._seen:
+                continue  # in hand, or handled but not yet confirmed
+            self._seen = update.update_id
             keys = _ordering_keys(update)
-            before = {last[k] for k in keys if k in last}
-            task = asyncio.create_task(self._handle_one(update, before, slots))
-            tasks.append(task)
+            before = {self._last[k] for k in keys if k in self._last}
+            task = asyncio.create_task(self._handle_one(update, before))
+            self._in_hand[update.update_id] = task
             for key in keys:
-                last[key] = task
-        pending = dict(zip(tasks, updates, strict=True))
+                self._last[key] = task
+            task.add_done_callback(partial(self._done, update))
 
-        def done(task: asyncio.Task[None]) -> None:
-            if task.cancelled():
-                return  # not handled: it stays unconfirmed, and comes again after a restart
-            update = pending.pop(task)
-            if task.exception() is not None:
-                log.error(
-                    "update %s could not be handled", update.update_id, exc_info=task.exception()
-                )
-            # Handled (or failed and reported by the error handler): confirm everything up to
-            # the earliest update still in hand.
-            first = min((u.update_id for u in pending.values()), default=None)
-            self.offset = max(
-                self.offset or 0, first if first is not None else updates[-1].update_id + 1
-            )
+    def _done(self, update: Update, task: asyncio.Task[None]) -> None:
+        """An update is finished: the offset may move past it (unless it was cancelled)."""
+        self._in_hand.pop(update.update_id, None)
+        for key in _ordering_keys(update):
+            if self._last.get(key) is task:
+                del self._last[key]
+        if not task.cancelled() and task.exception() is not None:
+            # Handled (or failed and reported by the error handler): it is confirmed anyway.
+            log.error("update %s could not be handled", update.update_id, exc_info=task.exception())
 
-        for task in tasks:
-            task.add_done_callback(done)
-        try:
-            await asyncio.wait(tasks)
-        except asyncio.CancelledError:
-            for task in tasks:
-                task.cancel()
-            raise
-
-    async def _handle_one(
-        self, update: Update, before: Set[asyncio.Task[None]], slots: asyncio.Semaphore
-    ) -> None:
+    async def _handle_one(self, update: Update, before: Set[asyncio.Task[None]]) -> None:
         """Handle one update once the earlier ones of its chat and sender are done."""
         if before:
             await asyncio.wait(before)
-        async with slots:
-            await self.app.process_update(update)
+        async with self._slots:
+            # What a handler sends is the answer to this person: it goes before queued notices.
+            with sending_as(Priority.REPLY):
+                await self.app.process_update(update)
 
 
 def _ordering_keys(update: Update) -> list[tuple[str, int]]:

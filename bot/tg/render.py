@@ -7,14 +7,13 @@ from collections.abc import Callable, Sequence
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
+from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip, split
 from bot.core.runner import Button, Reply
-
-TEXT_LIMIT = 4096
 
 
 def fit(text: str, limit: int = TEXT_LIMIT) -> str:
-    """Keep a message within Telegram's length limit."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Keep a message within Telegram's length limit (visibly shortened, as a last resort)."""
+    return clip(text, limit)
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
@@ -34,8 +33,12 @@ def reply_rows(reply: Reply, encode: Callable[[Button], str]) -> list[list[tuple
 async def send(
     bot: Bot, chat_id: int, text: str, rows: Sequence[Sequence[tuple[str, str]]] = ()
 ) -> Message:
-    """Send a text message with an optional inline keyboard."""
-    return await bot.send_message(chat_id, fit(text), reply_markup=keyboard(rows))
+    """Send a text message with an optional inline keyboard; a text over Telegram's limit
+    goes as several messages, the keyboard under the last."""
+    parts = split(text) or [text]
+    for part in parts[:-1]:
+        await bot.send_message(chat_id, part)
+    return await bot.send_message(chat_id, parts[-1], reply_markup=keyboard(rows))
 
 
 async def replace_message(
@@ -47,7 +50,7 @@ async def replace_message(
     try:
         if message.text is None and (message.photo or message.caption is not None):
             # A photo (e.g. a resolution with its picture) has a caption, not a text.
-            await message.edit_caption(fit(text, 1024), reply_markup=keyboard(rows))
+            await message.edit_caption(fit(text, CAPTION_LIMIT), reply_markup=keyboard(rows))
         else:
             await message.edit_text(fit(text), reply_markup=keyboard(rows))
     except BadRequest as exc:

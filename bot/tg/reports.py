@@ -1,8 +1,8 @@
 """Reports in Telegram: /stats for supervisors, the daily digest, the weekly report and the
 monthly public summary.
 
-Scheduled reports follow DESIGN.md invariant 3: the store remembers the last period each report
-was sent for, the due time follows from it, and the job in PTB's JobQueue is only a cache of
+Scheduled reports follow docs/architecture.md ("Time"): the store remembers the last period each
+report was sent for, the due time follows from it, and the timer's entry is only a cache of
 that — rebuilt at start-up, harmless when it fires late, early or twice. A report claims its
 period in the store before it is sent, so it goes out once across restarts and processes.
 """
@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from telegram import Bot, InputMediaPhoto, Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import CallbackContext, ContextTypes, JobQueue
+from telegram.ext import ContextTypes
 
 from bot.config.models import StaffMember
 from bot.core.language import pick_language
+from bot.core.scope import reach_of
 from bot.core.stats import Period, parse_period
 from bot.reports.builder import Report, build_report
 from bot.reports.render import Words, public_text, report_charts, telegram_text
@@ -38,6 +39,7 @@ from bot.reports.schedule import (
 from bot.store.reports import EVERYTHING, ReportQueries, Scope
 from bot.tg.render import send
 from bot.tg.services import Services, visitor_of
+from bot.timer import Timer
 
 if TYPE_CHECKING:
     from bot.reports.charts import Chart
@@ -56,16 +58,9 @@ _T = TypeVar("_T")
 
 
 def scope_of(member: StaffMember) -> Scope:
-    """What a supervisor's reports cover: their departments and estates (none listed: all).
-
-    Admins see everything, like everywhere else in the bot.
-    """
-    if member.role == "admin":
-        return EVERYTHING
-    return Scope(
-        departments=frozenset(member.departments) or None,
-        estates=frozenset(member.estates) or None,
-    )
+    """What a supervisor's reports cover: their patch, by the rule of bot.core.scope."""
+    reach = reach_of(member)
+    return Scope(departments=reach.departments, estates=reach.estates)
 
 
 class ReportsDesk:
@@ -248,8 +243,9 @@ async def _retrying(call: Callable[[], Awaitable[_T]]) -> _T:
 class ReportJobs:
     """The scheduled reports' jobs, derived from the store's record of what was sent."""
 
-    def __init__(self, job_queue: JobQueue[Any], services: Services, desk: ReportsDesk) -> None:
-        self.job_queue = job_queue
+    def __init__(self, timer: Timer, bot: Bot, services: Services, desk: ReportsDesk) -> None:
+        self.timer = timer
+        self.bot = bot
         self.services = services
         self.desk = desk
         self.queries = desk.queries
@@ -277,40 +273,24 @@ class ReportJobs:
             run = pending(kind, last, now, self.timing)
             if run is not None:
                 log.info("scheduler: %s report missed while down; sending now", describe(run))
-                self._at(kind, timedelta(0))
+                self._at(kind, now)
             else:
                 self._next(kind)
 
     def _next(self, kind: ReportKind) -> None:
         run = upcoming(kind, self.services.clock(), self.timing)
-        # Relative to the bot's clock, so a test clock that stands still never fires it.
-        self._at(kind, max(run.due - self.services.clock(), timedelta(0)))
+        self._at(kind, run.due)
         log.info("scheduler: next %s", describe(run))
 
-    def _at(self, kind: ReportKind, delay: timedelta) -> None:
-        name = f"report:{kind}"
-        self.job_queue.run_once(
-            self._run,
-            when=delay,
-            data=kind,
-            name=name,
-            job_kwargs={
-                "id": name,
-                "replace_existing": True,
-                "misfire_grace_time": None,
-                "coalesce": True,
-            },
-        )
+    def _at(self, kind: ReportKind, when: datetime) -> None:
+        async def run() -> None:
+            try:
+                await self.fire(self.bot, kind)
+            except Exception:  # a failing report must not stop the next one being scheduled
+                log.exception("scheduled %s report failed", kind)
+            self._next(kind)
 
-    async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        job = context.job
-        assert job is not None
-        kind = _kind(job.data)
-        try:
-            await self.fire(context.bot, kind)
-        except Exception:  # a failing report must not stop the next one being scheduled
-            log.exception("scheduled %s report failed", kind)
-        self._next(kind)
+        self.timer.at(f"report:{kind}", when, run)
 
     async def fire(self, bot: Bot, kind: ReportKind) -> Run | None:
         """Send the report that is due now, unless it was sent already; returns it if sent."""
@@ -323,16 +303,8 @@ class ReportJobs:
         return run
 
 
-def _kind(data: object) -> ReportKind:
-    """A job's data back as a report kind."""
-    for kind in REPORT_KINDS:
-        if data == kind:
-            return kind
-    raise ValueError(f"not a report kind: {data!r}")
-
-
-async def schedule_reports(job_queue: JobQueue[Any], services: Services) -> ReportJobs:
+async def schedule_reports(timer: Timer, bot: Bot, services: Services) -> ReportJobs:
     """Start the daily digest, weekly report and monthly summary jobs (call at start-up)."""
-    jobs = ReportJobs(job_queue, services, ReportsDesk(services))
+    jobs = ReportJobs(timer, bot, services, ReportsDesk(services))
     await jobs.start()
     return jobs

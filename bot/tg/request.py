@@ -21,6 +21,9 @@ from telegram._utils.types import ODVInput  # the base class's own parameter typ
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.redaction import redact
+from bot.tg.governor import Governor, governed_call
+
 log = logging.getLogger(__name__)
 
 # Short: a person is looking at the chat. After the last one the error reaches the handler.
@@ -36,11 +39,15 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         retry_pauses: tuple[float, ...] = RETRY_PAUSES,
+        governor: Governor | None = None,
+        token: str = "",
     ) -> None:
         self._pool_size = connection_pool_size
+        self._token = token  # only to blank it out of error texts
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
         self._retry_pauses = retry_pauses
+        self._governor = governor  # every send and edit waits its turn there (each try too)
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -80,12 +87,27 @@ class AiohttpRequest(BaseRequest):
         # aiohttp has no write timeout; the read timeout starts once the request is written.
         limits = aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
         for pause in self._retry_pauses:
-            code, payload = await self._once(url, method, request_data, limits)
+            code, payload = await self._paced(url, method, request_data, limits)
             if code < 500:
                 return code, payload
             log.info("%s answered %s; trying again in %.1fs", url.rsplit("/", 1)[-1], code, pause)
             await asyncio.sleep(pause)
-        return await self._once(url, method, request_data, limits)
+        return await self._paced(url, method, request_data, limits)
+
+    async def _paced(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None,
+        limits: aiohttp.ClientTimeout,
+    ) -> tuple[int, bytes]:
+        """One round trip; a send or edit first waits for the governor's go."""
+        call = governed_call(url, request_data) if self._governor is not None else None
+        if self._governor is None or call is None:
+            return await self._once(url, method, request_data, limits)
+        return await self._governor.send(
+            call, lambda: self._once(url, method, request_data, limits)
+        )
 
     async def _once(
         self,
@@ -99,13 +121,25 @@ class AiohttpRequest(BaseRequest):
             raise RuntimeError("AiohttpRequest is not initialized")
         body = _body(request_data)
         try:
-            async with self._session.request(method, url, data=body, timeout=limits) as resp:
+            # A redirect is not followed: the Bot API never sends one, so it means a wrong
+            # api_base_url, and following it would hand the token (in the path) to another host.
+            async with self._session.request(
+                method, url, data=body, timeout=limits, allow_redirects=False
+            ) as resp:
+                if 300 <= resp.status < 400:
+                    raise NetworkError(
+                        f"the Bot API server answered HTTP {resp.status} (a redirect, not"
+                        " followed): check telegram.api_base_url"
+                    )
                 return resp.status, await resp.read()
-        except TimeoutError as exc:
-            raise TimedOut from exc
-        except aiohttp.ClientError as exc:
-            # The class name says what failed even when the message is empty.
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        except TimeoutError:
+            raise TimedOut from None
+        except (aiohttp.ClientError, ValueError, OSError) as exc:
+            # aiohttp's and yarl's (ValueError) messages quote the URL, token and all; the cause
+            # is dropped (``from None``) because a traceback would print it. The class name
+            # says what failed even when the message is empty.
+            text = redact(f"aiohttp.{exc.__class__.__name__}: {exc}", self._token)
+            raise NetworkError(text) from None
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

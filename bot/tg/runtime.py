@@ -7,9 +7,7 @@ import fcntl
 import logging
 import os
 import signal
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -17,17 +15,21 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
+from bot.redaction import redact
 from bot.store import Store
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.deadline_jobs import DeadlineJobs
+from bot.tg.governor import Governor
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
 from bot.tg.reports import schedule_reports
-from bot.tg.services import Services, utc_now
+from bot.tg.services import Services
+from bot.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +38,13 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 @dataclass
 class RuntimeOptions:
-    """Knobs tests turn: the clock, the long-poll timeout, the outbox's idle poll."""
+    """Knobs tests turn: the clock, the long-poll timeout, the outbox's and timer's naps."""
 
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
     poll_timeout: float = 10.0
     outbox_idle: float = 1.0
+    # The longest the timer sleeps without asking the clock again (a test clock may jump).
+    timer_nap: float = 1.0
 
 
 class CannotStart(Exception):
@@ -84,6 +88,8 @@ class BotRuntime:
         self.services: Services | None = None
         self.jobs: DeadlineJobs | None = None
         self.poller: Poller | None = None
+        self.timer: Timer | None = None
+        self.governor: Governor | None = None  # the pace of every send and edit
         self._lock: IO[str] | None = None
 
     async def start(self) -> None:
@@ -104,19 +110,29 @@ class BotRuntime:
             handled_before=await self.store.last_handled_update(),
         )
         self.services = services
+        timer = Timer(self.options.clock, nap=self.options.timer_nap)
         wiring = build_application(
-            services, self.settings.telegram.token, self.settings.telegram.api_base_url
+            services, self.settings.telegram.token, self.settings.telegram.api_base_url, timer
         )
         app = wiring.app
+        self.governor = wiring.governor
         try:
             await app.initialize()  # asks Telegram who we are: the token and the network
-        except InvalidToken as exc:
-            await self._release()
-            raise CannotStart("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from exc
-        except NetworkError as exc:
-            await self._release()
-            where = self.settings.telegram.api_base_url or "api.telegram.org"
-            raise CannotStart(f"cannot reach Telegram's Bot API at {where}: {exc}") from exc
+        except BaseException as exc:
+            try:
+                # The HTTP sessions opened before getMe failed; app.shutdown() would skip them
+                # (the app never counted as initialised), the bot's own shutdown closes them.
+                await app.bot.shutdown()
+            finally:
+                await self._release()
+            if isinstance(exc, InvalidToken):
+                # PTB's message quotes the token: it is passed on neither as text nor as cause.
+                raise CannotStart("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN)") from None
+            if isinstance(exc, NetworkError):
+                where = self.settings.telegram.api_base_url or "api.telegram.org"
+                said = f"cannot reach Telegram's Bot API at {where}: {exc}"
+                raise CannotStart(redact(said, self.settings.telegram.token)) from None
+            raise
         self.app = app
         self.outbox = OutboxWorker(
             app.bot,
@@ -129,11 +145,15 @@ class BotRuntime:
         services.deliver_reply = self.outbox.deliver_reply
         await register_commands(app, services)
         await app.start()
-        assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
-        self.jobs = DeadlineJobs(app.job_queue, services, wiring.desk)
+        self.jobs = DeadlineJobs(timer, services, wiring.desk)
+        # What a ticket change re-plans: its deadlines, then its survey.
+        wiring.desk.on_change.append(self.jobs.schedule)
+        wiring.desk.on_change.append(wiring.surveys.schedule_ticket)
         await self.jobs.rebuild()
         await wiring.surveys.rebuild()
-        await schedule_reports(app.job_queue, services)
+        await schedule_reports(timer, app.bot, services)
+        self.timer = timer
+        timer.start()
         self.outbox.start()
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
@@ -158,6 +178,9 @@ class BotRuntime:
                 self.poller = None
             if app is not None and app.running:
                 await app.stop()
+            if self.timer is not None:
+                await self.timer.stop()
+                self.timer = None
             if self.outbox is not None:
                 await self.outbox.stop()
             if app is not None:

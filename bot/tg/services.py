@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import Update
 
+from bot.clock import utc_now
 from bot.config import Settings
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
@@ -16,11 +17,6 @@ from bot.core.language import pick_language
 from bot.core.models import Person
 from bot.store import Store
 from bot.texts import Catalog
-
-
-def utc_now() -> datetime:
-    """The real clock."""
-    return datetime.now(UTC)
 
 
 async def _no_reply(chat_id: int) -> None:

@@ -24,6 +24,7 @@ from bot.core.lifecycle import (
 )
 from bot.core.models import Ticket
 from bot.core.runner import FlowState
+from bot.core.scope import may_see, reach_of
 from bot.store import ConversationGone
 from bot.tg import callbacks as cb
 from bot.tg.cards import Cards
@@ -88,7 +89,12 @@ class StaffDesk:
     ) -> str | None:
         """A card button: accept and start act at once; the others ask for text first."""
         actor = actor_for(self.services.settings, visitor.id)
-        in_group = message is not None and message.chat.id < 0
+        in_group = message is not None and message.chat.id != visitor.id
+        if in_group and not await self._pressed_in_its_group(data.ticket_id, message):
+            # Accept from a group takes the ticket from whoever has it: only the ticket's own
+            # department group counts, not any group a colleague (or a forger) presses in.
+            log.info("user %s pressed ticket id %s in a foreign chat", visitor.id, data.ticket_id)
+            return self.t(visitor, "staff.not_this_group")
         if data.action == "accept":
             return await self._act(
                 visitor, data.ticket_id, Accept(via_group=in_group), actor, "card.accepted_toast"
@@ -128,6 +134,12 @@ class StaffDesk:
         except Forbidden:
             return self.t(visitor, "staff.open_private_chat")
         return self.t(visitor, "staff.continue_in_private") if in_group else None
+
+    async def _pressed_in_its_group(self, ticket_id: int, message: Message | None) -> bool:
+        """Whether a press came from the department group of the ticket's department."""
+        ticket = await self.services.store.get_ticket(ticket_id)
+        dept = self.services.settings.department(ticket.department) if ticket else None
+        return message is not None and dept is not None and dept.group_chat_id == message.chat.id
 
     async def _act(
         self,
@@ -241,10 +253,10 @@ class StaffDesk:
         if member.role == "staff":
             await send(context.bot, visitor.chat_id, self.t(visitor, "refusal.not_supervisor"))
             return
-        departments = (
-            None if member.role == "admin" or not member.departments else member.departments
+        reach = reach_of(member)
+        tickets = await self.services.store.open_tickets(
+            reach.departments, self.services.clock(), estates=reach.estates
         )
-        tickets = await self.services.store.open_tickets(departments, self.services.clock())
         await self._list(context.bot, visitor, tickets, "staff.open_title", "staff.open_empty")
 
     async def on_ticket(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -290,12 +302,9 @@ class StaffDesk:
 
     @staticmethod
     def _may_see(actor: Actor, ticket: Ticket) -> bool:
-        if actor.role == "admin" or ticket.assignee_id == actor.telegram_id:
-            return True
-        if actor.role == "supervisor" and not actor.departments:
-            return True
-        return ticket.department in actor.departments and (
-            not actor.estates or ticket.estate in actor.estates
+        # The assignee sees their ticket even outside their patch: someone gave it to them.
+        return ticket.assignee_id == actor.telegram_id or may_see(
+            actor, ticket.department, ticket.estate
         )
 
     async def _list(

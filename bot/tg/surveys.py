@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.ext import CallbackContext, JobQueue
 
 from bot.core.lifecycle import SYSTEM, Close, Refusal, Reopen, actor_for
 from bot.core.models import Outgoing, Status, Survey, Ticket
 from bot.core.runner import FlowState
+from bot.core.scope import out_of_scope
 from bot.core.surveys import RATINGS, expiry, needs_followup, reminder_due, stars
 from bot.tg import callbacks as cb
 from bot.tg.intake import Conversations
@@ -24,6 +25,7 @@ from bot.tg.render import replace_message, send
 from bot.tg.services import Services, Visitor
 from bot.tg.staff import refusal_text
 from bot.tg.ticket_desk import TicketDesk
+from bot.timer import Timer
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +40,13 @@ class SurveyDesk:
         services: Services,
         desk: TicketDesk,
         conversations: Conversations,
-        job_queue: JobQueue[Any] | None,
+        timer: Timer | None,
     ) -> None:
         self.services = services
         self.desk = desk
         self.conversations = conversations
-        self.job_queue = job_queue
+        self.timer = timer
         conversations.finishers[SURVEY_FLOW] = self._finish
-        desk.on_change.append(self.schedule_ticket)
 
     # ----- scheduling --------------------------------------------------------------------
 
@@ -62,39 +63,33 @@ class SurveyDesk:
         for survey in await self.services.store.surveys_pending(ticket.id):
             self.schedule(survey)
 
-    def schedule(self, survey: Survey) -> None:
-        """The one job a survey needs next."""
+    def dues(self, survey: Survey) -> dict[str, datetime]:
+        """What a survey waits for next, and when (by its row)."""
         settings = self.services.settings
+        dues: dict[str, datetime] = {}
         if survey.status == "scheduled":
-            self._job("survey_send", survey.id, survey.due_at)
+            dues["survey_send"] = survey.due_at
         elif survey.status == "sent" and survey.sent_at is not None:
             if survey.reminded_at is None:
-                self._job("survey_remind", survey.id, reminder_due(settings, survey.sent_at))
-            self._job("survey_expire", survey.id, expiry(settings, survey.sent_at))
+                dues["survey_remind"] = reminder_due(settings, survey.sent_at)
+            dues["survey_expire"] = expiry(settings, survey.sent_at)
         if survey.followup_status == "open" and survey.followup_due is not None:
-            self._job("followup_due", survey.id, survey.followup_due)
+            dues["followup_due"] = survey.followup_due
+        return dues
 
-    def _job(self, kind: str, survey_id: int, when: Any) -> None:
-        if self.job_queue is None:
+    def schedule(self, survey: Survey) -> None:
+        """The jobs a survey needs next."""
+        for kind, when in self.dues(survey).items():
+            self._job(kind, survey.id, when)
+
+    def _job(self, kind: str, survey_id: int, when: datetime) -> None:
+        if self.timer is None:
             return
-        name = f"{kind}:{survey_id}"
-        self.job_queue.run_once(
-            self._run,
-            when=when,
-            data=(kind, survey_id),
-            name=name,
-            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": None},
-        )
 
-    async def _run(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        assert context.job is not None
-        data = context.job.data
-        assert isinstance(data, tuple)
-        kind, survey_id = data
-        try:
-            await self.fire(str(kind), int(survey_id))
-        except Exception:  # one failing job must not stop the scheduler
-            log.exception("survey job %s for survey %s failed", kind, survey_id)
+        async def run() -> None:
+            await self.fire(kind, survey_id)
+
+        self.timer.at(f"{kind}:{survey_id}", when, run)
 
     async def fire(self, kind: str, survey_id: int) -> None:
         """Do what is due for a survey, if it still is."""
@@ -106,6 +101,12 @@ class SurveyDesk:
         if ticket is None:
             return
         now = self.services.clock()
+        due = self.dues(survey).get(kind)
+        if due is None:
+            return  # done already, or the survey moved on
+        if due > now:
+            self._job(kind, survey_id, due)  # planned for later since: wait for it
+            return
         if kind == "survey_send" and survey.status == "scheduled":
             messages = [await self._question(ticket, survey, "survey.invite")]
             if await store.survey_mark(
@@ -274,7 +275,7 @@ class SurveyDesk:
     async def _tell_supervisors(self, ticket: Ticket, survey: Survey, key: str) -> None:
         messages = []
         owner = await self.services.store.get_person(ticket.owner_id)
-        for person in self.desk.supervisors_of(ticket.department):
+        for person in self.desk.supervisors_of(ticket.department, ticket.estate):
             lang = await self.desk.lang_of(person)
             text = self.desk.text(lang)
             labels = {p: text.t(f"survey.ask_problems.{p}") for p in survey.problems}
@@ -312,12 +313,9 @@ class SurveyDesk:
             return t.text(visitor.lang, "ticket.not_found")
         if actor.role not in ("supervisor", "admin"):
             return t.text(visitor.lang, "refusal.not_supervisor")
-        if (
-            actor.role == "supervisor"
-            and actor.departments
-            and ticket.department not in actor.departments
-        ):
-            return t.text(visitor.lang, "refusal.other_department")
+        outside = out_of_scope(actor, ticket.department, ticket.estate)
+        if outside is not None:
+            return t.text(visitor.lang, f"refusal.{outside}")
         if survey.followup_status != "open":
             return t.text(visitor.lang, "survey.followup_closed")
         if data.action == "reopen":
@@ -344,7 +342,7 @@ class SurveyDesk:
         events = await self.services.store.ticket_events(ticket.id)
         if any(e.kind == "followup_late" and e.data.get("survey") == survey.id for e in events):
             return
-        people = set(self.desk.supervisors_of(ticket.department))
+        people = set(self.desk.supervisors_of(ticket.department, ticket.estate))
         manager = self.services.settings.escalation.manager
         if manager is not None:
             people.add(manager)

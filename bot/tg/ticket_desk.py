@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.core.card_audience import LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
+from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, fill
 from bot.core.language import pick_language
 from bot.core.lifecycle import (
     SYSTEM,
@@ -28,9 +30,11 @@ from bot.core.lifecycle import (
     apply,
     decide,
 )
-from bot.core.models import OutboxItem, Outgoing, Status, Ticket, TicketEvent
+from bot.core.models import OutboxItem, Outgoing, Priority, Status, Ticket, TicketEvent
+from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
+from bot.core.scope import supervisors_of
 from bot.core.surveys import survey_due
 from bot.core.ticket_text import TicketText
 from bot.store import SurveyChange
@@ -42,6 +46,10 @@ log = logging.getLogger(__name__)
 # Notices that reach a person as their own message; the rest only refresh the cards.
 _GROUP_ONLY = "group"
 _CONFLICT_RETRIES = 3
+# An owner's words passed to staff: capped per ticket (bot.core.relays).
+_RELAYS = frozenset({"notify.assignee.owner_message", "notify.group.owner_message"})
+# Notices that go before relays and notices when messages must wait: missed deadlines.
+_ALERT_ENDINGS = (".escalated", ".overdue")
 
 
 class TicketDesk:
@@ -143,8 +151,14 @@ class TicketDesk:
             result = decide(ticket, action, actor, self.services.clock(), events=events)
             if isinstance(result, Refusal):
                 return result
+            hold = self._relay_hold(result, events)
+            if hold is not None:  # on the timeline, marked: staff hear of it in the notice
+                held = replace(result.event, data={**result.event.data, "held": True})
+                result = replace(result, event=held)
             after = self._after(ticket, result, action)
-            messages = [*await self.messages_for(ticket, after, result), *also]
+            messages = [*await self.messages_for(ticket, after, result, hold), *also]
+            if result.event.kind == "escalated":
+                messages = [_alert(m) for m in messages]
             survey = self._survey_change(after, result)
             if await store.transition(ticket, after, result.event, messages, conversation, survey):
                 log.info(
@@ -160,6 +174,13 @@ class TicketDesk:
                     await self.resume(after.id, SYSTEM)
                 return after, result
         return Refusal("no_change")
+
+    def _relay_hold(self, decision: Decision, events: Sequence[TicketEvent]) -> RelayHold | None:
+        """Whether an owner's message waits on the ticket instead of being relayed now."""
+        if decision.event.kind != OWNER_MESSAGE:
+            return None
+        limits = self.services.settings.limits
+        return relay_hold(events, decision.event.at, limits.relays_per_ticket, limits.relay_window)
 
     def check(
         self, ticket: Ticket, action: Action, actor: Actor, events: Sequence[TicketEvent] = ()
@@ -285,7 +306,7 @@ class TicketDesk:
         route = await self.route(ticket.department, ticket.estate, frozenset({message.chat_id}))
         if route.assignee is None or route.assignee == message.chat_id:
             return
-        supervisors = self.supervisors_of(ticket.department)
+        supervisors = self.supervisors_of(ticket.department, ticket.estate)
         also = []
         member = self.services.settings.staff_member(message.chat_id)
         for person in supervisors:
@@ -299,6 +320,7 @@ class TicketDesk:
                         name=member.name if member else str(message.chat_id),
                     ),
                     ticket_id=ticket.id,
+                    priority=Priority.ALERT,
                 )
             )
         result = await self.act(
@@ -320,7 +342,8 @@ class TicketDesk:
     ) -> bool:
         """A timeline entry that changes nothing else (a nudge, an alert), with its messages."""
         event = TicketEvent(ticket.id, self.services.clock(), kind, None, dict(data))
-        done = await self.services.store.transition(ticket, ticket, event, messages)
+        alerts = [_alert(m) for m in messages]  # deadline reminders and alerts go first
+        done = await self.services.store.transition(ticket, ticket, event, alerts)
         if done:
             log.info("ticket %s: %s %s", ticket.number, kind, dict(data).get("stage", ""))
             self.services.wake_outbox()
@@ -329,29 +352,23 @@ class TicketDesk:
     # ----- notices → messages ----------------------------------------------------------------
 
     async def messages_for(
-        self, before: Ticket, after: Ticket, decision: Decision
+        self, before: Ticket, after: Ticket, decision: Decision, hold: RelayHold | None = None
     ) -> list[Outgoing]:
-        """What a decision makes people read: notices as messages, and fresh cards."""
+        """What a decision makes people read: notices (a held relay: its count) and cards."""
         messages: list[Outgoing] = []
         for notice in decision.notices:
             for person in await self._recipients(notice, after):
                 lang = await self.lang_of(person)
-                messages.append(await self._notice_message(person, lang, notice, after))
+                if hold is not None and notice.key in _RELAYS:
+                    messages.append(self._held_notice(person, lang, after, hold))
+                else:
+                    messages.append(await self._notice_message(person, lang, notice, after))
         messages.extend(await self._cards(before, after, new_assignee=decision.assignee_changed))
         return messages
 
-    def supervisors_of(self, department: str) -> list[int]:
-        """A department's supervisors and its fallback: who hears of trouble there."""
-        settings = self.services.settings
-        people = {
-            m.telegram_id
-            for m in settings.staff
-            if m.role == "supervisor" and department in m.departments
-        }
-        dept = settings.department(department)
-        if dept is not None and dept.fallback is not None:
-            people.add(dept.fallback)
-        return sorted(people)
+    def supervisors_of(self, department: str, estate: str) -> list[int]:
+        """Who hears of trouble with a ticket there: supervisors and fallback, in their patch."""
+        return supervisors_of(self.services.settings, department, estate)
 
     async def _recipients(self, notice: Notice, ticket: Ticket) -> list[int]:
         if notice.key == "notify.group.owner_message":
@@ -362,7 +379,7 @@ class TicketDesk:
         if notice.key == "notify.assignee.assigned" or notice.key == "notify.assignee.escalated":
             return []  # the new assignee's card is the notification
         if notice.recipient == "supervisor":
-            return self.supervisors_of(notice.department or ticket.department)
+            return self.supervisors_of(notice.department or ticket.department, ticket.estate)
         return [notice.person] if notice.person is not None else []
 
     async def _notice_message(
@@ -390,7 +407,19 @@ class TicketDesk:
             photos = notice.params.get("photos")
             if isinstance(photos, list | tuple) and photos:
                 photo = str(photos[0])
-        return Outgoing(person, body, buttons, photo=photo, ticket_id=ticket.id)
+        # A long note or message gives way (visibly "…"), never the question after it.
+        limit = CAPTION_LIMIT if photo else TEXT_LIMIT
+        body = fill(lambda p: text.t(notice.key, **p), params, limit, ("note", "text", "reason"))
+        alert = notice.key.endswith(_ALERT_ENDINGS)
+        priority = Priority.ALERT if alert else Priority.NOTICE
+        return Outgoing(person, body, buttons, photo=photo, ticket_id=ticket.id, priority=priority)
+
+    def _held_notice(self, person: int, lang: str, ticket: Ticket, hold: RelayHold) -> Outgoing:
+        """The "N more messages, see /ticket" notice, sent when the relay window has room
+        again; each further held message replaces it with a higher count while it waits."""
+        body = self.text(lang).t("notify.relays_held", number=ticket.number, count=hold.count)
+        until = hold.until
+        return Outgoing(person, body, ticket_id=ticket.id, not_before=until, collapse="relays")
 
     def _readable(self, params: Mapping[str, object], lang: str) -> dict[str, Any]:
         """Ids in notice parameters become names a person understands."""
@@ -422,7 +451,8 @@ class TicketDesk:
         self, after: Ticket, existing: Mapping[int, str], *, new_assignee: bool = True
     ) -> list[Outgoing]:
         """Card messages for the chats that hold a card, the assignee, and the group."""
-        chats = dict(existing)
+        # A card the ticket has left said so once (Cards.deliver) and is not touched again.
+        chats = {chat: audience for chat, audience in existing.items() if audience != LEFT}
         if (
             after.assignee_id is not None
             and after.assignee_id not in chats
@@ -438,8 +468,14 @@ class TicketDesk:
             chats.setdefault(dept.group_chat_id, "group")
         messages: list[Outgoing] = []
         for chat, audience in chats.items():
-            if chat not in existing and after.photos:
-                # The owner's photos go just above a new card, as an album of their own.
+            if existing.get(chat, LEFT) == LEFT and after.photos and audience == "staff":
+                # The owner's photos go just above a new card, as an album of their own (never
+                # to the group: they may show the owner's home).
                 messages.append(Outgoing(chat, "", ticket_id=after.id, photos=after.photos))
             messages.append(Outgoing(chat, "", ticket_id=after.id, card=audience))
-        return messages
+        return [_alert(m) for m in messages]  # cards go before relays and notices
+
+
+def _alert(message: Outgoing) -> Outgoing:
+    """The message at least at alert priority (a reply stays a reply)."""
+    return replace(message, priority=min(message.priority, Priority.ALERT))

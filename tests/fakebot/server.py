@@ -20,6 +20,7 @@ from .objects import JSON, group_chat, private_chat, user_dict
 from .params import Params, parse_request
 from .registry import lookup
 from .render import render_state
+from .schema import Rejection, schema
 from .state import ApiCall, BotState, CallbackAnswer, SentRecord, StoredMessage
 from .user import FakeGroup, FakeUser
 
@@ -29,12 +30,15 @@ MAX_BODY = 64 * 1024 * 1024
 class FakeBotApi:
     """A fake Telegram Bot API server the real PTB stack talks to over HTTP."""
 
-    def __init__(self, *, token: str | None = None) -> None:
+    def __init__(self, *, token: str | None = None, check_calls: bool = True) -> None:
         self.faults = Faults()
         self.stats = Stats()
         self.flood = FloodControl()
         self.calls: deque[ApiCall] = deque(maxlen=20_000)
         self.unknown_calls: list[ApiCall] = []
+        # Calls real Telegram would refuse (schema and limits); conftest fails the test on any.
+        self.check_calls = check_calls
+        self.rejected_calls: list[Rejection] = []
         self._default = BotState(token or "", self.stats)
         self._bots: dict[str, BotState] = {token: self._default} if token else {}
         self._users: dict[tuple[int, int], FakeUser] = {}
@@ -201,6 +205,24 @@ class FakeBotApi:
             "the bot to confirm all updates",
         )
 
+    def refused(self) -> list[str]:
+        """Calls real Telegram would refuse, and methods the fake lacks: one line each."""
+        lines = [f"{r.method}: {r.parameter or '-'}: {r.reason}" for r in self.rejected_calls]
+        known = schema().methods
+        lines += [
+            f"{c.method}: a Bot API method the fake does not implement"
+            for c in self.unknown_calls
+            if c.method.lower() in known  # unknown to the Bot API too: already rejected
+        ]
+        return lines
+
+    def take_refused(self) -> list[str]:
+        """Return and forget the refused calls (for tests that make them on purpose)."""
+        lines = self.refused()
+        self.rejected_calls.clear()
+        self.unknown_calls.clear()
+        return lines
+
     def dump(self, chat_id: int | None = None) -> str:
         """A readable dump of a chat plus recent API errors."""
         return render_state(self._default, chat_id)
@@ -217,10 +239,16 @@ class FakeBotApi:
             bot.touch()
         params = Params({})
         slow = False
+        refused: Rejection | None = None
         try:
             params = await parse_request(request)
             if entry is None:
                 self.stats.unknown += 1
+            # Telegram checks a request before anything else can happen to it.
+            refused = schema().check(method, params) if self.check_calls else None
+            if refused is not None:
+                raise refused.error()
+            if entry is None:
                 raise not_found(method)
             slow = self._inject_faults(method, params)
             result: Any = await entry[1](bot, params)
@@ -238,6 +266,8 @@ class FakeBotApi:
         )
         self.calls.append(call)
         bot.record_call(call)
+        if refused is not None:
+            self.rejected_calls.append(refused)
         if entry is None:
             self.unknown_calls.append(call)
         if slow:

@@ -1,0 +1,142 @@
+"""What flows are made of: options, buttons, replies, events, the saved state and a result.
+
+Plain data, so the store can write a state after every step (``FlowState.to_dict``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.core.flow import Step
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice offered to a person: a stable id, its label and an optional hint/note."""
+
+    id: str
+    label: str
+    hint: str | None = None
+    note: str | None = None  # sent right after it is picked (e.g. the emergency hotline)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: its label and the action it asks for."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to show: text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """The person typed text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PhotoInput:
+    """The person sent a photo (largest size's file_id) and perhaps a caption."""
+
+    file_id: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Press:
+    """The person pressed a button of ``step`` asking for ``action``."""
+
+    step: str
+    action: str
+
+
+@dataclass(frozen=True)
+class OtherInput:
+    """Anything the flow cannot use: a sticker, voice note, location, …"""
+
+    kind: str
+
+
+Event = TextInput | PhotoInput | Press | OtherInput
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """Where a person is in a flow and what they answered so far."""
+
+    flow: str
+    step: str
+    token: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    editing: bool = False
+    locked: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for the store."""
+        return {
+            "flow": self.flow,
+            "step": self.step,
+            "token": self.token,
+            "answers": dict(self.answers),
+            "history": list(self.history),
+            "editing": self.editing,
+            "locked": sorted(self.locked),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> FlowState:
+        """Rebuild a state written by ``to_dict``."""
+        return cls(
+            flow=str(raw["flow"]),
+            step=str(raw["step"]),
+            token=str(raw["token"]),
+            answers=dict(raw.get("answers") or {}),
+            history=tuple(raw.get("history") or ()),
+            editing=bool(raw.get("editing", False)),
+            locked=frozenset(raw.get("locked") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What handling one event produced.
+
+    ``state`` is None when the flow ended (``outcome`` says how); ``echo`` replaces the text of
+    the message whose button was pressed, so the chat shows what was chosen.
+    """
+
+    state: FlowState | None
+    replies: tuple[Reply, ...] = ()
+    outcome: str | None = None
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    echo: str | None = None
+    changed: bool = True
+    echo_buttons: tuple[tuple[Button, ...], ...] = ()  # buttons kept on the pressed message
+
+
+class FlowContext(Protocol):
+    """What the runner needs from the world: options, texts and limits, all in one language."""
+
+    def options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
+        """The options a choice step offers, given earlier answers."""
+        ...
+
+    def text(self, key: str, **params: Any) -> str:
+        """A text from the person's language catalog."""
+        ...
+
+    def limits(self, name: str | None) -> tuple[int, int]:
+        """(minimum, maximum) for a named limit: characters for texts, count for photos."""
+        ...
