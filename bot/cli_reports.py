@@ -11,12 +11,13 @@ from typing import Any
 
 from bot.clock import utc_now
 from bot.config.models import SUPPORTED_LANGUAGES, Settings
-from bot.core.stats import PERIOD_WORDS, Period, days_period, parse_period
+from bot.core.periods import PERIOD_WORDS, Period, days_period, parse_period
 from bot.reports.builder import Report, build_report
 from bot.reports.export import ExportResult, Format, write_export
-from bot.reports.render import Words, report_charts, terminal_text
+from bot.reports.labelled_charts import report_charts
+from bot.reports.tables import terminal_text
+from bot.reports.words import Words
 from bot.store import Store
-from bot.store.reports import ReportQueries
 from bot.texts import default_catalog
 
 
@@ -143,7 +144,7 @@ async def _export(
 ) -> ExportResult:
     store = await Store.open(path)
     try:
-        chunks = ReportQueries(store).export_chunks(period.start, period.end)
+        chunks = store.export_chunks(period.start, period.end)
         return await write_export(chunks, out, fmt, settings.tz)
     finally:
         await store.close()
@@ -176,6 +177,6 @@ def report_main(args: argparse.Namespace, settings: Settings | None = None) -> i
 async def _report(path: str, settings: Settings, period: Period) -> Report:
     store = await Store.open(path)
     try:
-        return await build_report(ReportQueries(store), settings, period, utc_now())
+        return await build_report(store, settings, period, utc_now())
     finally:
         await store.close()

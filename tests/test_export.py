@@ -13,11 +13,10 @@ from openpyxl import load_workbook
 
 from bot.cli_reports import add_report_commands, export_main, report_main
 from bot.config import Settings, load_settings
-from bot.core.stats import days_period
+from bot.core.periods import days_period
 from bot.reports.charts import PNG_SIGNATURE
 from bot.reports.export import COLUMNS, csv_paths, write_export
 from bot.store import Store
-from bot.store.reports import ReportQueries
 from tests.test_stats import ROOT, TZ, fill, scenario
 
 # Opened on 2026-11-10: T1 T2 T3 T4 T5 T7 (T6 the day before, T8 the day after, T9 on the 8th).
@@ -42,9 +41,7 @@ async def export(path: Path, out: Path, fmt: Any, size: int = 2) -> Any:
     day = days_period(date(2026, 11, 10), date(2026, 11, 10), TZ)
     store = await Store.open(path)
     try:
-        return await write_export(
-            ReportQueries(store).export_chunks(day.start, day.end, size), out, fmt, TZ
-        )
+        return await write_export(store.export_chunks(day.start, day.end, size), out, fmt, TZ)
     finally:
         await store.close()
 
@@ -105,7 +102,7 @@ async def test_an_empty_range_writes_headers_only(db_path: Path, tmp_path: Path)
     store = await Store.open(db_path)
     try:
         result = await write_export(
-            ReportQueries(store).export_chunks(day.start, day.end),
+            store.export_chunks(day.start, day.end),
             tmp_path / "empty.xlsx",
             "xlsx",
             TZ,

@@ -12,11 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Company, Department, Settings, StaffMember
-from bot.core.lifecycle import (
-    EVENT_KINDS,
-    NOTICE_KEYS,
+from bot.core.actions import (
     OWNER_ACTIONS,
-    REFUSAL_CODES,
     SYSTEM,
     Accept,
     Action,
@@ -26,19 +23,24 @@ from bot.core.lifecycle import (
     Cancel,
     Close,
     ConfirmFixed,
-    Decision,
     Escalate,
     NotFixed,
-    Notice,
     OwnerMessage,
     Reassign,
-    Refusal,
     Reopen,
     ReplyToOwner,
     Resolve,
     StartWork,
     Transfer,
     actor_for,
+)
+from bot.core.lifecycle import (
+    EVENT_KINDS,
+    NOTICE_KEYS,
+    REFUSAL_CODES,
+    Decision,
+    Notice,
+    Refusal,
     apply,
     decide,
     reopen_assignee,

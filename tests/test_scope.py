@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import expand_env, load_settings, read_yaml, settings_from_data
 from bot.config.models import StaffMember
-from bot.core.lifecycle import Actor
+from bot.core.actions import Actor
 from bot.core.scope import Reach, may_see, out_of_scope, reach_of, supervisors_of
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,31 +30,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import load_settings
-from bot.core.stats import (
-    NO_KEY,
-    Durations,
-    EventFact,
-    PeriodFacts,
-    PlaceTicket,
-    Share,
-    SurveyFact,
-    TicketFact,
-    appraisal,
-    breakdown,
-    daily_opened,
-    days_period,
-    heat_map,
-    hot_spots,
-    parse_period,
-    percentile,
-    summary,
-)
+from bot.core.appraisal import appraisal
+from bot.core.chart_series import daily_opened, heat_map
+from bot.core.facts import NO_KEY, EventFact, PlaceTicket, SurveyFact, TicketFact
+from bot.core.hot_spots import hot_spots
+from bot.core.periods import days_period, parse_period
+from bot.core.stats import PeriodFacts, breakdown, summary
+from bot.core.summaries import Durations, Share, percentile
 from bot.reports import charts
 from bot.reports.builder import build_report
-from bot.reports.render import Words, report_charts, split_messages, telegram_text, terminal_text
+from bot.reports.labelled_charts import report_charts
+from bot.reports.messages import split_messages, telegram_text
 from bot.reports.schedule import Timing, latest, pending, run_on, upcoming
+from bot.reports.tables import terminal_text
+from bot.reports.words import Words
 from bot.store import Store
-from bot.store.reports import REPORT_INDEXES, ReportQueries, Scope
+from bot.store.reports import Scope
+from bot.store.sqlite.reports import REPORT_INDEXES
 from bot.texts import default_catalog
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -583,7 +575,7 @@ async def store(tmp_path: Path) -> Any:
 
 
 async def test_store_derives_the_same_facts(store: Store) -> None:
-    queries = ReportQueries(store)
+    queries = store
     got = {t.id: t for t in await queries.ticket_facts(DAY.start, DAY.end, NOW)}
     expected = facts_of(scenario())
     assert sorted(got) == [1, 2, 3, 4, 5, 6, 7, 9]  # T8 belongs to the next day
@@ -600,7 +592,7 @@ async def test_store_derives_the_same_facts(store: Store) -> None:
 
 
 async def test_scope_limits_every_query(store: Store) -> None:
-    queries = ReportQueries(store)
+    queries = store
     env = Scope(departments=frozenset({"environment"}))
     assert {t.id for t in await queries.ticket_facts(DAY.start, DAY.end, NOW, env)} == {6, 7, 9}
     assert {e.ticket_id for e in await queries.period_events(DAY.start, DAY.end, env)} == {6, 7, 9}
@@ -626,7 +618,7 @@ async def test_report_queries_use_indexes(store: Store) -> None:
 
 
 async def test_claiming_a_run_succeeds_once(store: Store) -> None:
-    queries = ReportQueries(store)
+    queries = store
     assert await queries.last_run("daily") is None
     assert await queries.claim_run("daily", 20261125)
     assert not await queries.claim_run("daily", 20261125)  # the same day again: no
@@ -645,7 +637,7 @@ def settings() -> Any:
 
 
 async def test_report_text_and_charts(store: Store, settings: Any) -> None:
-    report = await build_report(ReportQueries(store), settings, DAY, NOW)
+    report = await build_report(store, settings, DAY, NOW)
     assert report.overall == summary(facts_of(scenario()))
     assert len(report.series_days) == 14 and report.series_days[-1] == date(2026, 11, 10)
     catalog = default_catalog()
@@ -818,7 +810,7 @@ async def test_a_month_of_a_million_tickets_in_under_a_second(
     try:
         for _ in range(3):  # the first run also warms the page cache, as a running bot has it
             started = time.perf_counter()
-            report = await build_report(ReportQueries(store), settings, month, NOW)
+            report = await build_report(store, settings, month, NOW)
             timings.append(time.perf_counter() - started)
     finally:
         await store.close()

@@ -9,25 +9,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.config.models import Settings
-from bot.core.stats import (
-    DIMENSIONS,
-    HotSpot,
-    Period,
-    PeriodFacts,
-    PlaceTicket,
-    Satisfaction,
-    StaffRow,
-    Summary,
-    SurveyFact,
-    appraisal,
-    breakdown,
-    daily_opened,
-    daily_satisfaction,
-    heat_map,
-    hot_spots,
-    summary,
-)
-from bot.store.reports import EVERYTHING, ReportQueries, Scope
+from bot.core.appraisal import StaffRow, appraisal
+from bot.core.chart_series import daily_opened, daily_satisfaction, heat_map
+from bot.core.facts import PlaceTicket, SurveyFact
+from bot.core.hot_spots import HotSpot, hot_spots
+from bot.core.periods import Period
+from bot.core.stats import DIMENSIONS, PeriodFacts, breakdown, summary
+from bot.core.summaries import Satisfaction, Summary
+from bot.store.interfaces import ReportReads
+from bot.store.reports import EVERYTHING, Scope
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +61,7 @@ class Report:
 
 
 async def build_report(
-    queries: ReportQueries,
+    queries: ReportReads,
     settings: Settings,
     period: Period,
     now: datetime,

@@ -23,7 +23,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.core.stats import Satisfaction, Share
+from bot.core.summaries import Satisfaction, Share
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SERIES = 8  # more categories than this in one chart are summed up as "other"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
-from bot.core.stats import Period, days_period, month_period
+from bot.core.periods import Period, days_period, month_period
 from bot.timewindow import WEEKDAYS, Weekday
 
 ReportKind = Literal["daily", "weekly", "monthly"]

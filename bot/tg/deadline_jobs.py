@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.actions import SYSTEM, Escalate
 from bot.core.duetimes import KINDS, Due, plan
-from bot.core.lifecycle import SYSTEM, Escalate, Refusal
+from bot.core.lifecycle import Refusal
 from bot.core.models import Outgoing, Ticket
 from bot.tg.services import Services
 from bot.tg.ticket_desk import TicketDesk

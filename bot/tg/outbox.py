@@ -25,7 +25,7 @@ from telegram.error import (
 
 from bot.core.models import OutboxItem, Priority
 from bot.redaction import redact
-from bot.store import Store
+from bot.store.interfaces import OutboxStore
 from bot.tg.governor import sending_as
 from bot.tg.render import fit, keyboard
 from bot.tg.services import Services
@@ -52,7 +52,7 @@ class OutboxWorker:
         self.deliver_card = deliver_card
         self.undeliverable = undeliverable
         self.services = services
-        self.store: Store = services.store
+        self.store: OutboxStore = services.store
         self.idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

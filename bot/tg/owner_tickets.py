@@ -8,17 +8,9 @@ from typing import Any
 
 from telegram import Bot, Message
 
+from bot.core.actions import Action, Cancel, ConfirmFixed, NotFixed, OwnerMessage, actor_for
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip
-from bot.core.lifecycle import (
-    Action,
-    Cancel,
-    ConfirmFixed,
-    NotFixed,
-    OwnerMessage,
-    Refusal,
-    actor_for,
-    reopen_assignee,
-)
+from bot.core.lifecycle import Refusal, reopen_assignee
 from bot.core.models import Status, Ticket
 from bot.core.runner import FlowState
 from bot.store import ConversationGone

@@ -22,10 +22,11 @@ from telegram.ext import ContextTypes
 
 from bot.config.models import StaffMember
 from bot.core.language import pick_language
+from bot.core.periods import Period, parse_period
 from bot.core.scope import reach_of
-from bot.core.stats import Period, parse_period
 from bot.reports.builder import Report, build_report
-from bot.reports.render import Words, public_text, report_charts, telegram_text
+from bot.reports.labelled_charts import report_charts
+from bot.reports.messages import public_text, telegram_text
 from bot.reports.schedule import (
     REPORT_KINDS,
     ReportKind,
@@ -36,7 +37,8 @@ from bot.reports.schedule import (
     pending,
     upcoming,
 )
-from bot.store.reports import EVERYTHING, ReportQueries, Scope
+from bot.reports.words import Words
+from bot.store.reports import EVERYTHING, Scope
 from bot.tg.render import send
 from bot.tg.services import Services, visitor_of
 from bot.timer import Timer
@@ -68,7 +70,7 @@ class ReportsDesk:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.queries = ReportQueries(services.store)
+        self.queries = services.store  # report reads and scheduled-run records
 
     async def report(self, period: Period, scope: Scope) -> Report:
         """Compute a report now."""

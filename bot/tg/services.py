@@ -15,7 +15,7 @@ from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.core.language import pick_language
 from bot.core.models import Person
-from bot.store import Store
+from bot.store import Storage
 from bot.texts import Catalog
 
 
@@ -28,7 +28,7 @@ class Services:
     """Settings, storage, texts, flows and the clock; one per running bot."""
 
     settings: Settings
-    store: Store
+    store: Storage
     catalog: Catalog
     flows: dict[str, Flow]
     calendars: Calendars

@@ -10,18 +10,18 @@ from telegram import Bot, Message, Update
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes
 
-from bot.core.lifecycle import (
+from bot.core.actions import (
     Accept,
     Action,
     Actor,
     AddNote,
-    Refusal,
     ReplyToOwner,
     Resolve,
     StartWork,
     Transfer,
     actor_for,
 )
+from bot.core.lifecycle import Refusal
 from bot.core.models import Ticket
 from bot.core.runner import FlowState
 from bot.core.scope import may_see, reach_of

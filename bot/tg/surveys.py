@@ -14,7 +14,8 @@ from typing import Any
 
 from telegram import Bot, Message
 
-from bot.core.lifecycle import SYSTEM, Close, Refusal, Reopen, actor_for
+from bot.core.actions import SYSTEM, Close, Reopen, actor_for
+from bot.core.lifecycle import Refusal
 from bot.core.models import Outgoing, Status, Survey, Ticket
 from bot.core.runner import FlowState
 from bot.core.scope import out_of_scope

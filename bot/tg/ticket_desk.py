@@ -12,24 +12,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.core.actions import SYSTEM, Action, Actor, AddNote, Assign, Reassign, Resolve
 from bot.core.card_audience import LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, fill
 from bot.core.language import pick_language
-from bot.core.lifecycle import (
-    SYSTEM,
-    Action,
-    Actor,
-    AddNote,
-    Assign,
-    Decision,
-    Notice,
-    Reassign,
-    Refusal,
-    Resolve,
-    apply,
-    decide,
-)
+from bot.core.lifecycle import Decision, Notice, Refusal, apply, decide
 from bot.core.models import OutboxItem, Outgoing, Priority, Status, Ticket, TicketEvent
 from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision

@@ -1,0 +1,94 @@
+"""The SQLite backend (aiosqlite): one module per aggregate, composed into ``Store``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.store.sqlite.cards import SqliteCards
+from bot.store.sqlite.conversations import SqliteConversations
+from bot.store.sqlite.db import SqliteBase
+from bot.store.sqlite.outbox import SqliteOutbox
+from bot.store.sqlite.people import SqlitePeople
+from bot.store.sqlite.reports import SqliteReports
+from bot.store.sqlite.schema import MIGRATIONS
+from bot.store.sqlite.staff import SqliteStaffState
+from bot.store.sqlite.surveys import SqliteSurveys
+from bot.store.sqlite.tickets import SqliteTickets
+from bot.store.sqlite.updates import SqliteUpdateLog
+
+__all__ = ["MIGRATIONS", "Store"]
+
+
+class Store(
+    SqliteUpdateLog,
+    SqlitePeople,
+    SqliteConversations,
+    SqliteTickets,
+    SqliteStaffState,
+    SqliteOutbox,
+    SqliteCards,
+    SqliteSurveys,
+    SqliteReports,
+    SqliteBase,
+):
+    """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
+
+    The aggregates share one connection and one lock (``SqliteBase``), so a transaction that
+    spans them (a transition with its events, messages and survey) stays atomic.
+    """
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the backend keeps every interface (a Protocol is checked where a
+    # value is assigned to it); a missing method or a changed signature fails the lint test.
+    from bot.store.interfaces import (
+        CardStore,
+        ConversationStore,
+        OutboxStore,
+        PersonStore,
+        ReportReads,
+        ReportRuns,
+        StaffState,
+        Storage,
+        SurveyStore,
+        TicketStore,
+        UpdateLog,
+    )
+
+    def _store_is_storage(store: Store) -> Storage:
+        return store
+
+    def _each_part_alone(
+        updates: SqliteUpdateLog,
+        people: SqlitePeople,
+        conversations: SqliteConversations,
+        tickets: SqliteTickets,
+        staff: SqliteStaffState,
+        outbox: SqliteOutbox,
+        cards: SqliteCards,
+        surveys: SqliteSurveys,
+        reports: SqliteReports,
+    ) -> tuple[
+        UpdateLog,
+        PersonStore,
+        ConversationStore,
+        TicketStore,
+        StaffState,
+        OutboxStore,
+        CardStore,
+        SurveyStore,
+        ReportReads,
+        ReportRuns,
+    ]:
+        return (
+            updates,
+            people,
+            conversations,
+            tickets,
+            staff,
+            outbox,
+            cards,
+            surveys,
+            reports,
+            reports,
+        )

@@ -1,0 +1,31 @@
+"""Ticket timeline rows, written inside whichever transaction causes them."""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from bot.core.models import TicketEvent
+from bot.store.sqlite.db import dt, ts
+
+
+async def add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
+    """Append an event to its ticket's timeline (inside the caller's transaction)."""
+    await db.execute(
+        "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+        (
+            event.ticket_id,
+            ts(event.at),
+            event.kind,
+            event.actor_id,
+            json.dumps(event.data, ensure_ascii=False),
+        ),
+    )
+
+
+def event_of(row: aiosqlite.Row) -> TicketEvent:
+    """A ticket_events row as an event."""
+    return TicketEvent(
+        row["ticket_id"], dt(row["at"]), row["kind"], row["actor_id"], json.loads(row["data"])
+    )

@@ -1,0 +1,147 @@
+"""The SQLite schema: migration scripts, applied in order and tracked in ``user_version``.
+
+Append only: an existing file has run the first ``user_version`` scripts, so a script is never
+edited or removed once released; a change is a new script at the end.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE users (
+        telegram_id   INTEGER PRIMARY KEY,
+        first_name    TEXT NOT NULL,
+        last_name     TEXT,
+        username      TEXT,
+        language_code TEXT,
+        language      TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE TABLE conversations (
+        chat_id    INTEGER PRIMARY KEY,
+        user_id    INTEGER NOT NULL,
+        flow       TEXT NOT NULL,
+        token      TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE tickets (
+        id              INTEGER PRIMARY KEY,
+        number          TEXT NOT NULL UNIQUE,
+        owner_id        INTEGER NOT NULL,
+        kind            TEXT NOT NULL,
+        category        TEXT NOT NULL,
+        subcategory     TEXT,
+        department      TEXT NOT NULL,
+        estate          TEXT NOT NULL,
+        building        TEXT,
+        unit            TEXT,
+        area            TEXT,
+        location_detail TEXT,
+        urgency         TEXT NOT NULL,
+        description     TEXT NOT NULL,
+        photos          TEXT NOT NULL,
+        language        TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        assignee_id     INTEGER,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        accept_due      TEXT NOT NULL,
+        resolve_due     TEXT NOT NULL,
+        version         INTEGER NOT NULL DEFAULT 0,
+        overdue         INTEGER NOT NULL DEFAULT 0,
+        resolution_note TEXT,
+        resolution_photo TEXT,
+        paused_at       TEXT
+    );
+    CREATE INDEX tickets_assignee ON tickets (assignee_id, status);
+    CREATE INDEX tickets_owner ON tickets (owner_id, id DESC);
+    CREATE INDEX tickets_status ON tickets (status, created_at);
+    CREATE TABLE ticket_events (
+        id        INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+        at        TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        actor_id  INTEGER,
+        data      TEXT NOT NULL
+    );
+    CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, id);
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        chat_id         INTEGER NOT NULL,
+        ticket_id       INTEGER,
+        payload         TEXT NOT NULL,
+        status          TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        message_id      INTEGER,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id);
+    CREATE INDEX outbox_chat ON outbox (status, chat_id, id);
+    CREATE TABLE cards (
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        audience   TEXT NOT NULL,
+        PRIMARY KEY (ticket_id, chat_id)
+    );
+    CREATE INDEX cards_message ON cards (chat_id, message_id);
+    CREATE INDEX outbox_message ON outbox (chat_id, message_id);
+    CREATE TABLE staff_status (
+        telegram_id INTEGER PRIMARY KEY,
+        available   INTEGER NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE surveys (
+        id              INTEGER PRIMARY KEY,
+        ticket_id       INTEGER NOT NULL REFERENCES tickets (id),
+        round           INTEGER NOT NULL,
+        staff_id        INTEGER,
+        status          TEXT NOT NULL,
+        due_at          TEXT NOT NULL,
+        sent_at         TEXT,
+        reminded_at     TEXT,
+        answered_at     TEXT,
+        rating          INTEGER,
+        problems        TEXT,
+        comment         TEXT,
+        praise          TEXT,
+        followup_status TEXT,
+        followup_due    TEXT,
+        UNIQUE (ticket_id, round)
+    );
+    CREATE INDEX surveys_status ON surveys (status, due_at);
+    CREATE INDEX surveys_staff ON surveys (staff_id, answered_at);
+    CREATE TABLE handled_updates (
+        update_id  INTEGER PRIMARY KEY,
+        handled_at TEXT NOT NULL
+    );
+    """,
+    # Reports over a period read tickets and events by time, and surveys by when they were sent.
+    """
+    CREATE INDEX IF NOT EXISTS tickets_created ON tickets (created_at);
+    CREATE INDEX IF NOT EXISTS ticket_events_kind_at ON ticket_events (kind, at, ticket_id);
+    CREATE INDEX IF NOT EXISTS surveys_sent ON surveys (sent_at);
+    """,
+    # Routing counts open tickets per assignee; the scheduler reads open follow-ups.
+    """
+    CREATE INDEX IF NOT EXISTS tickets_status_assignee ON tickets (status, assignee_id);
+    CREATE INDEX IF NOT EXISTS surveys_followup ON surveys (followup_status)
+        WHERE followup_status IS NOT NULL;
+    """,
+    # Outbox messages carry a priority (core.models.Priority): a chat's most important message
+    # goes first. Existing rows are notices.
+    """
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
+    DROP INDEX IF EXISTS outbox_chat;
+    CREATE INDEX IF NOT EXISTS outbox_chat_priority ON outbox (status, chat_id, priority, id);
+    """,
+)

@@ -1,0 +1,156 @@
+"""Surveys and follow-up calls in SQLite: each step is a compare-and-set on the survey's row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.core.models import Outgoing, Survey
+from bot.store.interfaces import SurveyChange, SurveyStamp
+from bot.store.sqlite.db import SqliteBase, dt, opt_dt, ts
+from bot.store.sqlite.outbox import enqueue_in
+
+
+async def apply_survey_change(
+    db: aiosqlite.Connection, ticket_id: int, change: SurveyChange
+) -> None:
+    """What a ticket change does to its surveys, inside the change's transaction."""
+    if change.kind == "sooner" and change.due_at is not None:
+        await db.execute(
+            "UPDATE surveys SET due_at = MIN(due_at, ?) WHERE ticket_id = ?"
+            " AND status = 'scheduled'",
+            (ts(change.due_at), ticket_id),
+        )
+        return
+    # Whatever was pending belongs to an earlier round now.
+    await db.execute(
+        "UPDATE surveys SET status = 'cancelled' WHERE ticket_id = ?"
+        " AND status IN ('scheduled', 'sent')",
+        (ticket_id,),
+    )
+    if change.kind == "new" and change.due_at is not None:
+        await db.execute(
+            "INSERT INTO surveys (ticket_id, round, staff_id, status, due_at)"
+            " VALUES (?, (SELECT COUNT(*) + 1 FROM surveys WHERE ticket_id = ?), ?,"
+            " 'scheduled', ?)",
+            (ticket_id, ticket_id, change.staff_id, ts(change.due_at)),
+        )
+
+
+class SqliteSurveys(SqliteBase):
+    """SurveyStore over SQLite."""
+
+    async def get_survey(self, survey_id: int) -> Survey | None:
+        """A survey by id."""
+        row = await self._fetchone("SELECT * FROM surveys WHERE id = ?", (survey_id,))
+        return None if row is None else _survey(row)
+
+    async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
+        """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);
+        of one ticket, or of all."""
+        if ticket_id is not None:
+            rows = await self._fetchall(
+                "SELECT * FROM surveys WHERE ticket_id = ? AND (status IN ('scheduled', 'sent')"
+                " OR followup_status = 'open') ORDER BY id",
+                (ticket_id,),
+            )
+            return [_survey(r) for r in rows]
+        rows = await self._fetchall(
+            "SELECT * FROM surveys WHERE status IN ('scheduled', 'sent')"
+            " UNION SELECT * FROM surveys WHERE followup_status = 'open' ORDER BY id"
+        )
+        return [_survey(r) for r in rows]
+
+    async def survey_mark(
+        self,
+        survey_id: int,
+        *,
+        expect: str,
+        status: str,
+        column: SurveyStamp | None,
+        now: datetime,
+        messages: Sequence[Outgoing] = (),
+    ) -> bool:
+        """Move a survey on (sent, reminded, expired) once, queueing its messages in the same
+        transaction; False (nothing written) if it had moved already."""
+        # The column name goes into the SQL text: only the two known stamps may.
+        assert column in (None, "sent_at", "reminded_at")
+        stamp = f", {column} = ?" if column else ""
+        unset = f" AND {column} IS NULL" if column else ""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                f"UPDATE surveys SET status = ?{stamp} WHERE id = ? AND status = ?{unset}",
+                (status, *([ts(now)] if column else []), survey_id, expect),
+            )
+            if cursor.rowcount == 0:
+                return False
+            for message in messages:
+                await enqueue_in(db, message, now)
+            return True
+
+    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
+        """Record the rating; False when the survey was answered (or ended) before."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET status = 'answered', rating = ?, answered_at = ?"
+                " WHERE id = ? AND status = 'sent'",
+                (rating, ts(now), survey_id),
+            )
+            return cursor.rowcount > 0
+
+    async def survey_details(
+        self,
+        survey_id: int,
+        problems: Sequence[str],
+        comment: str | None,
+        praise: str | None,
+    ) -> None:
+        """The answers that follow the rating."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE surveys SET problems = ?, comment = ?, praise = ? WHERE id = ?",
+                (json.dumps(list(problems)), comment, praise, survey_id),
+            )
+
+    async def followup_open(self, survey_id: int, due: datetime) -> bool:
+        """Open the supervisor's follow-up call; False if one was opened before."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET followup_status = 'open', followup_due = ?"
+                " WHERE id = ? AND followup_status IS NULL",
+                (ts(due), survey_id),
+            )
+            return cursor.rowcount > 0
+
+    async def followup_close(self, survey_id: int, outcome: str) -> bool:
+        """End an open follow-up (done / reopened); False if it was closed already."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE surveys SET followup_status = ? WHERE id = ? AND followup_status = 'open'",
+                (outcome, survey_id),
+            )
+            return cursor.rowcount > 0
+
+
+def _survey(row: aiosqlite.Row) -> Survey:
+    """Build a Survey from a surveys row."""
+    return Survey(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        staff_id=row["staff_id"],
+        status=row["status"],
+        due_at=dt(row["due_at"]),
+        sent_at=opt_dt(row["sent_at"]),
+        reminded_at=opt_dt(row["reminded_at"]),
+        answered_at=opt_dt(row["answered_at"]),
+        rating=row["rating"],
+        problems=tuple(json.loads(row["problems"] or "[]")),
+        comment=row["comment"],
+        praise=row["praise"],
+        followup_status=row["followup_status"],
+        followup_due=opt_dt(row["followup_due"]),
+    )

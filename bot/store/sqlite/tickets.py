@@ -1,0 +1,314 @@
+"""Tickets in SQLite: creation with its number, compare-and-set transitions, and reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
+from bot.store.interfaces import ConversationGone, SurveyChange
+from bot.store.sqlite.conversations import end_conversation_in
+from bot.store.sqlite.db import SqliteBase, dt, ts
+from bot.store.sqlite.events import add_event, event_of
+from bot.store.sqlite.outbox import enqueue_in
+from bot.store.sqlite.surveys import apply_survey_change
+
+TICKET_COLUMNS = (
+    "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
+    " area, location_detail, urgency, description, photos, language, status, assignee_id,"
+    " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
+    " resolution_photo, paused_at"
+)
+
+
+class SqliteTickets(SqliteBase):
+    """TicketStore over SQLite."""
+
+    async def create_ticket(
+        self,
+        draft: TicketDraft,
+        *,
+        number_for: Callable[[int], str],
+        chat_id: int,
+        token: str,
+        effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
+        day_key: str,
+    ) -> Ticket | None:
+        """Open a ticket from a finished conversation, in one transaction.
+
+        The conversation (``chat_id``/``token``) is deleted in the same transaction, so pressing
+        Submit twice, or handling the same update twice, opens one ticket: the second call finds
+        no conversation and returns None. ``number_for(n)`` turns the day's n-th ticket into its
+        number; ``effects`` (called inside the transaction, so it must not touch the store)
+        gives the ticket after its first transition (routing), that transition's events, and
+        the outbox messages the new ticket causes.
+        """
+        now = ts(draft.created_at)
+        async with self._tx() as db:
+            if not await end_conversation_in(db, chat_id, token):
+                return None
+            row = await (
+                await db.execute(
+                    """
+                    INSERT INTO counters (name, value) VALUES (?, 1)
+                    ON CONFLICT (name) DO UPDATE SET value = value + 1
+                    RETURNING value
+                    """,
+                    (f"ticket:{day_key}",),
+                )
+            ).fetchone()
+            assert row is not None
+            number = number_for(int(row["value"]))
+            cursor = await db.execute(
+                f"""
+                INSERT INTO tickets ({TICKET_COLUMNS})
+                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?,
+                        0, 0, NULL, NULL, NULL)
+                """,
+                (
+                    number,
+                    draft.owner_id,
+                    draft.kind,
+                    draft.category,
+                    draft.subcategory,
+                    draft.department,
+                    draft.estate,
+                    draft.building,
+                    draft.unit,
+                    draft.area,
+                    draft.location_detail,
+                    draft.urgency,
+                    draft.description,
+                    json.dumps(list(draft.photos)),
+                    draft.language,
+                    Status.NEW.value,
+                    now,
+                    now,
+                    ts(draft.accept_due),
+                    ts(draft.resolve_due),
+                ),
+            )
+            ticket_id = cursor.lastrowid
+            assert ticket_id is not None
+            ticket = Ticket(
+                **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
+                id=ticket_id,
+                number=number,
+                status=Status.NEW,
+                updated_at=draft.created_at,
+            )
+            await add_event(
+                db,
+                TicketEvent(
+                    ticket_id,
+                    draft.created_at,
+                    "created",
+                    draft.owner_id,
+                    {"urgency": draft.urgency},
+                ),
+            )
+            after, events, messages = effects(ticket)
+            if after != ticket:
+                await _write_ticket(db, after)
+                ticket = replace(after, version=after.version + 1)
+            for event in events:
+                await add_event(db, event)
+            for message in messages:
+                await enqueue_in(db, replace(message, ticket_id=ticket_id), draft.created_at)
+        return ticket
+
+    async def transition(
+        self,
+        before: Ticket,
+        after: Ticket,
+        event: TicketEvent,
+        messages: Sequence[Outgoing],
+        conversation: tuple[int, str] | None = None,
+        survey: SurveyChange | None = None,
+    ) -> bool:
+        """Write a ticket's change, its timeline event and the messages it causes, together.
+
+        Refused (False, nothing written) when the ticket changed since ``before`` was read:
+        of two people pressing Accept at once, exactly one wins. A ``conversation``
+        (chat id, token) that led to the change ends in the same transaction; if it is
+        already gone, ConversationGone is raised and nothing is written (a double submit).
+        A ``survey`` change (a resolution schedules one, a reopening cancels the pending one)
+        commits with it too, so every resolution gets exactly one survey.
+        """
+        async with self._tx() as db:
+            row = await (
+                await db.execute("SELECT version FROM tickets WHERE id = ?", (before.id,))
+            ).fetchone()
+            if row is None or int(row["version"]) != before.version:
+                return False
+            if conversation is not None and not await end_conversation_in(db, *conversation):
+                raise ConversationGone
+            await _write_ticket(db, after)
+            await add_event(db, event)
+            for message in messages:
+                await enqueue_in(db, replace(message, ticket_id=before.id), event.at)
+            if survey is not None:
+                await apply_survey_change(db, before.id, survey)
+        return True
+
+    async def resolution_count(self, ticket_id: int) -> int:
+        """How many times a ticket was resolved."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ? AND kind = 'resolved'",
+            (ticket_id,),
+        )
+        return int(row["n"]) if row else 0
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        """A ticket by id, or None."""
+        row = await self._fetchone(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
+        )
+        return None if row is None else _ticket(row)
+
+    async def get_ticket_by_number(self, number: str) -> Ticket | None:
+        """A ticket by its number, or None."""
+        row = await self._fetchone(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ?", (number,)
+        )
+        return None if row is None else _ticket(row)
+
+    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
+        """An owner's tickets, newest first."""
+        rows = await self._fetchall(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE owner_id = ?"
+            " ORDER BY id DESC LIMIT ? OFFSET ?",
+            (owner_id, limit, offset),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
+        """(category, description) of an owner's tickets opened since a moment."""
+        rows = await self._fetchall(
+            "SELECT category, description FROM tickets WHERE owner_id = ? AND created_at >= ?",
+            (owner_id, ts(since)),
+        )
+        return [(str(r["category"]), str(r["description"])) for r in rows]
+
+    async def count_owner_tickets(self, owner_id: int) -> int:
+        """How many tickets an owner has."""
+        row = await self._fetchone(
+            "SELECT COUNT(*) AS n FROM tickets WHERE owner_id = ?", (owner_id,)
+        )
+        return int(row["n"]) if row else 0
+
+    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        """A ticket's timeline, oldest first."""
+        rows = await self._fetchall(
+            "SELECT ticket_id, at, kind, actor_id, data FROM ticket_events"
+            " WHERE ticket_id = ? ORDER BY id",
+            (ticket_id,),
+        )
+        return [event_of(r) for r in rows]
+
+    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
+        """A staff member's open tickets, the most pressing deadline first."""
+        rows = await self._fetchall(
+            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE assignee_id = ?"
+            " AND status IN ('assigned', 'accepted')"
+            " ORDER BY CASE status WHEN 'assigned' THEN accept_due ELSE resolve_due END, id"
+            " LIMIT ?",
+            (telegram_id, limit),
+        )
+        return [_ticket(r) for r in rows]
+
+    async def tickets_in_progress(self) -> list[Ticket]:
+        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
+        rows = await self._fetchall(
+            f"SELECT {TICKET_COLUMNS} FROM tickets"
+            " WHERE status IN ('new', 'assigned', 'accepted') ORDER BY id"
+        )
+        return [_ticket(r) for r in rows]
+
+    async def open_tickets(
+        self,
+        departments: Collection[str] | None,
+        now: datetime,
+        limit: int = 50,
+        estates: Collection[str] | None = None,
+    ) -> list[Ticket]:
+        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
+        only = ""
+        params: list[Any] = [ts(now), ts(now)]
+        for column, values in (("department", departments), ("estate", estates)):
+            if values is not None:
+                only += f" AND {column} IN ({', '.join('?' * len(values)) or 'NULL'})"
+                params.extend(sorted(values))
+        rows = await self._fetchall(
+            f"SELECT {TICKET_COLUMNS} FROM tickets"
+            " WHERE status IN ('new', 'assigned', 'accepted')"
+            " AND (assignee_id IS NULL OR overdue = 1"
+            "      OR (status IN ('new', 'assigned') AND accept_due < ?)"
+            f"      OR resolve_due < ?){only}"
+            " ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+        return [_ticket(r) for r in rows]
+
+
+async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
+    """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
+    await db.execute(
+        """
+        UPDATE tickets SET status = ?, assignee_id = ?, department = ?, updated_at = ?,
+            accept_due = ?, resolve_due = ?, overdue = ?, resolution_note = ?,
+            resolution_photo = ?, paused_at = ?, version = version + 1
+        WHERE id = ?
+        """,
+        (
+            ticket.status.value,
+            ticket.assignee_id,
+            ticket.department,
+            ts(ticket.updated_at or ticket.created_at),
+            ts(ticket.accept_due),
+            ts(ticket.resolve_due),
+            int(ticket.overdue),
+            ticket.resolution_note,
+            ticket.resolution_photo,
+            ts(ticket.paused_at) if ticket.paused_at else None,
+            ticket.id,
+        ),
+    )
+
+
+def _ticket(row: aiosqlite.Row) -> Ticket:
+    """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
+    return Ticket(
+        owner_id=row["owner_id"],
+        kind=row["kind"],
+        category=row["category"],
+        subcategory=row["subcategory"],
+        department=row["department"],
+        estate=row["estate"],
+        building=row["building"],
+        unit=row["unit"],
+        area=row["area"],
+        location_detail=row["location_detail"],
+        urgency=row["urgency"],
+        description=row["description"],
+        photos=tuple(json.loads(row["photos"])),
+        language=row["language"],
+        created_at=dt(row["created_at"]),
+        accept_due=dt(row["accept_due"]),
+        resolve_due=dt(row["resolve_due"]),
+        id=row["id"],
+        number=row["number"],
+        status=Status(row["status"]),
+        assignee_id=row["assignee_id"],
+        updated_at=dt(row["updated_at"]),
+        version=row["version"],
+        overdue=bool(row["overdue"]),
+        resolution_note=row["resolution_note"],
+        resolution_photo=row["resolution_photo"],
+        paused_at=dt(row["paused_at"]) if row["paused_at"] else None,
+    )
