@@ -148,3 +148,22 @@ class Survey:
     praise: str | None = None
     followup_status: str | None = None  # open → done | reopened
     followup_due: datetime | None = None
+
+
+# A button in the outbox says what it does and to which ticket or survey, not how a channel
+# encodes that: "owner.fixed#42". Rows written by earlier releases hold Telegram callback data,
+# which never contains "#", so both kinds can be told apart (and still delivered).
+_REF_MARK = "#"
+
+
+def action_ref(action: str, target: int = 0) -> str:
+    """A button's channel-neutral data: an action and the ticket or survey it applies to."""
+    return f"{action}{_REF_MARK}{target}"
+
+
+def parse_action_ref(data: str) -> tuple[str, int] | None:
+    """The action and target of neutral button data; None for anything else (old rows)."""
+    action, mark, target = data.rpartition(_REF_MARK)
+    if not mark or not action or not target.isdigit():
+        return None
+    return action, int(target)

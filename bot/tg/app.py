@@ -23,18 +23,22 @@ from telegram.ext import (
 )
 
 from bot.core.abuse import RateWindow
+from bot.desk.deadlines import DeadlineJobs
+from bot.desk.submission import Submission
+from bot.desk.surveys import SurveyJobs
+from bot.desk.tickets import TicketDesk
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.governor import Governor
 from bot.tg.intake import Conversations
+from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.reports import ReportsDesk
 from bot.tg.request import AiohttpRequest
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
-from bot.tg.surveys import SurveyDesk
-from bot.tg.ticket_desk import TicketDesk
+from bot.tg.surveys import SURVEY_FLOW, SurveyDesk
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)
@@ -50,14 +54,15 @@ class Wiring:
     """The Application and the parts the runtime starts beside it."""
 
     app: Application  # type: ignore[type-arg]
-    cards: Cards
     desk: TicketDesk
-    surveys: SurveyDesk
+    deadlines: DeadlineJobs
+    surveys: SurveyJobs
+    outbox: OutboxWorker
     governor: Governor
 
 
 def build_application(
-    services: Services, token: str, base_url: str | None, timer: Timer | None
+    services: Services, token: str, base_url: str | None, timer: Timer, outbox_idle: float = 1.0
 ) -> Wiring:
     """The Application with every handler registered (not yet initialised or started), the
     card renderer the outbox delivers cards with, and the ticket desk the scheduler uses."""
@@ -79,14 +84,29 @@ def build_application(
         AiohttpRequest(connection_pool_size=1, read_timeout=40.0, retry_pauses=(), token=token)
     )
     app = builder.build()
+    # The use cases (bot.desk), then the Telegram side that calls them and sends what they queue.
     ticket_desk = TicketDesk(services)
+    deadlines = DeadlineJobs(timer, services, ticket_desk)
+    survey_jobs = SurveyJobs(services, ticket_desk, timer)
+    # What a ticket change re-plans: its deadlines, then its survey.
+    ticket_desk.on_change.extend([deadlines.schedule, survey_jobs.schedule_ticket])
     cards = Cards(services, ticket_desk)
-    conversations = Conversations(services, ticket_desk)
+    outbox = OutboxWorker(
+        app.bot,
+        services,
+        cards.deliver,
+        idle_poll=outbox_idle,
+        undeliverable=ticket_desk.undeliverable,
+    )
+    submission = Submission(services, ticket_desk, reply_now=outbox.deliver_reply)
+    conversations = Conversations(services, submission)
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
-    desk = OwnerDesk(services, conversations, tickets)
-    desk.staff = staff
-    surveys = SurveyDesk(services, ticket_desk, conversations, timer)
+    desk = OwnerDesk(services, conversations, tickets, staff)
+    surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
+    conversations.finishers.update(tickets.finishers())
+    conversations.finishers.update(staff.finishers())
+    conversations.finishers[SURVEY_FLOW] = surveys.finish
     buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
@@ -113,7 +133,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return Wiring(app, cards, ticket_desk, surveys, governor)
+    return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor)
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]

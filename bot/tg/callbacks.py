@@ -7,7 +7,10 @@ unknown shapes decode to None, and handlers re-check who pressed and what the st
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.core.models import parse_action_ref
 
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
@@ -156,3 +159,36 @@ def decode(data: str | None) -> Callback | None:
                 return CardPress(int(ticket), action)
             return OwnerPress(int(ticket), action)
     return None
+
+
+def _of_action(action: str, target: int) -> Callback | None:
+    """The press a neutral button action stands for (see bot.core.models.action_ref)."""
+    kind, _, arg = action.partition(".")
+    if kind == "owner":
+        return OwnerPress(target, arg)
+    if kind == "ticket" and arg == "view":
+        return TicketView(target)
+    if kind == "menu":
+        return Menu(arg)
+    if kind == "survey" and arg.startswith("rate") and arg[4:].isdigit():
+        return SurveyPress(target, int(arg[4:]))
+    if kind == "followup":
+        return FollowupPress(target, arg)
+    return None
+
+
+def callback_data(data: str) -> str:
+    """Telegram callback data for an outbox button: a neutral action is encoded here; data
+    written by earlier releases (already callback data) passes unchanged, so old rows deliver."""
+    ref = parse_action_ref(data)
+    if ref is None:
+        return data
+    press = _of_action(*ref)
+    if press is None:
+        raise ValueError(f"unknown button action: {data!r}")
+    return encode(press)
+
+
+def callback_rows(rows: Sequence[Sequence[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+    """Outbox button rows of (label, action) as rows of (label, callback data)."""
+    return [[(label, callback_data(data)) for label, data in row] for row in rows]

@@ -10,10 +10,10 @@ from telegram.error import BadRequest
 from bot.core.card_audience import GROUP, LEFT, card_audience
 from bot.core.lifecycle import work_started
 from bot.core.models import OutboxItem, Status, Ticket, TicketEvent
+from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
 from bot.tg.render import fit, keyboard
 from bot.tg.services import Services
-from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
 

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
 
-from bot.core.abuse import ticket_refusal
-from bot.core.models import Outgoing, Priority, Ticket, TicketEvent
 from bot.core.runner import Button, Event, FlowState, Press, Reply, Result, Runner
 from bot.core.sources import ConfigContext
-from bot.core.ticket_text import TicketText
-from bot.core.tickets import draft_from_answers, ticket_number
+from bot.desk.submission import Submission
 from bot.tg import callbacks as cb
 from bot.tg.render import replace_message, reply_rows, send
 from bot.tg.services import Services, Visitor
-from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +28,10 @@ INTAKE = "intake"
 class Conversations:
     """Flows in progress, one per private chat, saved after every step."""
 
-    def __init__(self, services: Services, desk: TicketDesk) -> None:
+    def __init__(self, services: Services, submission: Submission) -> None:
         self.services = services
-        self.desk = desk
-        # Owners are handled side by side: one ticket at a time reads the load and commits
-        # its assignment, so a burst is spread over the people on duty, not piled on one.
-        self._assigning = asyncio.Lock()
+        self.submission = submission
+        # Filled by build_application: the finisher of every flow other than intake.
         self.finishers: dict[str, Finisher] = {}
 
     def runner(self, flow_id: str, lang: str, answers: Mapping[str, Any] | None = None) -> Runner:
@@ -126,7 +117,9 @@ class Conversations:
         """Persist the result first, then show it."""
         t = self.services.catalog
         if result.outcome == "submitted" and before.flow == INTAKE:
-            ticket = await self._submit(visitor, before, result.answers)
+            ticket = await self.submission.submit(
+                visitor.id, visitor.chat_id, visitor.lang, before.token, result.answers
+            )
             if isinstance(ticket, str):
                 # Over a limit: the report stays where it was, so it can be edited or cancelled.
                 await send(
@@ -174,63 +167,6 @@ class Conversations:
         await self.services.store.save_conversation(
             visitor.chat_id, visitor.id, state.to_dict(), self.services.clock()
         )
-
-    async def _submit(
-        self, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
-    ) -> Ticket | str | None:
-        """Store the ticket and its confirmation in one transaction (None if already done; a
-        text key when an abuse limit refuses it)."""
-        settings = self.services.settings
-        now = self.services.clock()
-        recent = await self.services.store.owner_tickets_since(visitor.id, now - timedelta(days=1))
-        refused = ticket_refusal(
-            settings, recent, str(answers.get("category")), str(answers.get("description"))
-        )
-        if refused is not None:
-            log.info("user %s: new ticket refused (%s)", visitor.id, refused)
-            return refused
-        local_day = now.astimezone(ZoneInfo(settings.timezone)).date()
-        draft = draft_from_answers(
-            answers, settings, self.services.calendars, visitor.id, visitor.lang, now
-        )
-        text = TicketText(settings, self.services.catalog, visitor.lang)
-
-        def effects(ticket: Ticket) -> tuple[Ticket, list[TicketEvent], list[Outgoing]]:
-            after, events, cards = self.desk.first_assignment(ticket, route)
-            buttons = (
-                (
-                    (text.t("ticket.btn_view"), cb.encode(cb.TicketView(ticket.id))),
-                    (text.t("menu.my"), cb.encode(cb.Menu("my"))),
-                ),
-            )
-            confirmation = Outgoing(
-                visitor.chat_id, text.confirmation(after), buttons, priority=Priority.REPLY
-            )
-            return after, events, [confirmation, *cards]
-
-        async with self._assigning:
-            # Routing reads the load first; the assignment itself commits with the ticket.
-            route = await self.desk.route(draft.department, draft.estate)
-            ticket = await self.services.store.create_ticket(
-                draft,
-                number_for=lambda n: ticket_number(settings.ticket_prefix, local_day, n),
-                chat_id=visitor.chat_id,
-                token=state.token,
-                effects=effects,
-                day_key=f"{local_day:%Y%m%d}",
-            )
-        if ticket is not None:
-            log.info(
-                "ticket %s created: category=%s urgency=%s estate=%s owner=%s",
-                ticket.number,
-                ticket.category,
-                ticket.urgency,
-                ticket.estate,
-                ticket.owner_id,
-            )
-            await self.services.deliver_reply(visitor.chat_id)  # the number, without queueing
-            await self.desk.changed(ticket)
-        return ticket
 
 
 def _encoder(state: FlowState) -> Any:

@@ -26,6 +26,7 @@ from telegram.error import (
 from bot.core.models import OutboxItem, Priority
 from bot.redaction import redact
 from bot.store.interfaces import OutboxStore
+from bot.tg.callbacks import callback_rows
 from bot.tg.governor import sending_as
 from bot.tg.render import fit, keyboard
 from bot.tg.services import Services
@@ -54,7 +55,8 @@ class OutboxWorker:
         self.services = services
         self.store: OutboxStore = services.store
         self.idle_poll = idle_poll
-        self._wake = asyncio.Event()
+        # The desk rings the services' bell after a commit; the worker listens to it.
+        self._wake = services.bell
         self._task: asyncio.Task[None] | None = None
         # Chats with messages on their way, and their priorities: a chat's next message waits
         # for them (order holds), unless it is more important (a card overtakes a relay).
@@ -226,11 +228,13 @@ class OutboxWorker:
                     message.chat_id,
                     message.photo,
                     caption=fit(message.text, 1024),
-                    reply_markup=keyboard(message.buttons),
+                    reply_markup=keyboard(callback_rows(message.buttons)),
                 )
             else:
                 sent = await self.bot.send_message(
-                    message.chat_id, fit(message.text), reply_markup=keyboard(message.buttons)
+                    message.chat_id,
+                    fit(message.text),
+                    reply_markup=keyboard(callback_rows(message.buttons)),
                 )
         except RetryAfter as exc:
             delay = exc.retry_after

@@ -28,12 +28,16 @@ class OwnerDesk:
     """Everything an owner can do in a private chat."""
 
     def __init__(
-        self, services: Services, conversations: Conversations, tickets: OwnerTickets
+        self,
+        services: Services,
+        conversations: Conversations,
+        tickets: OwnerTickets,
+        staff: StaffDesk,
     ) -> None:
         self.services = services
         self.conversations = conversations
         self.tickets = tickets
-        self.staff: StaffDesk | None = None
+        self.staff = staff
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -180,7 +184,7 @@ class OwnerDesk:
         ticket = await self.tickets.own_ticket(visitor, ticket_id)
         if ticket is not None:
             notice = await self.tickets.relay(visitor, ticket, text, photo)
-        elif self.staff is not None and self.staff.is_staff(visitor.id):
+        elif self.staff.is_staff(visitor.id):
             notice = await self.staff.relay_reply(visitor, ticket_id, text, photo)
         else:
             notice = self.t(visitor, "ticket.not_found")

@@ -13,13 +13,13 @@ from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip
 from bot.core.lifecycle import Refusal, reopen_assignee
 from bot.core.models import Status, Ticket
 from bot.core.runner import FlowState
+from bot.desk.tickets import TicketDesk
 from bot.store import ConversationGone
 from bot.tg import callbacks as cb
-from bot.tg.intake import Conversations
+from bot.tg.intake import Conversations, Finisher
 from bot.tg.render import replace_message, send
 from bot.tg.services import Services, Visitor
 from bot.tg.staff import refusal_text
-from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,10 @@ class OwnerTickets:
         self.services = services
         self.desk = desk
         self.conversations = conversations
-        conversations.finishers.update(
-            {
-                "not_fixed": self._finish_not_fixed,
-                "owner_message": self._finish_message,
-            }
-        )
+
+    def finishers(self) -> dict[str, Finisher]:
+        """The owner flows' finishers, by flow id (registered by build_application)."""
+        return {"not_fixed": self._finish_not_fixed, "owner_message": self._finish_message}
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""

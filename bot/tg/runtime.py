@@ -19,11 +19,11 @@ from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
+from bot.desk.deadlines import DeadlineJobs
 from bot.redaction import redact
 from bot.store import Store
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
-from bot.tg.deadline_jobs import DeadlineJobs
 from bot.tg.governor import Governor
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
@@ -112,7 +112,11 @@ class BotRuntime:
         self.services = services
         timer = Timer(self.options.clock, nap=self.options.timer_nap)
         wiring = build_application(
-            services, self.settings.telegram.token, self.settings.telegram.api_base_url, timer
+            services,
+            self.settings.telegram.token,
+            self.settings.telegram.api_base_url,
+            timer,
+            outbox_idle=self.options.outbox_idle,
         )
         app = wiring.app
         self.governor = wiring.governor
@@ -134,21 +138,10 @@ class BotRuntime:
                 raise CannotStart(redact(said, self.settings.telegram.token)) from None
             raise
         self.app = app
-        self.outbox = OutboxWorker(
-            app.bot,
-            services,
-            wiring.cards.deliver,
-            idle_poll=self.options.outbox_idle,
-            undeliverable=wiring.desk.undeliverable,
-        )
-        services.wake_outbox = self.outbox.wake
-        services.deliver_reply = self.outbox.deliver_reply
+        self.outbox = wiring.outbox
         await register_commands(app, services)
         await app.start()
-        self.jobs = DeadlineJobs(timer, services, wiring.desk)
-        # What a ticket change re-plans: its deadlines, then its survey.
-        wiring.desk.on_change.append(self.jobs.schedule)
-        wiring.desk.on_change.append(wiring.surveys.schedule_ticket)
+        self.jobs = wiring.deadlines
         await self.jobs.rebuild()
         await wiring.surveys.rebuild()
         await schedule_reports(timer, app.bot, services)

@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from telegram import Update
 
-from bot.clock import utc_now
-from bot.config import Settings
-from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.core.language import pick_language
 from bot.core.models import Person
-from bot.store import Storage
-from bot.texts import Catalog
-
-
-async def _no_reply(chat_id: int) -> None:
-    """Before the outbox runs there is nothing to hurry."""
+from bot.desk.context import DeskServices
 
 
 @dataclass
-class Services:
-    """Settings, storage, texts, flows and the clock; one per running bot."""
+class Services(DeskServices):
+    """The desk's services plus what the Telegram handlers need: flows, profiles, replies."""
 
-    settings: Settings
-    store: Storage
-    catalog: Catalog
-    flows: dict[str, Flow]
-    calendars: Calendars
-    clock: Callable[[], datetime] = utc_now
-    wake_outbox: Callable[[], None] = field(default=lambda: None)
-    # Sends a chat's queued answer at once (the worker would send it in turn).
-    deliver_reply: Callable[[int], Awaitable[None]] = field(default=_no_reply)
+    flows: dict[str, Flow] = field(default_factory=dict)
     # Profiles as last stored, so an unchanged one is not written again on every update.
     people: dict[int, Person] = field(default_factory=dict)
     # Updates up to this id were seen before this start; only they can come again.

@@ -25,13 +25,13 @@ from bot.core.lifecycle import Refusal
 from bot.core.models import Ticket
 from bot.core.runner import FlowState
 from bot.core.scope import may_see, reach_of
+from bot.desk.tickets import TicketDesk
 from bot.store import ConversationGone
 from bot.tg import callbacks as cb
 from bot.tg.cards import Cards
-from bot.tg.intake import Conversations
+from bot.tg.intake import Conversations, Finisher
 from bot.tg.render import send
 from bot.tg.services import Services, Visitor, visitor_of
-from bot.tg.ticket_desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,15 @@ class StaffDesk:
         self.desk = desk
         self.cards = cards
         self.conversations = conversations
-        conversations.finishers.update(
-            {
-                "reply": self._finish_reply,
-                "note": self._finish_note,
-                "transfer": self._finish_transfer,
-                "resolve": self._finish_resolve,
-            }
-        )
+
+    def finishers(self) -> dict[str, Finisher]:
+        """The staff flows' finishers, by flow id (registered by build_application)."""
+        return {
+            "reply": self._finish_reply,
+            "note": self._finish_note,
+            "transfer": self._finish_transfer,
+            "resolve": self._finish_resolve,
+        }
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""

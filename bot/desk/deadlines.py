@@ -14,8 +14,8 @@ from bot.core.actions import SYSTEM, Escalate
 from bot.core.duetimes import KINDS, Due, plan
 from bot.core.lifecycle import Refusal
 from bot.core.models import Outgoing, Ticket
-from bot.tg.services import Services
-from bot.tg.ticket_desk import TicketDesk
+from bot.desk.context import DeskServices
+from bot.desk.tickets import TicketDesk
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class DeadlineJobs:
     """Keeps each open ticket's jobs in step with its deadlines and timeline."""
 
-    def __init__(self, timer: Timer, services: Services, desk: TicketDesk) -> None:
+    def __init__(self, timer: Timer, services: DeskServices, desk: TicketDesk) -> None:
         self.timer = timer
         self.services = services
         self.desk = desk

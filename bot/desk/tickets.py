@@ -1,8 +1,9 @@
 """Carrying out lifecycle decisions: decide, write ticket, event and messages at once.
 
-Everyone who changes a ticket (staff buttons, owner buttons, the router, later the scheduler)
-comes through ``TicketDesk.act``, so authorization, the timeline and notifications are the same
-whatever the way in.
+Everyone who changes a ticket (staff and owner buttons, the router, the deadline and survey
+jobs, any other channel) comes through ``TicketDesk.act``, so authorization, the timeline and
+notifications are the same whatever the way in. Messages are queued channel-neutral (cards by
+audience, buttons as actions: ``bot.core.models.action_ref``); the channel renders them.
 """
 
 from __future__ import annotations
@@ -18,16 +19,23 @@ from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, fill
 from bot.core.language import pick_language
 from bot.core.lifecycle import Decision, Notice, Refusal, apply, decide
-from bot.core.models import OutboxItem, Outgoing, Priority, Status, Ticket, TicketEvent
+from bot.core.models import (
+    OutboxItem,
+    Outgoing,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    action_ref,
+)
 from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
 from bot.core.scope import supervisors_of
 from bot.core.surveys import survey_due
 from bot.core.ticket_text import TicketText
-from bot.store import SurveyChange
-from bot.tg import callbacks as cb
-from bot.tg.services import Services
+from bot.desk.context import DeskServices
+from bot.store.interfaces import SurveyChange
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,7 @@ _ALERT_ENDINGS = (".escalated", ".overdue")
 class TicketDesk:
     """The one way tickets change after they are opened."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: DeskServices) -> None:
         self.services = services
         self.roster = roster_of(services.settings)
         # Told after every change, so the schedulers can set the ticket's jobs anew.
@@ -155,7 +163,7 @@ class TicketDesk:
                     result.event.kind,
                     actor.telegram_id if actor.telegram_id is not None else "system",
                 )
-                self.services.wake_outbox()
+                self.services.bell.ring()
                 await self.changed(after)
                 if after.paused_at is not None and result.event.kind == "owner_message":
                     # The owner answered: the clock that waited for them runs again.
@@ -276,7 +284,7 @@ class TicketDesk:
         if not await self.services.store.transition(ticket, after, event, messages):
             return Refusal("no_change")
         log.info("ticket %s: %s", ticket.number, kind)
-        self.services.wake_outbox()
+        self.services.bell.ring()
         await self.changed(after)
         return after
 
@@ -334,7 +342,7 @@ class TicketDesk:
         done = await self.services.store.transition(ticket, ticket, event, alerts)
         if done:
             log.info("ticket %s: %s %s", ticket.number, kind, dict(data).get("stage", ""))
-            self.services.wake_outbox()
+            self.services.bell.ring()
         return done
 
     # ----- notices → messages ----------------------------------------------------------------
@@ -382,10 +390,10 @@ class TicketDesk:
             photo = ticket.resolution_photo
             buttons = (
                 (
-                    (text.t("owner.btn_fixed"), cb.encode(cb.OwnerPress(ticket.id, "fixed"))),
+                    (text.t("owner.btn_fixed"), action_ref("owner.fixed", ticket.id)),
                     (
                         text.t("owner.btn_not_fixed"),
-                        cb.encode(cb.OwnerPress(ticket.id, "notfixed")),
+                        action_ref("owner.notfixed", ticket.id),
                     ),
                 ),
             )
