@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | check-config | qr``."""
+"""The command line: ``python -m bot run | check-config | migrate | qr`` (and the reports)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("run", "run the bot (long polling)"),
         ("check-config", "validate config.yaml and the flow files"),
+        ("migrate", "bring the database's schema up to date (the bot also does so at start)"),
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"{args.config}: OK")
         print(summarize(settings))
+        print(f"database: {settings.storage.backend} {settings.storage.shown}")
         steps = ", ".join(
             f"{f.id} ({len(f.steps)} step{'s' * (len(f.steps) != 1)})" for f in flows.values()
         )
@@ -79,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "qr":
         return _qr(args, settings)
+    if args.command == "migrate":
+        from bot.cli_db import migrate_main
+
+        return migrate_main(settings)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 
@@ -90,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.cli_db import storage_failure
     from bot.redaction import hide_token_in_logs, redact
+    from bot.store.errors import StorageError
     from bot.tg.runtime import AlreadyRunning, BotRuntime, CannotStart, run_until_signalled
 
     # A belt to the transport's braces: whatever a library logs, the token is blanked.
@@ -103,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except CannotStart as exc:
         print(f"cannot start: {redact(str(exc), settings.telegram.token)}", file=sys.stderr)
         return 4
+    except StorageError as exc:  # unreachable (4), or a database this release must not use (5)
+        return storage_failure(exc, settings)
     return 0
 
 

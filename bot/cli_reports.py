@@ -17,7 +17,8 @@ from bot.reports.export import ExportResult, Format, write_export
 from bot.reports.labelled_charts import report_charts
 from bot.reports.tables import terminal_text
 from bot.reports.words import Words
-from bot.store import Store
+from bot.store.errors import StorageError
+from bot.store.open import open_storage
 from bot.texts import default_catalog
 
 
@@ -106,16 +107,17 @@ def _settings(args: argparse.Namespace, settings: Settings | None) -> Settings:
     return load_all(args.config, args.flows)[0]
 
 
-def _database(settings: Settings) -> str | None:
-    """The bot's database path, if it exists (a report never creates an empty one)."""
+def _database(settings: Settings) -> bool:
+    """True if the bot's database is there (a report never creates an empty SQLite file)."""
     path = settings.storage.path
-    if path != ":memory:" and not Path(path).exists():
+    if settings.storage.backend == "sqlite" and path != ":memory:" and not Path(path).exists():
         print(
-            f"no database at {path} (storage.path in config.yaml, or DATABASE_PATH)",
+            f"no database at {path} (storage.url or storage.path in config.yaml,"
+            " or DATABASE_URL / DATABASE_PATH)",
             file=sys.stderr,
         )
-        return None
-    return path
+        return False
+    return True
 
 
 def export_main(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -127,10 +129,14 @@ def export_main(args: argparse.Namespace, settings: Settings | None = None) -> i
     except ValueError as exc:
         print(f"--from/--to: {exc}", file=sys.stderr)
         return 2
-    path = _database(settings)
-    if path is None:
+    if not _database(settings):
         return 2
-    result = asyncio.run(_export(path, settings, period, args.out, fmt))
+    try:
+        result = asyncio.run(_export(settings, period, args.out, fmt))
+    except StorageError as exc:
+        from bot.cli_db import storage_failure
+
+        return storage_failure(exc, settings)
     shown = ", ".join(str(p) for p in result.paths)
     print(
         f"exported {result.rows['tickets']} tickets, {result.rows['events']} events,"
@@ -139,10 +145,8 @@ def export_main(args: argparse.Namespace, settings: Settings | None = None) -> i
     return 0
 
 
-async def _export(
-    path: str, settings: Settings, period: Period, out: Path, fmt: Format
-) -> ExportResult:
-    store = await Store.open(path)
+async def _export(settings: Settings, period: Period, out: Path, fmt: Format) -> ExportResult:
+    store = await open_storage(settings)
     try:
         chunks = store.export_chunks(period.start, period.end)
         return await write_export(chunks, out, fmt, settings.tz)
@@ -158,10 +162,14 @@ def report_main(args: argparse.Namespace, settings: Settings | None = None) -> i
     except ValueError as exc:
         print(f"--period: {exc}", file=sys.stderr)
         return 2
-    path = _database(settings)
-    if path is None:
+    if not _database(settings):
         return 2
-    report = asyncio.run(_report(path, settings, period))
+    try:
+        report = asyncio.run(_report(settings, period))
+    except StorageError as exc:
+        from bot.cli_db import storage_failure
+
+        return storage_failure(exc, settings)
     lang = args.lang or settings.default_language
     catalog = default_catalog()
     print(terminal_text(Words(settings, catalog, lang), report))
@@ -174,8 +182,8 @@ def report_main(args: argparse.Namespace, settings: Settings | None = None) -> i
     return 0
 
 
-async def _report(path: str, settings: Settings, period: Period) -> Report:
-    store = await Store.open(path)
+async def _report(settings: Settings, period: Period) -> Report:
+    store = await open_storage(settings)
     try:
         return await build_report(store, settings, period, utc_now())
     finally:

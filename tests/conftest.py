@@ -13,8 +13,10 @@ import pytest
 # PTB 22 warns about integer time periods unless this is set; tests run with warnings as errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
+from tests import harness
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk
+from tests.pg import pg_server  # noqa: F401  (the fixture, for PostgreSQL runs of the e2e tests)
 
 
 @pytest.fixture
@@ -30,6 +32,14 @@ async def fake() -> AsyncIterator[FakeBotApi]:
             + "\n  ".join(refused),
             pytrace=False,
         )
+
+
+@pytest.fixture(autouse=True)
+def _postgres_for_desks(request: pytest.FixtureRequest) -> None:
+    """On a PostgreSQL run (ESTATEDESK_TEST_STORAGE=postgres) every Desk gets a fresh database
+    on the session's server; on SQLite this does nothing."""
+    if harness.ON_POSTGRES:
+        harness.use_pg_server(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture

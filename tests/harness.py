@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.config import (
     Settings,
@@ -15,7 +18,7 @@ from bot.config import (
     settings_from_data,
 )
 from bot.loading import load_all
-from bot.store import Store
+from bot.store import Storage
 from bot.tg.runtime import BotRuntime, RuntimeOptions
 from tests.fakebot import FakeBotApi
 
@@ -23,6 +26,53 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token"
 # Thursday 2026-11-26 10:00 in Shanghai: inside business hours.
 DEFAULT_NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+# ESTATEDESK_TEST_STORAGE=postgres runs every Desk on a fresh PostgreSQL database (tests/pg.py).
+ON_POSTGRES = os.environ.get("ESTATEDESK_TEST_STORAGE", "sqlite") == "postgres"
+sqlite_only = pytest.mark.skipif(
+    ON_POSTGRES, reason="SQLite only: uses the .sqlite3 file, its lock file or SQLite's own SQL"
+)
+
+_pg_server: Any = None  # the session's tests.pg.PgServer, set by conftest on PostgreSQL runs
+_pg_urls: dict[Path, str] = {}  # a test's folder → its database: Desks in one test share it
+
+
+def use_pg_server(server: Any) -> None:
+    """Give the harness the session's PostgreSQL server (conftest does, on PostgreSQL runs)."""
+    global _pg_server
+    _pg_server = server
+
+
+def database_url(tmp_path: Path) -> str | None:
+    """The PostgreSQL database of a test's folder (created at first), or None on SQLite."""
+    if not ON_POSTGRES:
+        return None
+    assert _pg_server is not None, "conftest did not start the PostgreSQL server"
+    if tmp_path not in _pg_urls:
+        _pg_urls[tmp_path] = _pg_server.create_database()
+    return _pg_urls[tmp_path]
+
+
+def _as_sqlite(value: Any) -> Any:
+    """A PostgreSQL value as SQLite stores it (timestamps as text, the way ``ts`` writes them)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def _numbered(sql: str) -> str:
+    """SQLite's ``?`` placeholders as PostgreSQL's ``$1``, ``$2`` … (not inside quotes)."""
+    out: list[str] = []
+    quoted = False
+    count = 0
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        if char == "?" and not quoted:
+            count += 1
+            out.append(f"${count}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class FakeClock:
@@ -57,13 +107,15 @@ def settings_for(
     config: Path = ROOT / "config.yaml",
     edit: Callable[[dict[str, Any]], None] | None = None,
     telegram_pace: bool = False,
+    db_url: str | None = None,
 ) -> Settings:
-    """The shipped config pointed at the fake server and a test database, optionally edited;
-    at a test server's pace unless ``telegram_pace`` (then at the shipped limits)."""
+    """The shipped config pointed at the fake server and a test database (``db_url`` wins over
+    ``db_path``), optionally edited; at a test server's pace unless ``telegram_pace``."""
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": fake.url,
         "DATABASE_PATH": str(db_path),
+        "DATABASE_URL": db_url or "",
     }
     data = apply_env_overrides(expand_env(read_yaml(config), env), env)
     if not telegram_pace:
@@ -95,7 +147,10 @@ class Desk:
     ) -> None:
         self.fake = fake
         self.db_path = tmp_path / "desk.sqlite3"
-        self.settings = settings_for(fake, self.db_path, edit=edit, telegram_pace=telegram_pace)
+        self.db_url = database_url(tmp_path)  # None: the SQLite file db_path
+        self.settings = settings_for(
+            fake, self.db_path, edit=edit, telegram_pace=telegram_pace, db_url=self.db_url
+        )
         _, self.flows = load_all(ROOT / "config.yaml")
         self.clock: Any = clock or FakeClock()
         self.runtime: BotRuntime | None = None
@@ -121,7 +176,7 @@ class Desk:
         await self.start()
 
     @property
-    def store(self) -> Store:
+    def store(self) -> Storage:
         """The running bot's store."""
         assert self.runtime is not None and self.runtime.store is not None
         return self.runtime.store
@@ -137,13 +192,48 @@ class Desk:
             await asyncio.sleep(0.05)
 
     async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        """Read rows straight from the database file (independent of the store's API)."""
+        """Read rows straight from the database (independent of the store's API)."""
+        return await read_rows(self.db_path, self.db_url, sql, *params)
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        """Change rows straight in the database, committed (a test's set-up); ``?`` placeholders."""
+        if self.db_url is not None:
+            import asyncpg
+
+            conn = await asyncpg.connect(self.db_url)
+            try:
+                await conn.execute(_numbered(sql), *params)
+            finally:
+                await conn.close()
+            return
         import aiosqlite
 
         async with aiosqlite.connect(self.db_path) as db:
-            db.row_factory = aiosqlite.Row
-            cursor = await db.execute(sql, params)
-            return [dict(r) for r in await cursor.fetchall()]
+            await db.execute(sql, params)
+            await db.commit()
+
+
+async def read_rows(
+    db_path: Path, db_url: str | None, sql: str, *params: Any
+) -> list[dict[str, Any]]:
+    """Rows straight from the SQLite file, or from PostgreSQL when ``db_url`` is given; the SQL
+    is written with SQLite's ``?`` placeholders, translated for PostgreSQL."""
+    if db_url is not None:
+        import asyncpg
+
+        conn = await asyncpg.connect(db_url)
+        try:
+            rows = await conn.fetch(_numbered(sql), *params)
+        finally:
+            await conn.close()
+        # Tests compare with what SQLite holds: timestamps as UTC ISO text (bot.store.sqlite.db).
+        return [{k: _as_sqlite(v) for k, v in r.items()} for r in rows]
+    import aiosqlite
+
+    async with aiosqlite.connect(db_path) as db:
+        db.row_factory = aiosqlite.Row
+        cursor = await db.execute(sql, params)
+        return [dict(r) for r in await cursor.fetchall()]
 
 
 class Words:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.pg import PgServer, pg_url  # noqa: F401  (the fixture)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -127,3 +129,107 @@ def test_check_config_names_answers_a_flow_no_longer_collects(tmp_path: Path) ->
         " it cannot be optional" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # a local port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_migrate_creates_updates_and_reports_the_sqlite_schema(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bot.store import MIGRATIONS
+
+    db = tmp_path / "desk.sqlite3"
+    env = {"DATABASE_PATH": str(db)}
+    result = _run("migrate", "--config", "config.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"database: created {db} at schema version {len(MIGRATIONS)}" in result.stdout
+    result = _run("migrate", "--config", "config.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"database: schema version {len(MIGRATIONS)} (up to date)"
+    # A database of the first release: every later step is applied and shown.
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(f"{MIGRATIONS[0]}; PRAGMA user_version = 1;")
+    result = _run("migrate", "--config", "config.yaml", env={"DATABASE_URL": f"sqlite:///{old}"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith(f"database: updating the schema to version 2 of {len(MIGRATIONS)}")
+    assert len(lines) == len(MIGRATIONS)  # one line a step, then the summary
+    assert lines[-1] == f"database: schema version {len(MIGRATIONS)} (updated)"
+
+
+def test_a_schema_newer_than_the_code_is_refused_with_exit_5(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "desk.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    for command in ("migrate", "run"):
+        env = {"DATABASE_PATH": str(db), "TELEGRAM_BOT_TOKEN": "123:abc", "PTB_TIMEDELTA": "true"}
+        result = _run(command, "--config", "config.yaml", env=env)
+        assert result.returncode == 5, result.stderr[-2000:]
+        assert "the database schema is version 99, newer than this release knows" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_check_config_names_a_bad_storage_url_without_its_password() -> None:
+    result = _run(
+        "check-config",
+        "--config",
+        "config.yaml",
+        env={"DATABASE_URL": "postgresql://desk:s3cret@db:54x2/desk"},
+    )
+    assert result.returncode == 2
+    assert (
+        "config.yaml: storage.url: 'postgresql://desk:***@db:54x2/desk': the port '54x2' is not"
+        in result.stderr
+    )
+    assert "s3cret" not in result.stderr + result.stdout
+    good = {"DATABASE_URL": "postgresql://desk:s3cret@db:5432/desk"}
+    result = _run("check-config", "--config", "config.yaml", env=good)
+    assert result.returncode == 0, result.stderr
+    assert "database: postgresql postgresql://desk:***@db:5432/desk" in result.stdout
+    assert "s3cret" not in result.stderr + result.stdout
+
+
+def test_run_and_migrate_say_so_when_postgresql_cannot_be_reached() -> None:
+    port = _free_port()
+    url = f"postgresql://desk:s3cret-pw@127.0.0.1:{port}/desk"
+    for command in ("run", "migrate"):
+        env = {"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": "123:abc", "PTB_TIMEDELTA": "true"}
+        result = _run(command, "--config", "config.yaml", env=env)
+        assert result.returncode == 4, result.stderr[-2000:]
+        assert f"cannot start: cannot reach the database at 127.0.0.1:{port}: " in result.stderr
+        assert "s3cret" not in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr
+
+
+def test_migrate_on_postgresql_and_a_foreign_database_is_refused(
+    pg_server: PgServer,
+    pg_url: str,  # noqa: F811  (the fixture imported above)
+) -> None:
+    from bot.store.postgres import MIGRATIONS
+
+    env = {"DATABASE_URL": pg_url}
+    result = _run("migrate", "--config", "config.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+    shown = pg_url  # the test server's URL has no password
+    assert result.stdout.strip() == f"database: created {shown} at schema version {len(MIGRATIONS)}"
+    result = _run("migrate", "--config", "config.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"database: schema version {len(MIGRATIONS)} (up to date)"
+    # Someone else's database: refused before anything is written, exit 5.
+    foreign = pg_server.create_database()
+    pg_server.psql("CREATE TABLE invoices (id integer)", database=foreign.rsplit("/", 1)[1])
+    env = {"DATABASE_URL": foreign, "TELEGRAM_BOT_TOKEN": "123:abc", "PTB_TIMEDELTA": "true"}
+    for command in ("migrate", "run"):
+        result = _run(command, "--config", "config.yaml", env=env)
+        assert result.returncode == 5, result.stderr[-2000:]
+        assert "is not an EstateDesk database (it has other tables: invoices)" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -254,6 +254,90 @@ def test_env_overrides_create_missing_sections(tmp_path: Path, raw: dict[str, An
     assert settings.storage.path == "x.db"
 
 
+# --- storage.url ----------------------------------------------------------------------------
+
+
+def test_storage_url_chooses_the_backend(tmp_path: Path, raw: dict[str, Any]) -> None:
+    del raw["storage"]
+    settings = load_settings(write(tmp_path, raw), env={})
+    assert settings.storage.url == "sqlite:///estatedesk.sqlite3"
+    assert settings.storage.path == "estatedesk.sqlite3"
+    assert settings.storage.backend == "sqlite"
+    for url, path in (
+        ("sqlite:///data/desk.db", "data/desk.db"),
+        ("sqlite:////var/d.db", "/var/d.db"),
+    ):
+        raw["storage"] = {"url": url}
+        settings = load_settings(write(tmp_path, raw), env={})
+        assert (settings.storage.backend, settings.storage.path) == ("sqlite", path)
+    for scheme in ("postgresql", "postgres"):
+        raw["storage"] = {"url": f"{scheme}://desk:s3cret@db:5432/desk"}
+        storage = load_settings(write(tmp_path, raw), env={}).storage
+        assert storage.backend == "postgresql" and storage.path == ""
+        assert (storage.parsed.host, storage.parsed.port, storage.parsed.database) == (
+            "db",
+            5432,
+            "desk",
+        )
+        assert storage.shown == f"{scheme}://desk:***@db:5432/desk"
+
+
+def test_storage_precedence(tmp_path: Path, raw: dict[str, Any]) -> None:
+    """DATABASE_URL > DATABASE_PATH > storage.url > storage.path."""
+    pg = "postgresql://desk:pw@db/desk"
+    raw["storage"] = {"path": "file.db"}
+    path = write(tmp_path, raw)
+    assert load_settings(path, env={}).storage.path == "file.db"
+    assert load_settings(path, env={"DATABASE_PATH": "env.db"}).storage.path == "env.db"
+    both = {"DATABASE_PATH": "env.db", "DATABASE_URL": pg}
+    assert load_settings(path, env=both).storage.url == pg
+    raw["storage"] = {"url": "sqlite:///url.db"}
+    path = write(tmp_path, raw)
+    assert load_settings(path, env={}).storage.path == "url.db"
+    assert load_settings(path, env={"DATABASE_PATH": "env.db"}).storage.path == "env.db"
+    assert load_settings(path, env={"DATABASE_URL": pg}).storage.url == pg
+    empty = {"DATABASE_URL": "", "DATABASE_PATH": ""}
+    assert load_settings(path, env=empty).storage.path == "url.db"
+
+
+def test_storage_url_and_path_together_are_an_error(tmp_path: Path, raw: dict[str, Any]) -> None:
+    raw["storage"] = {"url": "sqlite:///a.db", "path": "b.db"}
+    path = write(tmp_path, raw)
+    for env in ({}, {"DATABASE_PATH": "c.db"}):
+        with pytest.raises(ConfigError) as caught:
+            load_settings(path, env=env)
+        assert any(
+            "storage: storage.url and storage.path are both set: keep one" in e
+            for e in caught.value.errors
+        ), caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("mysql://desk:s3cret@db/desk", "'mysql://desk:***@db/desk' has unknown scheme 'mysql'"),
+        ("postgresql://desk:s3cret@/desk", "'postgresql://desk:***@/desk' has no host"),
+        ("postgresql://desk:s3cret@db:5432", "'postgresql://desk:***@db:5432' has no database"),
+        (
+            "postgresql://desk:s3cret@db:54x2/desk",
+            "'postgresql://desk:***@db:54x2/desk': the port '54x2' is not a number",
+        ),
+        ("sqlite:///", "'sqlite:///' names no database file"),
+        ("desk.sqlite3", "'desk.sqlite3' has no scheme"),
+    ],
+)
+def test_bad_storage_urls_are_named_without_the_password(
+    tmp_path: Path, raw: dict[str, Any], url: str, problem: str
+) -> None:
+    raw["storage"] = {"url": url}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, raw), env={})
+    assert any(e.startswith(f"storage.url: {problem}") for e in caught.value.errors), (
+        caught.value.errors
+    )
+    assert "s3cret" not in str(caught.value)
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 

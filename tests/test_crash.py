@@ -27,11 +27,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from tests.fakebot import FakeBotApi
-from tests.harness import ROOT, TOKEN, Desk, Words, register_staff, settings_for
+from tests.harness import (
+    ROOT,
+    TOKEN,
+    Desk,
+    Words,
+    database_url,
+    read_rows,
+    register_staff,
+    settings_for,
+)
 from tests.test_faults import (
     MIX,
     Filing,
@@ -69,6 +77,8 @@ class BotProcess:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": self.fake.url,
             "DATABASE_PATH": str(self.db),
+            # On a PostgreSQL run the test's database (the folder's, as the harness gives it).
+            "DATABASE_URL": database_url(self.db.parent) or "",
             "PTB_TIMEDELTA": "true",
         }
         with self.log.open("ab") as out:
@@ -132,11 +142,8 @@ class BotProcess:
 
 
 async def db_rows(db: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
-    """Read rows from the bot's database file."""
-    async with aiosqlite.connect(db) as conn:
-        conn.row_factory = aiosqlite.Row
-        cursor = await conn.execute(sql, params)
-        return [dict(r) for r in await cursor.fetchall()]
+    """Read rows from the bot's database (the file, or the test's PostgreSQL database)."""
+    return await read_rows(db, database_url(db.parent), sql, *params)
 
 
 @dataclass

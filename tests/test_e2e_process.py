@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 from tests.fakebot import FakeBotApi
-from tests.harness import ROOT, TOKEN, Words, expect, register_staff, settings_for
+from tests.harness import (
+    ROOT,
+    TOKEN,
+    Words,
+    database_url,
+    expect,
+    read_rows,
+    register_staff,
+    settings_for,
+)
 
 
 async def _spawn(fake: FakeBotApi, db: Path, log: Path) -> asyncio.subprocess.Process:
@@ -19,6 +28,8 @@ async def _spawn(fake: FakeBotApi, db: Path, log: Path) -> asyncio.subprocess.Pr
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": fake.url,
         "DATABASE_PATH": str(db),
+        # On a PostgreSQL run the test's database (the folder's, as the harness gives it) wins.
+        "DATABASE_URL": database_url(db.parent) or "",
         "PTB_TIMEDELTA": "true",
     }
     with log.open("ab") as out:
@@ -83,13 +94,13 @@ async def test_sigkill_mid_flow_then_restart_carries_on(fake: FakeBotApi, tmp_pa
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    import sqlite3
-
-    with sqlite3.connect(db) as conn:
-        tickets = conn.execute("SELECT estate, building, unit, description FROM tickets").fetchall()
-        pending = conn.execute("SELECT COUNT(*) FROM outbox WHERE status != 'sent'").fetchone()
-    assert tickets == [("emerald_lake", "D", "D-1203", "Balcony door will not lock")]
-    assert pending == (0,)
+    url = database_url(tmp_path)
+    tickets = await read_rows(db, url, "SELECT estate, building, unit, description FROM tickets")
+    pending = await read_rows(db, url, "SELECT COUNT(*) AS n FROM outbox WHERE status != 'sent'")
+    assert [tuple(t.values()) for t in tickets] == [
+        ("emerald_lake", "D", "D-1203", "Balcony door will not lock")
+    ]
+    assert pending == [{"n": 0}]
     text = log.read_text(encoding="utf-8")
     assert TOKEN not in text and "Traceback" not in text
 

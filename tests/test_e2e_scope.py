@@ -132,13 +132,7 @@ async def _resolved_and_rated_badly(desk: Desk, fake: FakeBotApi, owner: Any) ->
     await expect(owner, "Valve replaced")
     survey = (await desk.rows("SELECT id FROM surveys WHERE ticket_id = ?", row["id"]))[0]["id"]
     # The survey's send time is a day away on this clock: it counts as sent now.
-    import aiosqlite
-
-    async with aiosqlite.connect(desk.db_path) as db:
-        await db.execute(
-            "UPDATE surveys SET status = 'sent', sent_at = due_at WHERE id = ?", (survey,)
-        )
-        await db.commit()
+    await desk.execute("UPDATE surveys SET status = 'sent', sent_at = due_at WHERE id = ?", survey)
     await owner.press_data(f"s:{survey}:1")
     await expect(owner, Words(desk.settings, "en").t("survey.ask_problems"))
     row["survey"] = survey

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tests.fakebot import FakeBotApi, FakeUser, RateLimits
-from tests.harness import Desk, Words, expect
+from tests.harness import Desk, Words, expect, sqlite_only
 from tests.test_e2e_staff import WANG, card_of, file_ticket, fill_report
 
 RELAYING_OWNERS = 4
@@ -110,6 +110,7 @@ async def test_an_emergency_card_does_not_wait_behind_relays(
     assert fake.stats.flood_429 == 0
 
 
+@sqlite_only
 async def test_past_the_cap_an_owners_messages_wait_on_the_ticket(
     desk: Desk, fake: FakeBotApi
 ) -> None:

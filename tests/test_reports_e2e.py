@@ -17,7 +17,7 @@ from bot.reports.charts import PNG_SIGNATURE
 from bot.store import Store
 from bot.tg.reports import ReportsDesk
 from tests.fakebot import FakeBotApi
-from tests.harness import DEFAULT_NOW, Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect, sqlite_only
 from tests.test_e2e_staff import LI_SUP, WANG, ZHOU_ADMIN, file_ticket, zh
 
 ENV_SUP = 5930127784  # 陈秀英, supervisor of the environment department
@@ -150,6 +150,7 @@ def digests(user: Any, title: str) -> list[Any]:
     return [m for m in user.messages if title in (m.text or "")]
 
 
+@sqlite_only
 async def test_digest_goes_out_at_its_time_once(fake: FakeBotApi, tmp_path: Path) -> None:
     clock = ShiftedClock(DEFAULT_NOW)  # 10:00 in Shanghai, whatever the real time
     desk = Desk(fake, tmp_path, clock=clock, edit=digest_in(clock, 4))

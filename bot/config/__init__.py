@@ -32,12 +32,12 @@ from bot.config.models import (
     Settings,
     Shift,
     StaffMember,
-    Storage,
     Subcategory,
     Surveys,
     Telegram,
     Urgency,
 )
+from bot.config.storage import DatabaseUrl, Storage, mask_password, parse_database_url
 from bot.config.summary import summarize
 from bot.durations import Duration, format_duration, parse_duration
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday, weekday_name
@@ -56,6 +56,7 @@ __all__ = [
     "Clock",
     "Company",
     "ConfigError",
+    "DatabaseUrl",
     "Department",
     "Duration",
     "Escalation",
@@ -80,6 +81,8 @@ __all__ = [
     "expand_env",
     "format_duration",
     "load_settings",
+    "mask_password",
+    "parse_database_url",
     "parse_duration",
     "read_yaml",
     "settings_from_data",

@@ -19,6 +19,7 @@ from bot.config.models import Settings
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
     "DATABASE_PATH": ("storage", "path"),
+    "DATABASE_URL": ("storage", "url"),
 }
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -104,17 +105,25 @@ def expand_env(value: Any, env: Mapping[str, str]) -> Any:
 
 
 def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """Let TELEGRAM_API_BASE_URL and DATABASE_PATH (when set and non-empty) win over the file."""
+    """Let TELEGRAM_API_BASE_URL, DATABASE_URL and DATABASE_PATH (when non-empty) win over the file.
+
+    The database: DATABASE_URL, else DATABASE_PATH, else storage.url, else storage.path.
+    """
     result = dict(data)
     for var, (section, key) in ENV_OVERRIDES.items():
         value = env.get(var)
-        if not value:
+        if not value or (var == "DATABASE_PATH" and env.get("DATABASE_URL")):
             continue
         current = result.get(section)
         if current is None:
             current = {}
         if isinstance(current, dict):  # anything else is reported by validation as it stands
-            result[section] = {**current, key: value}
+            merged = {**current, key: value}
+            if section == "storage" and not ("url" in current and "path" in current):
+                # The variable replaces whichever of url and path the file used; a file that
+                # gives both is still reported as the mistake it is.
+                merged.pop("path" if key == "url" else "url", None)
+            result[section] = merged
     return result
 
 

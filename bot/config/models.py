@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.config.storage import Storage
 from bot.durations import Duration
 from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
@@ -116,12 +117,6 @@ class Telegram(_Model):
         if not _BOT_USERNAME.fullmatch(value):
             raise ValueError(f"{value!r} is not a Telegram bot username (5-32 of A-Z a-z 0-9 _)")
         return value
-
-
-class Storage(_Model):
-    """Where the database lives."""
-
-    path: str = "estatedesk.sqlite3"
 
 
 class Company(_Model):

@@ -21,7 +21,8 @@ from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
 from bot.redaction import redact
-from bot.store import Store
+from bot.store import Storage
+from bot.store.open import HoldsInstanceLock, open_storage
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor
@@ -55,6 +56,13 @@ class AlreadyRunning(CannotStart):
     """Another bot process holds the database."""
 
 
+def _already_running(where: str, holder: str) -> AlreadyRunning:
+    return AlreadyRunning(
+        f"another EstateDesk bot is already running on {where} ({holder}); stop it"
+        " first — two bots on one token fight over Telegram's updates"
+    )
+
+
 def hold_lock(db_path: str) -> IO[str]:
     """Take the database's lock file, so a second bot on the same database refuses to start."""
     path = Path(f"{db_path}.lock")
@@ -64,10 +72,7 @@ def hold_lock(db_path: str) -> IO[str]:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise AlreadyRunning(
-            f"another EstateDesk bot is already running on {db_path} (it holds {path}); stop it"
-            " first — two bots on one token fight over Telegram's updates"
-        ) from None
+        raise _already_running(db_path, f"it holds {path}") from None
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
@@ -82,7 +87,7 @@ class BotRuntime:
         self.settings = settings
         self.flows = flows
         self.options = options or RuntimeOptions()
-        self.store: Store | None = None
+        self.store: Storage | None = None
         self.app: Application | None = None  # type: ignore[type-arg]
         self.outbox: OutboxWorker | None = None
         self.services: Services | None = None
@@ -94,8 +99,19 @@ class BotRuntime:
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
-        self._lock = hold_lock(self.settings.storage.path)
-        self.store = await Store.open(self.settings.storage.path)
+        storage = self.settings.storage
+        if storage.backend == "sqlite":
+            self._lock = hold_lock(storage.path)
+        try:
+            self.store = await open_storage(self.settings)
+            # PostgreSQL has no lock file to share: the server holds the lock for us.
+            if isinstance(self.store, HoldsInstanceLock) and not (
+                await self.store.hold_instance_lock()
+            ):
+                raise _already_running(storage.shown, "it holds the database's instance lock")
+        except BaseException:
+            await self._release()
+            raise
         year = self.options.clock().astimezone(self.settings.tz).year
         calendars = Calendars(self.settings, (year, year + 1))
         for warning in calendars.warnings:
@@ -151,7 +167,7 @@ class BotRuntime:
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
         self.poller.start()
-        log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.path)
+        log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
 
     async def _release(self) -> None:
         """Close the database and give up the lock."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.store import sql
 from bot.store.sqlite.db import SqliteBase
 
 
@@ -10,9 +11,7 @@ class SqliteCards(SqliteBase):
 
     async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
         """The message id of a ticket's card in a chat, if one was sent."""
-        row = await self._fetchone(
-            "SELECT message_id FROM cards WHERE ticket_id = ? AND chat_id = ?", (ticket_id, chat_id)
-        )
+        row = await self._fetchone(sql.CARD_MESSAGE, (ticket_id, chat_id))
         return int(row["message_id"]) if row else None
 
     async def card_chats(self, ticket_id: int) -> list[tuple[int, str]]:
@@ -25,19 +24,11 @@ class SqliteCards(SqliteBase):
     async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
         """Remember where a ticket's card is, so later changes edit it."""
         async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO cards (ticket_id, chat_id, message_id, audience) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (ticket_id, chat_id) DO UPDATE SET message_id = excluded.message_id,"
-                " audience = excluded.audience",
-                (ticket_id, chat_id, message_id, audience),
-            )
+            await db.execute(sql.SAVE_CARD, (ticket_id, chat_id, message_id, audience))
 
     async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The ticket a bot message in a chat belongs to (a card or a ticket notification)."""
         row = await self._fetchone(
-            "SELECT ticket_id FROM cards WHERE chat_id = ? AND message_id = ?"
-            " UNION ALL SELECT ticket_id FROM outbox WHERE chat_id = ? AND message_id = ?"
-            " AND ticket_id IS NOT NULL LIMIT 1",
-            (chat_id, message_id, chat_id, message_id),
+            sql.TICKET_OF_MESSAGE, (chat_id, message_id, chat_id, message_id)
         )
         return int(row["ticket_id"]) if row else None

@@ -8,15 +8,14 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store import sql
 from bot.store.sqlite.db import SqliteBase, ts
 
 
 async def end_conversation_in(db: aiosqlite.Connection, chat_id: int, token: str) -> bool:
     """Delete the chat's conversation with ``token`` inside the caller's transaction; True if
     it was there (the change it led to may go ahead)."""
-    cursor = await db.execute(
-        "DELETE FROM conversations WHERE chat_id = ? AND token = ?", (chat_id, token)
-    )
+    cursor = await db.execute(sql.END_CONVERSATION, (chat_id, token))
     return cursor.rowcount > 0
 
 
@@ -25,7 +24,7 @@ class SqliteConversations(SqliteBase):
 
     async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
         """The flow state saved for a chat, or None."""
-        row = await self._fetchone("SELECT state FROM conversations WHERE chat_id = ?", (chat_id,))
+        row = await self._fetchone(sql.GET_CONVERSATION, (chat_id,))
         return None if row is None else dict(json.loads(row["state"]))
 
     async def save_conversation(
@@ -33,13 +32,7 @@ class SqliteConversations(SqliteBase):
     ) -> None:
         """Write a chat's flow state (called after every step)."""
         await self._write(
-            """
-            INSERT INTO conversations (chat_id, user_id, flow, token, state, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (chat_id) DO UPDATE SET
-                user_id = excluded.user_id, flow = excluded.flow, token = excluded.token,
-                state = excluded.state, updated_at = excluded.updated_at
-            """,
+            sql.SAVE_CONVERSATION,
             (
                 chat_id,
                 user_id,
@@ -53,8 +46,5 @@ class SqliteConversations(SqliteBase):
     async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
         """End a chat's flow (only the one with ``token``, when given); True if one ended."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "DELETE FROM conversations WHERE chat_id = ? AND (? IS NULL OR token = ?)",
-                (chat_id, token, token),
-            )
+            cursor = await db.execute(sql.DELETE_CONVERSATION, (chat_id, token, token))
             return cursor.rowcount > 0

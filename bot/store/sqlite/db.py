@@ -18,6 +18,7 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.store.errors import SchemaTooNew
 from bot.store.sqlite.schema import MIGRATIONS
 
 # The name the schema-upgrade lines were always logged under (admins filter on it).
@@ -58,7 +59,11 @@ class SqliteBase:
         await db.execute("PRAGMA foreign_keys = ON")
         await db.execute("PRAGMA busy_timeout = 5000")
         store = cls(db)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()  # its thread would otherwise keep the process alive
+            raise
         return store
 
     async def close(self) -> None:
@@ -69,8 +74,10 @@ class SqliteBase:
     async def _migrate(self) -> None:
         """Apply the migrations the file has not seen yet (tracked in ``user_version``)."""
         async with self._lock:
-            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
-            version = int(row[0]) if row else 0
+            version = await self._version()
+            if version > len(MIGRATIONS):
+                # A newer release upgraded this file: writing to it could lose what it added.
+                raise SchemaTooNew(version, len(MIGRATIONS))
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 if version > 0:  # a new file is quick; an old one may build indexes on millions
                     log.info(
@@ -82,6 +89,15 @@ class SqliteBase:
                 await self._db.executescript(
                     f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;"
                 )
+
+    async def _version(self) -> int:
+        row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        return int(row[0]) if row else 0
+
+    async def schema_version(self) -> int:
+        """The schema version the database is at (the number of migrations applied)."""
+        async with self._lock:
+            return await self._version()
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:

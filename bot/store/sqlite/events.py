@@ -7,13 +7,14 @@ import json
 import aiosqlite
 
 from bot.core.models import TicketEvent
+from bot.store import sql
 from bot.store.sqlite.db import dt, ts
 
 
 async def add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
     """Append an event to its ticket's timeline (inside the caller's transaction)."""
     await db.execute(
-        "INSERT INTO ticket_events (ticket_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)",
+        sql.ADD_EVENT,
         (
             event.ticket_id,
             ts(event.at),

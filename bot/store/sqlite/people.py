@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core.models import Person
+from bot.store import sql
 from bot.store.sqlite.db import SqliteBase, ts
 
 
@@ -15,16 +16,8 @@ class SqlitePeople(SqliteBase):
     async def upsert_person(self, person: Person, now: datetime) -> Person:
         """Record a user's current Telegram profile; returns it with the chosen language."""
         async with self._tx() as db:
-            await db.execute(
-                """
-                INSERT INTO users (telegram_id, first_name, last_name, username, language_code,
-                                   created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (telegram_id) DO UPDATE SET
-                    first_name = excluded.first_name, last_name = excluded.last_name,
-                    username = excluded.username, language_code = excluded.language_code,
-                    updated_at = excluded.updated_at
-                """,
+            cursor = await db.execute(
+                sql.UPSERT_PERSON,
                 (
                     person.telegram_id,
                     person.first_name,
@@ -35,16 +28,12 @@ class SqlitePeople(SqliteBase):
                     ts(now),
                 ),
             )
-            row = await (
-                await db.execute(
-                    "SELECT language FROM users WHERE telegram_id = ?", (person.telegram_id,)
-                )
-            ).fetchone()
+            row = await cursor.fetchone()
         return replace(person, language=row["language"] if row else None)
 
     async def get_person(self, telegram_id: int) -> Person | None:
         """A stored user, or None."""
-        row = await self._fetchone("SELECT * FROM users WHERE telegram_id = ?", (telegram_id,))
+        row = await self._fetchone(sql.GET_PERSON, (telegram_id,))
         if row is None:
             return None
         return Person(
@@ -59,7 +48,4 @@ class SqlitePeople(SqliteBase):
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
         """Remember the language a user chose."""
         async with self._tx() as db:
-            await db.execute(
-                "UPDATE users SET language = ?, updated_at = ? WHERE telegram_id = ?",
-                (language, ts(now), telegram_id),
-            )
+            await db.execute(sql.SET_LANGUAGE, (language, ts(now), telegram_id))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
+from bot.store import sql
 from bot.store.reports import (
     EVERYTHING,
     SURVEY_EXPORT_COLUMNS,
@@ -191,7 +192,7 @@ class SqliteReports(SqliteBase):
 
     async def last_run(self, name: str) -> int | None:
         """The key of the last run of a scheduled report, or None if it never ran."""
-        rows = await self._fetchall("SELECT value FROM counters WHERE name = ?", (_counter(name),))
+        rows = await self._fetchall(sql.LAST_RUN, (_counter(name),))
         return int(rows[0]["value"]) if rows else None
 
     async def claim_run(self, name: str, key: int) -> bool:
@@ -199,12 +200,7 @@ class SqliteReports(SqliteBase):
 
         One statement, so of two processes (or a job that fires twice) exactly one wins.
         """
-        rows = await self._fetchall(
-            "INSERT INTO counters (name, value) VALUES (?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-            " WHERE counters.value < excluded.value RETURNING value",
-            (_counter(name), key),
-        )
+        rows = await self._fetchall(sql.CLAIM_RUN, (_counter(name), key))
         return bool(rows)
 
     # ----- exports ---------------------------------------------------------------------------

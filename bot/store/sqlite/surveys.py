@@ -9,6 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.models import Outgoing, Survey
+from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
 from bot.store.sqlite.db import SqliteBase, dt, opt_dt, ts
 from bot.store.sqlite.outbox import enqueue_in
@@ -26,18 +27,9 @@ async def apply_survey_change(
         )
         return
     # Whatever was pending belongs to an earlier round now.
-    await db.execute(
-        "UPDATE surveys SET status = 'cancelled' WHERE ticket_id = ?"
-        " AND status IN ('scheduled', 'sent')",
-        (ticket_id,),
-    )
+    await db.execute(sql.CANCEL_PENDING_SURVEYS, (ticket_id,))
     if change.kind == "new" and change.due_at is not None:
-        await db.execute(
-            "INSERT INTO surveys (ticket_id, round, staff_id, status, due_at)"
-            " VALUES (?, (SELECT COUNT(*) + 1 FROM surveys WHERE ticket_id = ?), ?,"
-            " 'scheduled', ?)",
-            (ticket_id, ticket_id, change.staff_id, ts(change.due_at)),
-        )
+        await db.execute(sql.NEW_SURVEY, (ticket_id, ticket_id, change.staff_id, ts(change.due_at)))
 
 
 class SqliteSurveys(SqliteBase):
@@ -45,7 +37,7 @@ class SqliteSurveys(SqliteBase):
 
     async def get_survey(self, survey_id: int) -> Survey | None:
         """A survey by id."""
-        row = await self._fetchone("SELECT * FROM surveys WHERE id = ?", (survey_id,))
+        row = await self._fetchone(sql.GET_SURVEY, (survey_id,))
         return None if row is None else _survey(row)
 
     async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
@@ -94,11 +86,7 @@ class SqliteSurveys(SqliteBase):
     async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
         """Record the rating; False when the survey was answered (or ended) before."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE surveys SET status = 'answered', rating = ?, answered_at = ?"
-                " WHERE id = ? AND status = 'sent'",
-                (rating, ts(now), survey_id),
-            )
+            cursor = await db.execute(sql.SURVEY_RATE, (rating, ts(now), survey_id))
             return cursor.rowcount > 0
 
     async def survey_details(
@@ -111,27 +99,19 @@ class SqliteSurveys(SqliteBase):
         """The answers that follow the rating."""
         async with self._tx() as db:
             await db.execute(
-                "UPDATE surveys SET problems = ?, comment = ?, praise = ? WHERE id = ?",
-                (json.dumps(list(problems)), comment, praise, survey_id),
+                sql.SURVEY_DETAILS, (json.dumps(list(problems)), comment, praise, survey_id)
             )
 
     async def followup_open(self, survey_id: int, due: datetime) -> bool:
         """Open the supervisor's follow-up call; False if one was opened before."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE surveys SET followup_status = 'open', followup_due = ?"
-                " WHERE id = ? AND followup_status IS NULL",
-                (ts(due), survey_id),
-            )
+            cursor = await db.execute(sql.FOLLOWUP_OPEN, (ts(due), survey_id))
             return cursor.rowcount > 0
 
     async def followup_close(self, survey_id: int, outcome: str) -> bool:
         """End an open follow-up (done / reopened); False if it was closed already."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE surveys SET followup_status = ? WHERE id = ? AND followup_status = 'open'",
-                (outcome, survey_id),
-            )
+            cursor = await db.execute(sql.FOLLOWUP_CLOSE, (outcome, survey_id))
             return cursor.rowcount > 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
+from bot.store import sql
 from bot.store.interfaces import ConversationGone, SurveyChange
 from bot.store.sqlite.conversations import end_conversation_in
 from bot.store.sqlite.db import SqliteBase, dt, ts
@@ -18,12 +19,7 @@ from bot.store.sqlite.events import add_event, event_of
 from bot.store.sqlite.outbox import enqueue_in
 from bot.store.sqlite.surveys import apply_survey_change
 
-TICKET_COLUMNS = (
-    "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
-    " area, location_detail, urgency, description, photos, language, status, assignee_id,"
-    " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
-    " resolution_photo, paused_at"
-)
+TICKET_COLUMNS = sql.TICKET_COLUMNS
 
 
 class SqliteTickets(SqliteBase):
@@ -52,24 +48,11 @@ class SqliteTickets(SqliteBase):
         async with self._tx() as db:
             if not await end_conversation_in(db, chat_id, token):
                 return None
-            row = await (
-                await db.execute(
-                    """
-                    INSERT INTO counters (name, value) VALUES (?, 1)
-                    ON CONFLICT (name) DO UPDATE SET value = value + 1
-                    RETURNING value
-                    """,
-                    (f"ticket:{day_key}",),
-                )
-            ).fetchone()
+            row = await (await db.execute(sql.NEXT_NUMBER, (f"ticket:{day_key}",))).fetchone()
             assert row is not None
             number = number_for(int(row["value"]))
             cursor = await db.execute(
-                f"""
-                INSERT INTO tickets ({TICKET_COLUMNS})
-                VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?,
-                        0, 0, NULL, NULL, NULL)
-                """,
+                sql.INSERT_TICKET,
                 (
                     number,
                     draft.owner_id,
@@ -93,8 +76,9 @@ class SqliteTickets(SqliteBase):
                     ts(draft.resolve_due),
                 ),
             )
-            ticket_id = cursor.lastrowid
-            assert ticket_id is not None
+            inserted = await cursor.fetchone()
+            assert inserted is not None
+            ticket_id = int(inserted["id"])
             ticket = Ticket(
                 **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
                 id=ticket_id,
@@ -158,76 +142,47 @@ class SqliteTickets(SqliteBase):
 
     async def resolution_count(self, ticket_id: int) -> int:
         """How many times a ticket was resolved."""
-        row = await self._fetchone(
-            "SELECT COUNT(*) AS n FROM ticket_events WHERE ticket_id = ? AND kind = 'resolved'",
-            (ticket_id,),
-        )
+        row = await self._fetchone(sql.RESOLUTION_COUNT, (ticket_id,))
         return int(row["n"]) if row else 0
 
     async def get_ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket by id, or None."""
-        row = await self._fetchone(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?", (ticket_id,)
-        )
+        row = await self._fetchone(sql.TICKET_BY_ID, (ticket_id,))
         return None if row is None else _ticket(row)
 
     async def get_ticket_by_number(self, number: str) -> Ticket | None:
         """A ticket by its number, or None."""
-        row = await self._fetchone(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE number = ?", (number,)
-        )
+        row = await self._fetchone(sql.TICKET_BY_NUMBER, (number,))
         return None if row is None else _ticket(row)
 
     async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
         """An owner's tickets, newest first."""
-        rows = await self._fetchall(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE owner_id = ?"
-            " ORDER BY id DESC LIMIT ? OFFSET ?",
-            (owner_id, limit, offset),
-        )
+        rows = await self._fetchall(sql.OWNER_TICKETS, (owner_id, limit, offset))
         return [_ticket(r) for r in rows]
 
     async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
         """(category, description) of an owner's tickets opened since a moment."""
-        rows = await self._fetchall(
-            "SELECT category, description FROM tickets WHERE owner_id = ? AND created_at >= ?",
-            (owner_id, ts(since)),
-        )
+        rows = await self._fetchall(sql.OWNER_TICKETS_SINCE, (owner_id, ts(since)))
         return [(str(r["category"]), str(r["description"])) for r in rows]
 
     async def count_owner_tickets(self, owner_id: int) -> int:
         """How many tickets an owner has."""
-        row = await self._fetchone(
-            "SELECT COUNT(*) AS n FROM tickets WHERE owner_id = ?", (owner_id,)
-        )
+        row = await self._fetchone(sql.COUNT_OWNER_TICKETS, (owner_id,))
         return int(row["n"]) if row else 0
 
     async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
         """A ticket's timeline, oldest first."""
-        rows = await self._fetchall(
-            "SELECT ticket_id, at, kind, actor_id, data FROM ticket_events"
-            " WHERE ticket_id = ? ORDER BY id",
-            (ticket_id,),
-        )
+        rows = await self._fetchall(sql.TICKET_EVENTS, (ticket_id,))
         return [event_of(r) for r in rows]
 
     async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
         """A staff member's open tickets, the most pressing deadline first."""
-        rows = await self._fetchall(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE assignee_id = ?"
-            " AND status IN ('assigned', 'accepted')"
-            " ORDER BY CASE status WHEN 'assigned' THEN accept_due ELSE resolve_due END, id"
-            " LIMIT ?",
-            (telegram_id, limit),
-        )
+        rows = await self._fetchall(sql.ASSIGNED_TICKETS, (telegram_id, limit))
         return [_ticket(r) for r in rows]
 
     async def tickets_in_progress(self) -> list[Ticket]:
         """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
-        rows = await self._fetchall(
-            f"SELECT {TICKET_COLUMNS} FROM tickets"
-            " WHERE status IN ('new', 'assigned', 'accepted') ORDER BY id"
-        )
+        rows = await self._fetchall(sql.TICKETS_IN_PROGRESS)
         return [_ticket(r) for r in rows]
 
     async def open_tickets(
@@ -244,27 +199,14 @@ class SqliteTickets(SqliteBase):
             if values is not None:
                 only += f" AND {column} IN ({', '.join('?' * len(values)) or 'NULL'})"
                 params.extend(sorted(values))
-        rows = await self._fetchall(
-            f"SELECT {TICKET_COLUMNS} FROM tickets"
-            " WHERE status IN ('new', 'assigned', 'accepted')"
-            " AND (assignee_id IS NULL OR overdue = 1"
-            "      OR (status IN ('new', 'assigned') AND accept_due < ?)"
-            f"      OR resolve_due < ?){only}"
-            " ORDER BY id LIMIT ?",
-            (*params, limit),
-        )
+        rows = await self._fetchall(sql.OPEN_TICKETS.format(only=only), (*params, limit))
         return [_ticket(r) for r in rows]
 
 
 async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
     """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
     await db.execute(
-        """
-        UPDATE tickets SET status = ?, assignee_id = ?, department = ?, updated_at = ?,
-            accept_due = ?, resolve_due = ?, overdue = ?, resolution_note = ?,
-            resolution_photo = ?, paused_at = ?, version = version + 1
-        WHERE id = ?
-        """,
+        sql.WRITE_TICKET,
         (
             ticket.status.value,
             ticket.assignee_id,

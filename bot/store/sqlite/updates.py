@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.store import sql
 from bot.store.sqlite.db import SqliteBase, ts
 
 
@@ -12,23 +13,16 @@ class SqliteUpdateLog(SqliteBase):
 
     async def update_handled(self, update_id: int) -> bool:
         """True if this Telegram update was handled before (it is being delivered again)."""
-        row = await self._fetchone(
-            "SELECT 1 FROM handled_updates WHERE update_id = ?", (update_id,)
-        )
+        row = await self._fetchone(sql.UPDATE_HANDLED, (update_id,))
         return row is not None
 
     async def last_handled_update(self) -> int:
         """The highest update id handled so far (0 for none)."""
-        row = await self._fetchone("SELECT MAX(update_id) AS n FROM handled_updates")
+        row = await self._fetchone(sql.LAST_HANDLED_UPDATE)
         return int(row["n"]) if row and row["n"] is not None else 0
 
     async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
         """Remember a handled update id (only about the last ``keep`` are kept)."""
-        await self._write(
-            "INSERT OR IGNORE INTO handled_updates (update_id, handled_at) VALUES (?, ?)",
-            (update_id, ts(now)),
-        )
+        await self._write(sql.MARK_UPDATE_HANDLED, (update_id, ts(now)))
         if update_id % 1000 == 0:  # pruning now and then is enough
-            await self._write(
-                "DELETE FROM handled_updates WHERE update_id <= ?", (update_id - keep,)
-            )
+            await self._write(sql.PRUNE_HANDLED_UPDATES, (update_id - keep,))

@@ -1,0 +1,34 @@
+"""Ticket timeline rows in PostgreSQL, written inside whichever transaction causes them."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bot.core.models import TicketEvent
+from bot.store import sql
+from bot.store.postgres.db import pg
+
+if TYPE_CHECKING:
+    from bot.store.postgres.db import Conn
+
+
+async def add_event(db: Conn, event: TicketEvent) -> None:
+    """Append an event to its ticket's timeline (inside the caller's transaction)."""
+    await db.execute(
+        pg(sql.ADD_EVENT),
+        event.ticket_id,
+        event.at,
+        event.kind,
+        event.actor_id,
+        json.dumps(event.data, ensure_ascii=False),
+    )
+
+
+def event_of(row: asyncpg.Record) -> TicketEvent:
+    """A ticket_events row as an event."""
+    return TicketEvent(
+        row["ticket_id"], row["at"], row["kind"], row["actor_id"], json.loads(row["data"])
+    )

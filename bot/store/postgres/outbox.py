@@ -1,0 +1,151 @@
+"""The outbox in PostgreSQL: messages queued with the change that caused them, then delivered.
+
+Delivery is claimed in the worker, not here: ``due_outbox`` only reads (as on SQLite), and one
+bot per database (``hold_instance_lock``) means one worker hands each message out once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bot.core.models import OutboxItem, Outgoing, TicketEvent
+from bot.store import sql
+from bot.store.postgres.db import PgBase, pg, rowcount
+from bot.store.postgres.events import add_event
+from bot.store.sqlite.outbox import message_body, outbox_item
+
+if TYPE_CHECKING:
+    from bot.store.postgres.db import Conn
+
+# The class of the advisory locks that make a chat's folding check-then-insert atomic.
+FOLD_LOCK = 0x4544
+
+
+def _chat_key(chat_id: int) -> int:
+    """A chat id folded into the int4 an advisory lock key takes."""
+    return (chat_id + 2**31) % 2**32 - 2**31
+
+
+async def enqueue_in(db: Conn, messages: Sequence[Outgoing], now: datetime) -> None:
+    """Queue messages inside the caller's transaction (folding card refreshes/collapses).
+
+    Call it last in a transaction: it may wait for other writers to the same chats, and as a
+    transaction holding a chat's lock then waits only for other chats' locks (taken in key
+    order), never for a row, no two writers can wait for each other.
+    """
+    # SQLite runs one writer at a time; here two transactions could both find no pending card
+    # and both insert one. A lock per chat, taken in key order, serialises the check.
+    folding = sorted(
+        {_chat_key(m.chat_id) for m in messages if m.card is not None or m.collapse is not None}
+    )
+    for key in folding:
+        await db.execute("SELECT pg_advisory_xact_lock($1::int4, $2::int4)", FOLD_LOCK, key)
+    for message in messages:
+        await _enqueue_one(db, message, now)
+
+
+async def _enqueue_one(db: Conn, message: Outgoing, now: datetime) -> None:
+    body = message_body(message)
+    if message.card is not None and message.ticket_id is not None:
+        # A card is drawn from the ticket when it is sent, so one pending refresh per
+        # ticket and chat shows the latest state; more would only spend the rate limit.
+        pending = await db.fetchrow(
+            "SELECT 1 FROM outbox WHERE status = 'pending' AND chat_id = $1 AND ticket_id = $2"
+            " AND payload->>'card' IS NOT NULL LIMIT 1",
+            message.chat_id,
+            message.ticket_id,
+        )
+        if pending is not None:
+            return
+    if message.collapse is not None:
+        # Only one still waiting for its time: one being delivered keeps what it says.
+        status = await db.execute(
+            "UPDATE outbox SET payload = $1 WHERE status = 'pending' AND attempts = 0"
+            " AND chat_id = $2 AND ticket_id IS NOT DISTINCT FROM $3 AND next_attempt_at > $4"
+            " AND payload->>'collapse' = $5",
+            body,
+            message.chat_id,
+            message.ticket_id,
+            now,
+            message.collapse,
+        )
+        if rowcount(status):
+            return
+    due = max(now, message.not_before) if message.not_before is not None else now
+    await db.execute(
+        pg(sql.INSERT_OUTBOX),
+        message.chat_id,
+        message.ticket_id,
+        body,
+        due,
+        now,
+        int(message.priority),
+    )
+
+
+class PgOutbox(PgBase):
+    """OutboxStore over PostgreSQL."""
+
+    async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
+        """Queue messages for delivery (on their own; state changes enqueue in their own tx)."""
+        async with self._tx() as db:
+            await enqueue_in(db, messages, now)
+
+    async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        """The next message of each chat, if it is due; the most important first, then oldest
+        (the rules are SQLite's: ``bot.store.sqlite.outbox``)."""
+        rows = await self._fetch(sql.DUE_OUTBOX, now, now, limit)
+        return [_item(r) for r in rows]
+
+    async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
+        """One chat's next message (as ``due_outbox`` picks it), if its next attempt is due."""
+        row = await self._fetchrow(sql.DUE_OUTBOX_OF_CHAT, chat_id, now)
+        if row is None or row["next_attempt_at"] > now:
+            return None
+        return _item(row)
+
+    async def next_outbox_due(self) -> datetime | None:
+        """When the earliest pending message is due, or None when nothing is pending."""
+        row = await self._fetchrow(sql.NEXT_OUTBOX_DUE)
+        return row["due"] if row else None
+
+    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
+        """Mark a message delivered."""
+        await self._execute(sql.OUTBOX_SENT, now, message_id, item_id)
+
+    async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
+        """Schedule another attempt after a transient failure."""
+        await self._execute(sql.OUTBOX_RETRY, at, error[:500], item_id)
+
+    async def outbox_failed(self, item_id: int, error: str, now: datetime) -> None:
+        """Give up on a message for good (blocked bot, chat gone) and note it on its ticket."""
+        async with self._tx() as db:
+            row = await db.fetchrow(pg(sql.OUTBOX_FAILED), error[:500], item_id)
+            if row is not None and row["ticket_id"] is not None:
+                await add_event(
+                    db,
+                    TicketEvent(
+                        row["ticket_id"],
+                        now,
+                        "delivery_failed",
+                        None,
+                        {"chat_id": row["chat_id"], "error": error[:200]},
+                    ),
+                )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many outbox messages are in each status."""
+        rows = await self._fetch(sql.OUTBOX_COUNTS)
+        return {r["status"]: int(r["n"]) for r in rows}
+
+
+def _item(r: asyncpg.Record) -> OutboxItem:
+    """An outbox row as the message it holds."""
+    return outbox_item(
+        r["id"], r["chat_id"], r["ticket_id"], r["payload"], r["attempts"], r["status"],
+        r["priority"],
+    )  # fmt: skip

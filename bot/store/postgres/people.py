@@ -1,0 +1,52 @@
+"""People in PostgreSQL: Telegram profiles and the language each chose."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.models import Person
+from bot.store import sql
+from bot.store.postgres.db import PgBase, pg
+
+
+class PgPeople(PgBase):
+    """PersonStore over PostgreSQL."""
+
+    async def upsert_person(self, person: Person, now: datetime) -> Person:
+        """Record a user's current Telegram profile; returns it with the chosen language."""
+        async with self._tx() as db:
+            language = await db.fetchval(
+                pg(sql.UPSERT_PERSON),
+                person.telegram_id,
+                person.first_name,
+                person.last_name,
+                person.username,
+                person.language_code,
+                now,
+                now,
+            )
+        return replace(person, language=language)
+
+    async def get_person(self, telegram_id: int) -> Person | None:
+        """A stored user, or None."""
+        row = await self._fetchrow(sql.GET_PERSON, telegram_id)
+        if row is None:
+            return None
+        return Person(
+            telegram_id=row["telegram_id"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            username=row["username"],
+            language_code=row["language_code"],
+            language=row["language"],
+        )
+
+    async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
+        """Remember the language a user chose."""
+        await self._execute(
+            sql.SET_LANGUAGE,
+            language,
+            now,
+            telegram_id,
+        )

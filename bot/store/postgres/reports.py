@@ -1,0 +1,204 @@
+"""Report reads in PostgreSQL: period facts for the statistics, exports, and report runs.
+
+The same facts as SQLite's (``bot.store.sqlite.reports``), through the same indexes; the first
+and last event of a kind come from ordered aggregates instead of SQLite's string trick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
+from bot.store import sql
+from bot.store.postgres.db import PgBase
+from bot.store.reports import (
+    EVERYTHING,
+    SURVEY_EXPORT_COLUMNS,
+    TICKET_EXPORT_COLUMNS,
+    ExportChunk,
+    Scope,
+)
+from bot.store.sqlite.db import ts
+
+_MILESTONES = "('accepted', 'resolved', 'reopened', 'cancelled', 'escalated')"
+_PERIOD_EVENTS = "('resolved', 'reopened', 'cancelled', 'escalated')"
+_OPEN = "('new', 'assigned', 'accepted')"
+
+
+def _int(value: str | None) -> int | None:
+    """A JSON number read as text (old rows may hold anything)."""
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
+def _scope_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
+    """A scope as SQL conditions on ``alias`` (starting with AND) and their parameters."""
+    sql, params = "", []
+    for column, values in (("department", scope.departments), ("estate", scope.estates)):
+        if values is not None:
+            sql += f" AND {alias}.{column} = ANY(?::text[])"
+            params.append(sorted(values))
+    return sql, params
+
+
+def _plain(row: asyncpg.Record) -> dict[str, Any]:
+    """An export row as SQLite gives it: timestamps as UTC ISO text."""
+    return {k: ts(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _counter(name: str) -> str:
+    """Scheduled-report records live in the counters table under "report:<name>"."""
+    return f"report:{name}"
+
+
+class PgReports(PgBase):
+    """ReportReads and ReportRuns over PostgreSQL."""
+
+    async def ticket_facts(
+        self, start: datetime, end: datetime, now: datetime, scope: Scope = EVERYTHING
+    ) -> list[TicketFact]:
+        """Every ticket something happened to in [start, end): created, accepted, resolved,
+        reopened, cancelled, escalated or surveyed then, or open with a due time passing then."""
+        until = min(end, now)
+        only, params = _scope_sql(scope, "t")
+        rows = await self._fetch(
+            f"""
+            WITH ids(id) AS (
+                SELECT id FROM tickets WHERE created_at >= ? AND created_at < ?
+                UNION SELECT ticket_id FROM ticket_events
+                      WHERE kind IN {_MILESTONES} AND at >= ? AND at < ?
+                UNION SELECT ticket_id FROM surveys WHERE sent_at >= ? AND sent_at < ?
+                UNION SELECT id FROM tickets WHERE status IN {_OPEN}
+                      AND ((accept_due >= ? AND accept_due < ?)
+                           OR (resolve_due >= ? AND resolve_due < ?))
+            )
+            SELECT t.id, t.number, t.kind, t.category, t.department, t.estate, t.building,
+                   t.area, t.status, t.assignee_id, t.created_at, t.accept_due, t.resolve_due,
+                   MIN(e.at) FILTER (WHERE e.kind = 'accepted'),
+                   (array_agg(e.actor_id ORDER BY e.at, e.id)
+                        FILTER (WHERE e.kind = 'accepted'))[1],
+                   MAX(e.at) FILTER (WHERE e.kind = 'resolved'),
+                   (array_agg(e.actor_id ORDER BY e.at DESC, e.id DESC)
+                        FILTER (WHERE e.kind = 'resolved'))[1],
+                   bool_or(e.data->>'stage' = 'accept') FILTER (WHERE e.kind = 'escalated'),
+                   bool_or(e.data->>'stage' = 'resolve') FILTER (WHERE e.kind = 'escalated')
+            FROM ids JOIN tickets t ON t.id = ids.id
+            LEFT JOIN ticket_events e
+                   ON e.ticket_id = t.id AND e.kind IN ('accepted', 'resolved', 'escalated')
+            WHERE TRUE {only}
+            GROUP BY t.id
+            """,
+            *(start, end, start, end, start, end, start, until, start, until),
+            *params,
+        )
+        return [TicketFact._make((*r[:17], bool(r[17]), bool(r[18]))) for r in rows]
+
+    async def period_events(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[EventFact]:
+        """Resolutions, reopenings, cancellations and escalations in [start, end)."""
+        only, params = _scope_sql(scope, "t")
+        join = "" if scope.everything else " JOIN tickets t ON t.id = e.ticket_id"
+        rows = await self._fetch(
+            f"""
+            SELECT e.ticket_id, e.kind, e.at, e.actor_id,
+                   CASE WHEN e.kind IN ('reopened', 'escalated') THEN e.data->>'from' END
+            FROM ticket_events e{join}
+            WHERE e.kind IN {_PERIOD_EVENTS} AND e.at >= ? AND e.at < ?{only}
+            """,
+            start,
+            end,
+            *params,
+        )
+        return [EventFact(r[0], r[1], r[2], r[3], _int(r[4])) for r in rows]
+
+    async def surveys_sent(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[SurveyFact]:
+        """Surveys sent in [start, end) and their answers."""
+        only, params = _scope_sql(scope, "t")
+        join = "" if scope.everything else " JOIN tickets t ON t.id = s.ticket_id"
+        rows = await self._fetch(
+            f"""
+            SELECT s.ticket_id, s.staff_id, s.sent_at, s.rating,
+                   s.status = 'answered' OR s.answered_at IS NOT NULL AS answered,
+                   s.praise IS NOT NULL AND trim(s.praise) != '' AS praised
+            FROM surveys s{join} WHERE s.sent_at >= ? AND s.sent_at < ?{only}
+            """,
+            start,
+            end,
+            *params,
+        )
+        return [SurveyFact(r[0], r[1], r[2], bool(r[4]), r[3], bool(r[5])) for r in rows]
+
+    async def place_tickets(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[PlaceTicket]:
+        """Tickets opened in [start, end): where, what and their numbers."""
+        only, params = _scope_sql(scope, "t")
+        rows = await self._fetch(
+            "SELECT number, kind, category, estate, building, area, created_at FROM tickets t"
+            f" WHERE created_at >= ? AND created_at < ?{only}",
+            start,
+            end,
+            *params,
+        )
+        return [PlaceTicket(*r) for r in rows]
+
+    async def last_run(self, name: str) -> int | None:
+        """The key of the last run of a scheduled report, or None if it never ran."""
+        row = await self._fetchrow(sql.LAST_RUN, _counter(name))
+        return int(row["value"]) if row else None
+
+    async def claim_run(self, name: str, key: int) -> bool:
+        """Record that run ``key`` of a report is being sent; False if it (or a later one) was.
+
+        One statement, so of two processes (or a job that fires twice) exactly one wins.
+        """
+        row = await self._fetchrow(sql.CLAIM_RUN, _counter(name), key)
+        return row is not None
+
+    async def export_chunks(
+        self, start: datetime, end: datetime, size: int = 2000
+    ) -> AsyncIterator[ExportChunk]:
+        """Tickets opened in [start, end), oldest first, with all their events and surveys,
+        a chunk at a time; rows are plain as SQLite's (timestamps as ISO text)."""
+        after: tuple[datetime, int] = (start, 0)  # ids start at 1: nothing is skipped
+        columns = ", ".join(TICKET_EXPORT_COLUMNS)
+        survey_columns = ", s.".join(c for c in SURVEY_EXPORT_COLUMNS if c != "number")
+        while True:
+            rows = await self._fetch(
+                f"SELECT {columns} FROM tickets WHERE created_at >= ? AND created_at < ?"
+                " AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+                start,
+                end,
+                *after,
+                size,
+            )
+            if not rows:
+                return
+            after = (rows[-1]["created_at"], rows[-1]["id"])
+            ids = [r["id"] for r in rows]
+            events = await self._fetch(
+                "SELECT e.ticket_id, t.number, e.at, e.kind, e.actor_id, e.data::text AS data"
+                " FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id"
+                " WHERE e.ticket_id = ANY(?::bigint[]) ORDER BY e.ticket_id, e.id",
+                ids,
+            )
+            surveys = await self._fetch(
+                f"SELECT s.{survey_columns}, t.number FROM surveys s"
+                " JOIN tickets t ON t.id = s.ticket_id"
+                " WHERE s.ticket_id = ANY(?::bigint[]) ORDER BY s.ticket_id, s.round",
+                ids,
+            )
+            yield ExportChunk(
+                [_plain(r) for r in rows], [_plain(r) for r in events], [_plain(r) for r in surveys]
+            )
+            if len(rows) < size:
+                return

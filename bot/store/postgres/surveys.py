@@ -1,0 +1,137 @@
+"""Surveys and follow-up calls in PostgreSQL: each step is a compare-and-set on its row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from bot.core.models import Outgoing, Survey
+from bot.store import sql
+from bot.store.interfaces import SurveyChange, SurveyStamp
+from bot.store.postgres.db import PgBase, pg, rowcount
+from bot.store.postgres.outbox import enqueue_in
+
+if TYPE_CHECKING:
+    from bot.store.postgres.db import Conn
+
+
+async def apply_survey_change(db: Conn, ticket_id: int, change: SurveyChange) -> None:
+    """What a ticket change does to its surveys, inside the change's transaction (which holds
+    the ticket's row, so two changes never count the same round)."""
+    if change.kind == "sooner" and change.due_at is not None:
+        await db.execute(
+            "UPDATE surveys SET due_at = LEAST(due_at, $1) WHERE ticket_id = $2"
+            " AND status = 'scheduled'",
+            change.due_at,
+            ticket_id,
+        )
+        return
+    # Whatever was pending belongs to an earlier round now.
+    await db.execute(pg(sql.CANCEL_PENDING_SURVEYS), ticket_id)
+    if change.kind == "new" and change.due_at is not None:
+        await db.execute(pg(sql.NEW_SURVEY), ticket_id, ticket_id, change.staff_id, change.due_at)
+
+
+class PgSurveys(PgBase):
+    """SurveyStore over PostgreSQL."""
+
+    async def get_survey(self, survey_id: int) -> Survey | None:
+        """A survey by id."""
+        row = await self._fetchrow(sql.GET_SURVEY, survey_id)
+        return None if row is None else _survey(row)
+
+    async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
+        """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);
+        of one ticket, or of all."""
+        rows = await self._fetch(
+            "SELECT * FROM surveys WHERE (?::bigint IS NULL OR ticket_id = ?)"
+            " AND (status IN ('scheduled', 'sent') OR followup_status = 'open') ORDER BY id",
+            ticket_id,
+            ticket_id,
+        )
+        return [_survey(r) for r in rows]
+
+    async def survey_mark(
+        self,
+        survey_id: int,
+        *,
+        expect: str,
+        status: str,
+        column: SurveyStamp | None,
+        now: datetime,
+        messages: Sequence[Outgoing] = (),
+    ) -> bool:
+        """Move a survey on (sent, reminded, expired) once, queueing its messages in the same
+        transaction; False (nothing written) if it had moved already."""
+        # The column name goes into the SQL text: only the two known stamps may.
+        assert column in (None, "sent_at", "reminded_at")
+        stamp = f", {column} = ?" if column else ""
+        unset = f" AND {column} IS NULL" if column else ""
+        async with self._tx() as db:
+            done = await db.execute(
+                pg(f"UPDATE surveys SET status = ?{stamp} WHERE id = ? AND status = ?{unset}"),
+                status,
+                *([now] if column else []),
+                survey_id,
+                expect,
+            )
+            if rowcount(done) == 0:
+                return False
+            await enqueue_in(db, messages, now)
+            return True
+
+    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
+        """Record the rating; False when the survey was answered (or ended) before."""
+        touched = await self._execute(sql.SURVEY_RATE, rating, now, survey_id)
+        return touched > 0
+
+    async def survey_details(
+        self,
+        survey_id: int,
+        problems: Sequence[str],
+        comment: str | None,
+        praise: str | None,
+    ) -> None:
+        """The answers that follow the rating."""
+        await self._execute(
+            sql.SURVEY_DETAILS,
+            json.dumps(list(problems)),
+            comment,
+            praise,
+            survey_id,
+        )
+
+    async def followup_open(self, survey_id: int, due: datetime) -> bool:
+        """Open the supervisor's follow-up call; False if one was opened before."""
+        touched = await self._execute(sql.FOLLOWUP_OPEN, due, survey_id)
+        return touched > 0
+
+    async def followup_close(self, survey_id: int, outcome: str) -> bool:
+        """End an open follow-up (done / reopened); False if it was closed already."""
+        touched = await self._execute(sql.FOLLOWUP_CLOSE, outcome, survey_id)
+        return touched > 0
+
+
+def _survey(row: asyncpg.Record) -> Survey:
+    """Build a Survey from a surveys row."""
+    return Survey(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        staff_id=row["staff_id"],
+        status=row["status"],
+        due_at=row["due_at"],
+        sent_at=row["sent_at"],
+        reminded_at=row["reminded_at"],
+        answered_at=row["answered_at"],
+        rating=row["rating"],
+        problems=tuple(json.loads(row["problems"] or "[]")),
+        comment=row["comment"],
+        praise=row["praise"],
+        followup_status=row["followup_status"],
+        followup_due=row["followup_due"],
+    )

@@ -1,0 +1,237 @@
+"""Tickets in PostgreSQL: creation with its number, compare-and-set transitions, and reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
+from bot.store import sql
+from bot.store.interfaces import ConversationGone, SurveyChange
+from bot.store.postgres.conversations import end_conversation_in
+from bot.store.postgres.db import PgBase, pg
+from bot.store.postgres.events import add_event, event_of
+from bot.store.postgres.outbox import enqueue_in
+from bot.store.postgres.surveys import apply_survey_change
+
+if TYPE_CHECKING:
+    from bot.store.postgres.db import Conn
+
+
+class PgTickets(PgBase):
+    """TicketStore over PostgreSQL."""
+
+    async def create_ticket(
+        self,
+        draft: TicketDraft,
+        *,
+        number_for: Callable[[int], str],
+        chat_id: int,
+        token: str,
+        effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
+        day_key: str,
+    ) -> Ticket | None:
+        """Open a ticket from a finished conversation, in one transaction (see SQLite's
+        ``create_ticket``: a double submit opens one ticket; ``effects`` runs inside)."""
+        async with self._tx() as db:
+            if not await end_conversation_in(db, chat_id, token):
+                return None
+            # The upsert holds the day's counter row until commit: parallel submits take
+            # numbers one after another, and a rolled-back one gives its number back.
+            n = await db.fetchval(pg(sql.NEXT_NUMBER), f"ticket:{day_key}")
+            number = number_for(int(n))
+            ticket_id = await db.fetchval(
+                pg(sql.INSERT_TICKET),
+                number,
+                draft.owner_id,
+                draft.kind,
+                draft.category,
+                draft.subcategory,
+                draft.department,
+                draft.estate,
+                draft.building,
+                draft.unit,
+                draft.area,
+                draft.location_detail,
+                draft.urgency,
+                draft.description,
+                json.dumps(list(draft.photos)),
+                draft.language,
+                Status.NEW.value,
+                draft.created_at,
+                draft.created_at,
+                draft.accept_due,
+                draft.resolve_due,
+            )
+            ticket = Ticket(
+                **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
+                id=int(ticket_id),
+                number=number,
+                status=Status.NEW,
+                updated_at=draft.created_at,
+            )
+            await add_event(
+                db,
+                TicketEvent(
+                    ticket.id, draft.created_at, "created", draft.owner_id,
+                    {"urgency": draft.urgency},
+                ),
+            )  # fmt: skip
+            after, events, messages = effects(ticket)
+            if after != ticket:
+                await _write_ticket(db, after)
+                ticket = replace(after, version=after.version + 1)
+            for event in events:
+                await add_event(db, event)
+            await enqueue_in(
+                db, [replace(m, ticket_id=ticket.id) for m in messages], draft.created_at
+            )
+        return ticket
+
+    async def transition(
+        self,
+        before: Ticket,
+        after: Ticket,
+        event: TicketEvent,
+        messages: Sequence[Outgoing],
+        conversation: tuple[int, str] | None = None,
+        survey: SurveyChange | None = None,
+    ) -> bool:
+        """Write a ticket's change, its timeline event, survey change and messages together;
+        False (nothing written) if its version moved since ``before`` was read."""
+        async with self._tx() as db:
+            # The row stays locked to commit: a second transition waits here, then sees the
+            # new version and loses. NO KEY UPDATE leaves foreign-key checks (events of this
+            # ticket written elsewhere) unblocked.
+            version = await db.fetchval(
+                "SELECT version FROM tickets WHERE id = $1 FOR NO KEY UPDATE", before.id
+            )
+            if version is None or int(version) != before.version:
+                return False
+            if conversation is not None and not await end_conversation_in(db, *conversation):
+                raise ConversationGone
+            await _write_ticket(db, after)
+            await add_event(db, event)
+            if survey is not None:
+                await apply_survey_change(db, before.id, survey)
+            # Last: queueing may wait on other writers to the same chats (see enqueue_in).
+            await enqueue_in(db, [replace(m, ticket_id=before.id) for m in messages], event.at)
+        return True
+
+    async def resolution_count(self, ticket_id: int) -> int:
+        """How many times a ticket was resolved."""
+        row = await self._fetchrow(sql.RESOLUTION_COUNT, ticket_id)
+        return int(row["n"]) if row else 0
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        """A ticket by id, or None."""
+        row = await self._fetchrow(sql.TICKET_BY_ID, ticket_id)
+        return None if row is None else _ticket(row)
+
+    async def get_ticket_by_number(self, number: str) -> Ticket | None:
+        """A ticket by its number, or None."""
+        row = await self._fetchrow(sql.TICKET_BY_NUMBER, number)
+        return None if row is None else _ticket(row)
+
+    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
+        """An owner's tickets, newest first."""
+        rows = await self._fetch(sql.OWNER_TICKETS, owner_id, limit, offset)
+        return [_ticket(r) for r in rows]
+
+    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
+        """(category, description) of an owner's tickets opened since a moment."""
+        rows = await self._fetch(sql.OWNER_TICKETS_SINCE, owner_id, since)
+        return [(str(r["category"]), str(r["description"])) for r in rows]
+
+    async def count_owner_tickets(self, owner_id: int) -> int:
+        """How many tickets an owner has."""
+        row = await self._fetchrow(sql.COUNT_OWNER_TICKETS, owner_id)
+        return int(row["n"]) if row else 0
+
+    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        """A ticket's timeline, oldest first."""
+        rows = await self._fetch(sql.TICKET_EVENTS, ticket_id)
+        return [event_of(r) for r in rows]
+
+    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
+        """A staff member's open tickets, the most pressing deadline first."""
+        rows = await self._fetch(sql.ASSIGNED_TICKETS, telegram_id, limit)
+        return [_ticket(r) for r in rows]
+
+    async def tickets_in_progress(self) -> list[Ticket]:
+        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
+        rows = await self._fetch(sql.TICKETS_IN_PROGRESS)
+        return [_ticket(r) for r in rows]
+
+    async def open_tickets(
+        self,
+        departments: Collection[str] | None,
+        now: datetime,
+        limit: int = 50,
+        estates: Collection[str] | None = None,
+    ) -> list[Ticket]:
+        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
+        only = ""
+        params: list[Any] = [now, now]
+        for column, values in (("department", departments), ("estate", estates)):
+            if values is not None:
+                only += f" AND {column} = ANY(?::text[])"
+                params.append(sorted(values))
+        rows = await self._fetch(sql.OPEN_TICKETS.format(only=only), *params, limit)
+        return [_ticket(r) for r in rows]
+
+
+async def _write_ticket(db: Conn, ticket: Ticket) -> None:
+    """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
+    await db.execute(
+        pg(sql.WRITE_TICKET),
+        ticket.status.value,
+        ticket.assignee_id,
+        ticket.department,
+        ticket.updated_at or ticket.created_at,
+        ticket.accept_due,
+        ticket.resolve_due,
+        int(ticket.overdue),
+        ticket.resolution_note,
+        ticket.resolution_photo,
+        ticket.paused_at,
+        ticket.id,
+    )
+
+
+def _ticket(row: asyncpg.Record) -> Ticket:
+    """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
+    return Ticket(
+        owner_id=row["owner_id"],
+        kind=row["kind"],
+        category=row["category"],
+        subcategory=row["subcategory"],
+        department=row["department"],
+        estate=row["estate"],
+        building=row["building"],
+        unit=row["unit"],
+        area=row["area"],
+        location_detail=row["location_detail"],
+        urgency=row["urgency"],
+        description=row["description"],
+        photos=tuple(json.loads(row["photos"])),
+        language=row["language"],
+        created_at=row["created_at"],
+        accept_due=row["accept_due"],
+        resolve_due=row["resolve_due"],
+        id=row["id"],
+        number=row["number"],
+        status=Status(row["status"]),
+        assignee_id=row["assignee_id"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        overdue=bool(row["overdue"]),
+        resolution_note=row["resolution_note"],
+        resolution_photo=row["resolution_photo"],
+        paused_at=row["paused_at"],
+    )
