@@ -422,3 +422,25 @@ async def test_a_burst_of_reports_is_spread_over_the_people_on_duty(
         assert load == {WANG: 3, LIU: 3}, load
     finally:
         await desk.stop()
+
+
+async def test_a_reply_faster_than_telegrams_answer_still_reaches_the_engineer(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    """The owner sees the notice before the bot has Telegram's answer (and the message's id):
+    a reply in that moment is still matched to its ticket."""
+    owner, wang = fake.user(4019, language_code="en"), fake.user(WANG)
+    w, z = Words(desk.settings, "en"), zh(desk)
+    row = await file_ticket(desk, owner)
+    card = await card_of(wang, row["number"])
+    fake.faults.methods = frozenset({"sendMessage"})
+    fake.faults.slow_seconds = 0.5
+    fake.faults.slow_rate = 1.0  # every new message is answered half a second late
+    await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
+    accepted = await expect(
+        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+    )
+    await owner.reply_to(accepted.message_id, "Ring twice please")
+    await expect(owner, w.t("owner.message_sent", number=row["number"]))
+    fake.faults.slow_rate = 0.0
+    await expect(wang, "Ring twice please")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -21,6 +22,9 @@ from bot.tg.staff import StaffDesk
 log = logging.getLogger(__name__)
 
 DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A reply this soon after the bot's message may beat the outbox's record of that message.
+_FRESH_REPLY = 10.0
+_LOOKUP_PAUSES = (0.0, 0.1, 0.3, 0.6)
 LANGUAGE_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
 
 
@@ -156,11 +160,29 @@ class OwnerDesk:
             context.bot, visitor.chat_id, self.t(visitor, "start.no_flow"), self.menu_rows(visitor)
         )
 
+    async def _ticket_of(self, chat_id: int, message: Message, replied: Message) -> int | None:
+        """The ticket a replied-to bot message is about, or None.
+
+        The outbox records a message's id just after Telegram answers the send, so a reply
+        written within seconds of the message may arrive first: that one is looked up again
+        for a moment. Both times are Telegram's, so no local clock is read.
+        """
+        store = self.services.store
+        fresh = replied.from_user is not None and replied.from_user.is_bot
+        fresh = fresh and (message.date - replied.date).total_seconds() <= _FRESH_REPLY
+        for pause in _LOOKUP_PAUSES if fresh else (0.0,):
+            if pause:
+                await asyncio.sleep(pause)
+            found = await store.ticket_of_message(chat_id, replied.message_id)
+            if found is not None:
+                return found
+        return None
+
     async def relay(self, bot: Bot, visitor: Visitor, message: Message) -> bool:
         """A reply to one of a ticket's messages goes to the other side; False if it is not."""
         replied = message.reply_to_message
         assert replied is not None
-        ticket_id = await self.services.store.ticket_of_message(visitor.chat_id, replied.message_id)
+        ticket_id = await self._ticket_of(visitor.chat_id, message, replied)
         if ticket_id is None:
             return False
         event = event_of(message)
