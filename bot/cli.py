@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | check-config | migrate | qr`` (and the reports)."""
+"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr`` (and reports)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
         ("check-config", "validate config.yaml and the flow files"),
         ("migrate", "bring the database's schema up to date (the bot also does so at start)"),
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
+        ("copy-db", "copy every table of one database into a new, empty one (e.g. to PostgreSQL)"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
                 help="the bot's @username (default: telegram.bot_username)",
             )
             cmd.add_argument("--lang", default=None, help="label language (default: default)")
+        if name == "copy-db":
+            cmd.add_argument(
+                "--from", dest="source", required=True, help="source URL (sqlite:///FILE or …)"
+            )
+            cmd.add_argument(
+                "--to", dest="target", required=True, help="target URL (postgresql://…), empty"
+            )
     add_report_commands(sub)
     return parser
 
@@ -85,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_db import migrate_main
 
         return migrate_main(settings)
+    if args.command == "copy-db":
+        from bot.cli_db import copy_db_main
+
+        return copy_db_main(args.source, args.target)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 

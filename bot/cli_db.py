@@ -1,4 +1,4 @@
-"""The database on the command line: ``python -m bot migrate``, and what a failure to open says."""
+"""The database on the command line: ``migrate``, ``copy-db``, and what a failure to open says."""
 
 from __future__ import annotations
 
@@ -100,4 +100,48 @@ def migrate_main(settings: Settings) -> int:
         print(f"database: schema version {version} (updated)")
     else:
         print(f"database: schema version {version} (up to date)")
+    return 0
+
+
+def _hide(text: str, *urls: str) -> str:
+    """``text`` with the passwords of ``urls`` blanked (messages may quote them)."""
+    for url in urls:
+        password = _password(url)
+        if password:
+            text = text.replace(password, "***")
+    return text
+
+
+def copy_db_main(source: str, target: str) -> int:
+    """``copy-db``: copy every table of ``source`` into the empty ``target``; the exit code."""
+    from bot.config.storage import mask_password
+    from bot.store.copy import CopyError, TargetNotEmpty, copy_database
+
+    def progress(table: str, done: int, total: int) -> None:
+        print(f"{table}: {done}/{total}", file=sys.stderr, flush=True)
+
+    shown = f"{mask_password(source)} -> {mask_password(target)}"
+    print(f"copying {shown}", file=sys.stderr)
+    try:
+        counts = asyncio.run(copy_database(source, target, progress))
+    except ValueError as exc:
+        print(f"cannot copy: {_hide(str(exc), source, target)}", file=sys.stderr)
+        return 2
+    except TargetNotEmpty as exc:
+        print(f"cannot copy: {exc}", file=sys.stderr)
+        return EXIT_WRONG_DATABASE
+    except CopyError as exc:
+        print(f"cannot copy: {_hide(str(exc), source, target)}", file=sys.stderr)
+        return 1
+    except StorageError as exc:
+        print(f"cannot copy: {_hide(str(exc), source, target)}", file=sys.stderr)
+        return EXIT_UNREACHABLE if isinstance(exc, StorageUnavailable) else EXIT_WRONG_DATABASE
+    wrong = [table for table, mine, theirs in counts if mine != theirs]
+    for table, mine, theirs in counts:
+        flag = "" if mine == theirs else f"  MISMATCH (source has {mine})"
+        print(f"{table}: {theirs} rows{flag}")
+    if wrong:
+        print(f"copy-db: row counts differ in {', '.join(wrong)}", file=sys.stderr)
+        return 1
+    print(f"copied {shown}")
     return 0
