@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -465,11 +465,25 @@ async def test_a_report_run_is_claimed_once(store: Storage) -> None:
 # ----- cancellation ---------------------------------------------------------------------------
 
 
-async def cancelled_after(work: Awaitable[Any], yields: int) -> bool:
-    """Run ``work``, cancel it after ``yields`` turns of the loop; True if it had finished."""
+def cancel_points() -> Iterator[tuple[int, float]]:
+    """When to cancel: after every count of loop turns, then after growing real pauses (on a
+    loaded machine SQLite's thread needs time, not turns, to finish a write)."""
+    for turns in range(200):
+        yield turns, 0.0
+    pause = 0.001
+    while pause < 10:
+        yield 200, pause
+        pause *= 2
+
+
+async def cancelled_after(work: Awaitable[Any], yields: int, pause: float = 0.0) -> bool:
+    """Run ``work``, cancel it after ``yields`` turns of the loop and ``pause`` seconds; True if
+    it had finished."""
     task = asyncio.ensure_future(work)
     for _ in range(yields):
         await asyncio.sleep(0)
+    if pause:
+        await asyncio.sleep(pause)
     finished = task.done()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -481,8 +495,8 @@ async def test_a_cancelled_ticket_submit_leaves_all_or_nothing(store: Storage) -
     """Cancelled at every await (more turns each round, until it finishes first): the ticket,
     its events, its card and its number are all there or none is, and the store still works."""
     committed = 0
-    for yields in range(400):
-        chat = OWNER + yields
+    for attempt, (yields, pause) in enumerate(cancel_points()):
+        chat = OWNER + attempt
         await store.save_conversation(chat, chat, {"flow": "intake", "token": "tok"}, NOW)
         work = store.create_ticket(
             draft(owner=chat),
@@ -492,7 +506,7 @@ async def test_a_cancelled_ticket_submit_leaves_all_or_nothing(store: Storage) -
             effects=routed_to(STAFF),
             day_key=DAY,
         )
-        finished = await cancelled_after(work, yields)
+        finished = await cancelled_after(work, yields, pause)
         tickets = await asyncio.wait_for(store.owner_tickets(chat, 5), 5)
         if tickets:
             committed += 1
@@ -513,11 +527,11 @@ async def test_a_cancelled_ticket_submit_leaves_all_or_nothing(store: Storage) -
 
 async def test_a_cancelled_transition_leaves_all_or_nothing(store: Storage) -> None:
     ticket = await opened(store)
-    for yields in range(400):
+    for yields, pause in cancel_points():
         after, event = accepted(ticket)
         survey = SurveyChange("new", NOW + timedelta(days=1), STAFF)
         work = store.transition(ticket, after, event, [Outgoing(OWNER, "ok")], survey=survey)
-        finished = await cancelled_after(work, yields)
+        finished = await cancelled_after(work, yields, pause)
         stored = await asyncio.wait_for(store.get_ticket(ticket.id), 5)
         assert stored is not None
         written = stored.version != ticket.version
