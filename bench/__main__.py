@@ -73,6 +73,13 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         default=",".join(PHASES),
         help=f"which parts to run, comma-separated ({','.join(PHASES)})",
     )
+    p.add_argument(
+        "--storage",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the bot's database: an SQLite file (default) or a throwaway PostgreSQL server"
+        " started by the benchmark, a fresh database per phase",
+    )
     a = p.parse_args(argv)
     artifacts = a.artifacts
     if artifacts is None and a.out is not None:
@@ -89,6 +96,7 @@ def parse(argv: list[str] | None = None) -> tuple[Options, Path | None]:
         seed=a.seed,
         artifacts=artifacts,
         phases=_phases(p, a.phases),
+        storage=a.storage,
     )
     return opts, a.out
 

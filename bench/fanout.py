@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bench.people import Inbox, wait_until
+from bench.pg import Db, open_store
 from bench.procs import Child, cpu_seconds
 from bot.config.models import Telegram
 from bot.core.models import Outgoing
-from bot.store import Store
 from tests.fakebot import FakeBotApi, RateLimits
 from tests.fakebot.state import StoredMessage
 
@@ -26,7 +25,7 @@ async def fan_out(
     fake: FakeBotApi,
     inbox: Inbox,
     child: Child,
-    db: Path,
+    db: Db,
     count: int,
     scale: float,
     worker_rate: float,
@@ -49,7 +48,7 @@ async def fan_out(
     fake.flood.reset()
     base_429 = fake.stats.flood_429
     cpu0 = cpu_seconds(child.pid)
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await store.enqueue(
             [

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import pg
 from bench.people import Inbox, Run, Step, latency_summary, perform, wait_until
+from bench.pg import Db
 from bench.procs import Child, cpu_seconds, memory_kib, own_cpu_seconds
 from bench.setup import Labels
 
@@ -159,11 +161,18 @@ def pending_outbox(db: Path) -> int:
     return int(row[0])
 
 
-async def wait_outbox_drained(db: Path, timeout: float) -> bool:  # noqa: ASYNC109
+async def pending_in(db: Db) -> int:
+    """Messages the bot has still to send, on either backend."""
+    if isinstance(db, str):
+        return int(await pg.scalar(db, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"))
+    return await asyncio.to_thread(pending_outbox, db)
+
+
+async def wait_outbox_drained(db: Db, timeout: float) -> bool:  # noqa: ASYNC109
     """Poll the database until nothing is pending in the outbox."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if await asyncio.to_thread(pending_outbox, db) == 0:
+        if await pending_in(db) == 0:
             return True
         await asyncio.sleep(0.2)
     return False
@@ -216,6 +225,13 @@ def tickets_in_db(db: Path) -> list[str]:
     """Every ticket number in the bot's database."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10) as conn:
         return [r[0] for r in conn.execute("SELECT number FROM tickets ORDER BY id")]
+
+
+async def stored_numbers(db: Db) -> list[str]:
+    """Every ticket number in the bot's database, on either backend."""
+    if isinstance(db, str):
+        return [str(n) for n in await pg.column(db, "SELECT number FROM tickets ORDER BY id")]
+    return await asyncio.to_thread(tickets_in_db, db)
 
 
 def confirmation_numbers(runs: list[Run], prefix: str) -> list[str]:

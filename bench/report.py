@@ -35,6 +35,8 @@ def table(results: dict[str, Any]) -> str:
         f" PTB {m['python_telegram_bot']}; load average at start {m['load_average_at_start']},"
         f" at end {m.get('load_average_at_end')}",
     ]
+    if results.get("options", {}).get("storage") == "postgres":
+        lines.append(f"storage: PostgreSQL ({m.get('postgresql') or 'version unknown'})")
     if "intake" in results:
         lines += _intake(results["intake"], results.get("echo"))
     if "intake" in results and "echo" in results:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import platform
 import re
@@ -18,8 +19,9 @@ from typing import Any
 
 import telegram
 
-from bench import fanout, gen_db, intake, scale
+from bench import fanout, gen_db, intake, pg, scale
 from bench.people import Inbox
+from bench.pg import Db
 from bench.procs import ROOT, Child, Sampler, cpu_seconds
 from bench.profile import summarize
 from bench.setup import (
@@ -34,6 +36,7 @@ from bench.setup import (
     write_bench_config,
 )
 from tests.fakebot import FakeBotApi
+from tests.pg import PgServer
 
 PHASES = ("echo", "echo_aiohttp", "intake", "fanout", "scale")
 UNPACED = 1000.0  # messages a second: more than the fake and the bot under test manage
@@ -59,11 +62,27 @@ class Options:
     drain_timeout: float = 900.0
     seed: int = 8
     phases: tuple[str, ...] = PHASES
+    storage: str = "sqlite"  # or "postgres": a throwaway PostgreSQL server, a database per phase
     artifacts: Path | None = None  # where to keep logs and profiles (default: dropped)
 
 
 class BenchError(RuntimeError):
     """A phase could not run (the bot would not start, …)."""
+
+
+class Databases:
+    """A new database for each bot under test: an SQLite file in the temporary folder, or a
+    fresh database on the run's PostgreSQL server."""
+
+    def __init__(self, tmp: Path, server: PgServer | None) -> None:
+        self.tmp = tmp
+        self.server = server
+
+    async def new(self, name: str) -> Db:
+        """The database the bot of one phase gets."""
+        if self.server is None:
+            return self.tmp / f"{name}.sqlite3"
+        return await pg.fresh_database(self.server)
 
 
 def machine() -> dict[str, Any]:
@@ -85,11 +104,25 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "sqlite": sqlite3.sqlite_version,
+        "postgresql": _pg_version(),
         "python_telegram_bot": telegram.__version__,
         "git_commit": git("rev-parse", "HEAD"),
         "git_dirty": bool(git("status", "--porcelain", "--", "bot", "flows", "config.yaml")),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _pg_version() -> str:
+    try:
+        return subprocess.run(
+            [str(pg.PG_BIN / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        ).stdout.strip()
+    except OSError:
+        return ""
 
 
 def _cpu_model() -> str:
@@ -118,18 +151,26 @@ async def run_benchmark(opts: Options) -> dict[str, Any]:
             messages_per_second=UNPACED,
             chat_messages_per_second=UNPACED,
         )
-        async with FakeBotApi(token=TOKENS["intake"]) as fake:
+        async with contextlib.AsyncExitStack() as stack:
+            server = None
+            if opts.storage == "postgres":
+                try:
+                    server = await stack.enter_async_context(pg.server())
+                except RuntimeError as exc:
+                    raise BenchError(f"--storage postgres: {exc}") from exc
+            dbs = Databases(tmp, server)
+            fake = await stack.enter_async_context(FakeBotApi(token=TOKENS["intake"]))
             if "echo" in opts.phases:
                 results["echo"] = await _echo_phase(fake, config, tmp, opts)
             if "echo_aiohttp" in opts.phases:
                 results["echo_aiohttp"] = await _echo_phase(fake, config, tmp, opts, "aiohttp")
             if "intake" in opts.phases:
-                results["intake"], profile = await _intake_phase(fake, config, tmp, opts)
+                results["intake"], profile = await _intake_phase(fake, config, tmp, opts, dbs)
                 results["profile"] = {"intake": profile}
             if "fanout" in opts.phases:
-                results["fanout"] = await _fanout_phase(fake, config, tmp, opts)
+                results["fanout"] = await _fanout_phase(fake, config, tmp, opts, dbs)
             if "scale" in opts.phases:
-                results["scale"] = await _scale_phase(fake, config, tmp, opts)
+                results["scale"] = await _scale_phase(fake, config, tmp, opts, dbs)
                 results.setdefault("profile", {})["startup"] = results["scale"].pop("profile", None)
         if opts.artifacts is not None:
             await asyncio.to_thread(_keep, tmp, opts.artifacts)
@@ -237,11 +278,11 @@ async def _echo_phase(
 
 
 async def _intake_phase(
-    fake: FakeBotApi, config: Path, tmp: Path, opts: Options
+    fake: FakeBotApi, config: Path, tmp: Path, opts: Options, dbs: Databases
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Our bot: the measured intake load, then a profiled second round."""
     token = TOKENS["intake"]
-    db = tmp / "intake.sqlite3"
+    db = await dbs.new("intake")
     inbox = Inbox(fake, token)
     settings = load_bench_settings(config, fake, token, db)
     labels = Labels(settings)
@@ -270,7 +311,7 @@ async def _intake_phase(
             }
         )
         shown = intake.confirmation_numbers(load.runs, settings.ticket_prefix)
-        stored = set(await asyncio.to_thread(intake.tickets_in_db, db))
+        stored = set(await intake.stored_numbers(db))
         summary["tickets"] = {
             "confirmed_to_owners": len(shown),
             "in_database": len(stored),
@@ -286,10 +327,12 @@ async def _intake_phase(
     return summary, profile
 
 
-async def _fanout_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options) -> dict[str, Any]:
+async def _fanout_phase(
+    fake: FakeBotApi, config: Path, tmp: Path, opts: Options, dbs: Databases
+) -> dict[str, Any]:
     """A fresh bot whose outbox gets ``fanout`` messages at once, under the fake's flood limits."""
     token = TOKENS["fanout"]
-    db = tmp / "fanout.sqlite3"
+    db = await dbs.new("fanout")
     inbox = Inbox(fake, token)
     # The bot's own pace scales with the fake's limits, as an admin would set it for a
     # higher allowance (telegram.messages_per_second).
@@ -342,19 +385,30 @@ async def _sample_for(pid: int, out: Path, seconds: float) -> dict[str, Any]:
     return summarize(path) if path else {"error": "py-spy wrote no samples"}
 
 
-async def _scale_phase(fake: FakeBotApi, config: Path, tmp: Path, opts: Options) -> dict[str, Any]:
-    """A generated database of ``db_size`` tickets: start-up, /my, /queue, memory, queries."""
+async def _scale_phase(
+    fake: FakeBotApi, config: Path, tmp: Path, opts: Options, dbs: Databases
+) -> dict[str, Any]:
+    """A generated database of ``db_size`` tickets: start-up, /my, /queue, memory, queries.
+    On PostgreSQL the database is generated in SQLite and copied over (COPY)."""
     token = TOKENS["scale"]
-    db = tmp / "scale.sqlite3"
+    generated = tmp / "scale.sqlite3"
+    db: Db = generated
     inbox = Inbox(fake, token)
     settings = load_bench_settings(config, fake, token, db)
     labels = Labels(settings)
-    info = await gen_db.generate(db, opts.db_size, settings, seed=opts.seed)
+    info = await gen_db.generate(generated, opts.db_size, settings, seed=opts.seed)
+    copy: dict[str, Any] | None = None
+    if dbs.server is not None:
+        db = await dbs.new("scale")
+        copy = await pg.copy_sqlite_into(generated, db)
+        await asyncio.to_thread(gen_db._remove, generated)
     register_desk(inbox, settings)
     inbox.user(info.owner_id, first_name="Busy owner")
     env = bot_env(fake, token, db)
     child = bot_child(config, env, tmp / "bot-scale.log")
     result: dict[str, Any] = {"database": info.as_dict()}
+    if copy is not None:
+        result["database"]["postgres_copy"] = copy
     seen = await start_and_wait_polling(child, fake, opts.startup_timeout)
     jobs = re.findall(r"scheduler: (\d+) jobs", child.log_text())
     started = seen["getUpdates"] is not None

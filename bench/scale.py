@@ -13,9 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from bench.gen_db import GenInfo
 from bench.intake import owner_steps
 from bench.people import Inbox, latency_summary, perform
+from bench.pg import Db
 from bench.procs import Child, memory_kib
 from bench.setup import Labels
 from bot.store import Store
@@ -76,11 +79,65 @@ def rss_at_rest(child: Child) -> dict[str, float]:
     }
 
 
-async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[str, Any]]:
+async def query_timings(db: Db, info: GenInfo, repeat: int = 3) -> list[dict[str, Any]]:
     """Time the store's read queries on the big database, with each statement's query plan."""
+    if isinstance(db, str):
+        return await _pg_query_timings(db, info, repeat)
     store = await Store.open(db)
     statements: list[str] = []
     await store._db.set_trace_callback(statements.append)
+
+    async def plans() -> list[str]:
+        return _plans(db, [s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    try:
+        return await _time_calls(store, info, repeat, statements.clear, plans)
+    finally:
+        await store.close()
+
+
+async def _pg_query_timings(url: str, info: GenInfo, repeat: int) -> list[dict[str, Any]]:
+    """The same on PostgreSQL: statements caught by asyncpg's query logger (the store's pool
+    has one connection while the calls run one at a time), plans from EXPLAIN."""
+    from bot.store.postgres import PostgresStore
+
+    store = await PostgresStore.open(url)
+    caught: dict[str, tuple[Any, ...]] = {}
+    async with store._pool.acquire() as held:
+        held.add_query_logger(lambda q: caught.setdefault(q.query, tuple(q.args or ())))
+
+    async def plans() -> list[str]:
+        out = []
+        conn = await asyncpg.connect(url)
+        try:
+            for sql, args in caught.items():
+                if not sql.lstrip().upper().startswith("SELECT") or "pg_advisory_unlock_all" in sql:
+                    continue  # not a read, or asyncpg resetting the connection on release
+                try:
+                    rows = await conn.fetch(f"EXPLAIN {sql}", *args)
+                except asyncpg.PostgresError as exc:
+                    out.append(f"(cannot explain: {exc})")
+                    continue
+                out.append("; ".join(re.sub(r"\s+", " ", r[0]).strip() for r in rows))
+        finally:
+            await conn.close()
+        return out or ["(no statement caught)"]
+
+    try:
+        return await _time_calls(store, info, repeat, caught.clear, plans)
+    finally:
+        await store.close()
+
+
+async def _time_calls(
+    store: Any,
+    info: GenInfo,
+    repeat: int,
+    forget: Callable[[], None],
+    plans: Callable[[], Awaitable[list[str]]],
+) -> list[dict[str, Any]]:
+    """Each read query ``repeat`` times; ``forget`` drops the statements caught so far,
+    ``plans`` explains those caught since."""
     now = datetime.now(UTC)
     some = await store.get_ticket(1)
     number = some.number if some is not None else "X"
@@ -104,30 +161,26 @@ async def query_timings(db: Path, info: GenInfo, repeat: int = 3) -> list[dict[s
         ("outbox_counts", lambda: store.outbox_counts()),
     ]
     results = []
-    try:
-        for name, call in calls:
-            if not hasattr(store, name.split(" ")[0]):
-                continue  # the store changed under the benchmark: skip what is gone
-            times = []
-            rows = 0
-            for _ in range(repeat):
-                statements.clear()
-                started = time.perf_counter()
-                value = await call()
-                times.append(time.perf_counter() - started)
-                rows = len(value) if hasattr(value, "__len__") else 1
-            sql = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-            results.append(
-                {
-                    "query": name,
-                    "best_ms": round(min(times) * 1000, 2),
-                    "first_ms": round(times[0] * 1000, 2),
-                    "rows": rows,
-                    "plan": _plans(db, sql),
-                }
-            )
-    finally:
-        await store.close()
+    for name, call in calls:
+        if not hasattr(store, name.split(" ")[0]):
+            continue  # the store changed under the benchmark: skip what is gone
+        times = []
+        rows = 0
+        for _ in range(repeat):
+            forget()
+            started = time.perf_counter()
+            value = await call()
+            times.append(time.perf_counter() - started)
+            rows = len(value) if hasattr(value, "__len__") else 1
+        results.append(
+            {
+                "query": name,
+                "best_ms": round(min(times) * 1000, 2),
+                "first_ms": round(times[0] * 1000, 2),
+                "rows": rows,
+                "plan": await plans(),
+            }
+        )
     return results
 
 

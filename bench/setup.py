@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bench.people import Inbox, wait_until
+from bench.pg import Db
 from bench.procs import ROOT, Child
 from bot.config import Settings, load_settings, read_yaml
 from bot.texts import Catalog, default_catalog
@@ -55,17 +56,19 @@ def write_bench_config(
     return target
 
 
-def load_bench_settings(config: Path, fake: FakeBotApi, token: str, db: Path) -> Settings:
+def load_bench_settings(config: Path, fake: FakeBotApi, token: str, db: Db) -> Settings:
     """The settings the bot process will see."""
     return load_settings(config, env=bot_env(fake, token, db))
 
 
-def bot_env(fake: FakeBotApi, token: str, db: Path) -> dict[str, str]:
-    """The environment of a bot process pointed at the fake and a database."""
+def bot_env(fake: FakeBotApi, token: str, db: Db) -> dict[str, str]:
+    """The environment of a bot process pointed at the fake and a database (an SQLite file,
+    or a PostgreSQL URL)."""
+    where = {"DATABASE_URL": db} if isinstance(db, str) else {"DATABASE_PATH": str(db)}
     return {
         "TELEGRAM_BOT_TOKEN": token,
         "TELEGRAM_API_BASE_URL": fake.url,
-        "DATABASE_PATH": str(db),
+        **where,
         "PTB_TIMEDELTA": "true",
         "PYTHONUNBUFFERED": "1",
     }

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from tests.pg import PG_BIN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,13 +21,13 @@ def _ordered(latency: dict[str, Any]) -> None:
     assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
 
 
-def test_benchmark_smoke(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
-    result = subprocess.run(
+def _run(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "bench",
+            *extra,
             "--owners",
             "5",
             "--fanout",
@@ -43,6 +48,11 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+
+
+def test_benchmark_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = _run(out)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Intake: 5 owners" in result.stdout
     figures = json.loads(out.read_text(encoding="utf-8"))
@@ -95,3 +105,31 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     assert scale["one_report"]["error"] is None
     assert {q["query"].split()[0] for q in scale["queries"]} >= {"open_load", "owner_tickets"}
     assert all(q["best_ms"] >= 0 and q["plan"] for q in scale["queries"])
+
+
+def test_benchmark_smoke_on_postgres(tmp_path: Path) -> None:
+    """``--storage postgres``: the bot's phases on a throwaway PostgreSQL server."""
+    if not (PG_BIN / "initdb").exists():
+        reason = f"PostgreSQL server binaries not found in {PG_BIN} (set PG_BIN)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    out = tmp_path / "bench.json"
+    result = _run(out, "--storage", "postgres", "--phases", "intake,fanout,scale")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "storage: PostgreSQL" in result.stdout
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["options"]["storage"] == "postgres"
+    ours = figures["intake"]
+    assert ours["owners_completed"] == 5 and ours["updates"] == 55, ours["errors"]
+    assert ours["tickets"]["in_database"] == 5 and ours["tickets"]["lost"] == 0
+    assert ours["outbox_drained"]
+    assert figures["fanout"]["delivered"] == 50
+    scale = figures["scale"]
+    assert scale["database"]["postgres_copy"]["rows"]["tickets"] == 2000
+    assert not scale["startup"]["timed_out"]
+    for command in ("my", "queue"):
+        assert "error" not in scale[command], scale[command]
+    assert scale["one_report"]["error"] is None
+    plans = [p for q in scale["queries"] for p in q["plan"]]
+    assert any("tickets" in p for p in plans) and not any("cannot explain" in p for p in plans)
