@@ -14,6 +14,7 @@ from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.outbox import enqueue_in
+from bot.store.rows import as_is, survey_of
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import Conn
@@ -118,20 +119,4 @@ class PgSurveys(PgBase):
 
 def _survey(row: asyncpg.Record) -> Survey:
     """Build a Survey from a surveys row."""
-    return Survey(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        round=row["round"],
-        staff_id=row["staff_id"],
-        status=row["status"],
-        due_at=row["due_at"],
-        sent_at=row["sent_at"],
-        reminded_at=row["reminded_at"],
-        answered_at=row["answered_at"],
-        rating=row["rating"],
-        problems=tuple(json.loads(row["problems"] or "[]")),
-        comment=row["comment"],
-        praise=row["praise"],
-        followup_status=row["followup_status"],
-        followup_due=row["followup_due"],
-    )
+    return survey_of(row, as_is)

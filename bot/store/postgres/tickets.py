@@ -18,6 +18,7 @@ from bot.store.postgres.db import PgBase, pg
 from bot.store.postgres.events import add_event, event_of
 from bot.store.postgres.outbox import enqueue_in
 from bot.store.postgres.surveys import apply_survey_change
+from bot.store.rows import as_is, ticket_of
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import Conn
@@ -206,32 +207,4 @@ async def _write_ticket(db: Conn, ticket: Ticket) -> None:
 
 def _ticket(row: asyncpg.Record) -> Ticket:
     """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
-    return Ticket(
-        owner_id=row["owner_id"],
-        kind=row["kind"],
-        category=row["category"],
-        subcategory=row["subcategory"],
-        department=row["department"],
-        estate=row["estate"],
-        building=row["building"],
-        unit=row["unit"],
-        area=row["area"],
-        location_detail=row["location_detail"],
-        urgency=row["urgency"],
-        description=row["description"],
-        photos=tuple(json.loads(row["photos"])),
-        language=row["language"],
-        created_at=row["created_at"],
-        accept_due=row["accept_due"],
-        resolve_due=row["resolve_due"],
-        id=row["id"],
-        number=row["number"],
-        status=Status(row["status"]),
-        assignee_id=row["assignee_id"],
-        updated_at=row["updated_at"],
-        version=row["version"],
-        overdue=bool(row["overdue"]),
-        resolution_note=row["resolution_note"],
-        resolution_photo=row["resolution_photo"],
-        paused_at=row["paused_at"],
-    )
+    return ticket_of(row, as_is)

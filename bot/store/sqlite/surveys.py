@@ -11,7 +11,8 @@ import aiosqlite
 from bot.core.models import Outgoing, Survey
 from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
-from bot.store.sqlite.db import SqliteBase, dt, opt_dt, ts
+from bot.store.rows import survey_of
+from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.outbox import enqueue_in
 
 
@@ -117,20 +118,4 @@ class SqliteSurveys(SqliteBase):
 
 def _survey(row: aiosqlite.Row) -> Survey:
     """Build a Survey from a surveys row."""
-    return Survey(
-        id=row["id"],
-        ticket_id=row["ticket_id"],
-        round=row["round"],
-        staff_id=row["staff_id"],
-        status=row["status"],
-        due_at=dt(row["due_at"]),
-        sent_at=opt_dt(row["sent_at"]),
-        reminded_at=opt_dt(row["reminded_at"]),
-        answered_at=opt_dt(row["answered_at"]),
-        rating=row["rating"],
-        problems=tuple(json.loads(row["problems"] or "[]")),
-        comment=row["comment"],
-        praise=row["praise"],
-        followup_status=row["followup_status"],
-        followup_due=opt_dt(row["followup_due"]),
-    )
+    return survey_of(row, dt)

@@ -13,6 +13,7 @@ import aiosqlite
 from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
 from bot.store import sql
 from bot.store.interfaces import ConversationGone, SurveyChange
+from bot.store.rows import ticket_of
 from bot.store.sqlite.conversations import end_conversation_in
 from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.events import add_event, event_of
@@ -225,32 +226,4 @@ async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
 
 def _ticket(row: aiosqlite.Row) -> Ticket:
     """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
-    return Ticket(
-        owner_id=row["owner_id"],
-        kind=row["kind"],
-        category=row["category"],
-        subcategory=row["subcategory"],
-        department=row["department"],
-        estate=row["estate"],
-        building=row["building"],
-        unit=row["unit"],
-        area=row["area"],
-        location_detail=row["location_detail"],
-        urgency=row["urgency"],
-        description=row["description"],
-        photos=tuple(json.loads(row["photos"])),
-        language=row["language"],
-        created_at=dt(row["created_at"]),
-        accept_due=dt(row["accept_due"]),
-        resolve_due=dt(row["resolve_due"]),
-        id=row["id"],
-        number=row["number"],
-        status=Status(row["status"]),
-        assignee_id=row["assignee_id"],
-        updated_at=dt(row["updated_at"]),
-        version=row["version"],
-        overdue=bool(row["overdue"]),
-        resolution_note=row["resolution_note"],
-        resolution_photo=row["resolution_photo"],
-        paused_at=dt(row["paused_at"]) if row["paused_at"] else None,
-    )
+    return ticket_of(row, dt)

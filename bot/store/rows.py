@@ -1,0 +1,84 @@
+"""Rows into domain objects, for every backend: only how a stored moment is read differs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.models import Status, Survey, Ticket
+
+# SQLite stores ISO text, PostgreSQL hands back datetimes: each backend passes its reader.
+ReadMoment = Callable[[Any], datetime]
+
+
+class Row(Protocol):
+    """A result row read by column name (aiosqlite.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: str, /) -> Any:
+        """The column's value."""
+        ...
+
+
+def as_is(value: datetime) -> datetime:
+    """A moment the driver already returns as an aware datetime (PostgreSQL timestamptz)."""
+    return value
+
+
+def _maybe(read: ReadMoment, value: Any) -> datetime | None:
+    return read(value) if value else None
+
+
+def ticket_of(row: Row, read: ReadMoment) -> Ticket:
+    """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
+    return Ticket(
+        owner_id=row["owner_id"],
+        kind=row["kind"],
+        category=row["category"],
+        subcategory=row["subcategory"],
+        department=row["department"],
+        estate=row["estate"],
+        building=row["building"],
+        unit=row["unit"],
+        area=row["area"],
+        location_detail=row["location_detail"],
+        urgency=row["urgency"],
+        description=row["description"],
+        photos=tuple(json.loads(row["photos"])),
+        language=row["language"],
+        created_at=read(row["created_at"]),
+        accept_due=read(row["accept_due"]),
+        resolve_due=read(row["resolve_due"]),
+        id=row["id"],
+        number=row["number"],
+        status=Status(row["status"]),
+        assignee_id=row["assignee_id"],
+        updated_at=read(row["updated_at"]),
+        version=row["version"],
+        overdue=bool(row["overdue"]),
+        resolution_note=row["resolution_note"],
+        resolution_photo=row["resolution_photo"],
+        paused_at=_maybe(read, row["paused_at"]),
+    )
+
+
+def survey_of(row: Row, read: ReadMoment) -> Survey:
+    """Build a Survey from a surveys row."""
+    return Survey(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        round=row["round"],
+        staff_id=row["staff_id"],
+        status=row["status"],
+        due_at=read(row["due_at"]),
+        sent_at=_maybe(read, row["sent_at"]),
+        reminded_at=_maybe(read, row["reminded_at"]),
+        answered_at=_maybe(read, row["answered_at"]),
+        rating=row["rating"],
+        problems=tuple(json.loads(row["problems"] or "[]")),
+        comment=row["comment"],
+        praise=row["praise"],
+        followup_status=row["followup_status"],
+        followup_due=_maybe(read, row["followup_due"]),
+    )
