@@ -156,6 +156,10 @@ class TicketStore(Protocol):
         """Every new, assigned or accepted ticket, by id."""
         ...
 
+    async def events_in_progress(self) -> dict[int, list[TicketEvent]]:
+        """The timeline of every ticket in progress, by ticket id, each in written order."""
+        ...
+
     async def open_tickets(
         self,
         departments: Collection[str] | None,

@@ -164,6 +164,14 @@ class PgTickets(PgBase):
         rows = await self._fetch(sql.ASSIGNED_TICKETS, telegram_id, limit)
         return [_ticket(r) for r in rows]
 
+    async def events_in_progress(self) -> dict[int, list[TicketEvent]]:
+        """The timeline of every ticket in progress, by ticket id, each in written order."""
+        timelines: dict[int, list[TicketEvent]] = {}
+        for row in await self._fetch(sql.EVENTS_IN_PROGRESS):
+            event = event_of(row)
+            timelines.setdefault(event.ticket_id, []).append(event)
+        return timelines
+
     async def tickets_in_progress(self) -> list[Ticket]:
         """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
         rows = await self._fetch(sql.TICKETS_IN_PROGRESS)
