@@ -27,10 +27,10 @@ class HeldTimelines:
         self.reading = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def events_in_progress(self) -> dict[int, list[TicketEvent]]:
+    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
         self.reading.set()
         await self.release.wait()
-        return await self.store.events_in_progress()
+        return await self.store.events_in_progress(first, last)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)

@@ -373,9 +373,10 @@ async def test_events_in_progress_holds_only_open_tickets_timelines(store: Stora
     taken = await opened(store, chat=OWNER + 1, effects=routed_to(STAFF))
     after, event = accepted(taken)
     assert await store.transition(taken, after, event, [])
-    timelines = await store.events_in_progress()
+    timelines = await store.events_in_progress(done.id, taken.id)
     assert done.id not in timelines
     assert set(timelines) == {waiting.id, taken.id}
+    assert set(await store.events_in_progress(waiting.id + 1, taken.id)) == {taken.id}
     for ticket_id, events in timelines.items():
         assert events == await store.ticket_events(ticket_id)
     assert [e.kind for e in timelines[taken.id]][-1] == "accepted"

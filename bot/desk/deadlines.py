@@ -8,7 +8,6 @@ what came due while the bot was down runs at once, and exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from bot.core.actions import SYSTEM, Escalate
@@ -20,6 +19,9 @@ from bot.desk.tickets import TicketDesk
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)
+
+# Open tickets planned per read of their timelines at start-up (a few milliseconds of work).
+REBUILD_BATCH = 200
 
 
 class DeadlineJobs:
@@ -34,20 +36,21 @@ class DeadlineJobs:
     async def rebuild(self) -> int:
         """Make the jobs of every open ticket (at start-up); returns how many were made.
 
-        Two reads whatever the number of open tickets (a million-ticket desk has ~50,000), and
-        it may run while updates are handled: a ticket that live work scheduled since the
-        rebuild began is left as that work planned it, not overwritten from the older read.
+        One read of the open tickets (a million-ticket desk has ~50,000), then their timelines
+        a batch at a time, so updates handled meanwhile wait for no more than one batch. A
+        ticket that live work scheduled since the rebuild began is left as that work planned
+        it, not overwritten from the older read.
         """
         self._live = set()
         try:
             tickets = await self.services.store.tickets_in_progress()
-            timelines = await self.services.store.events_in_progress()
             count = 0
-            for index, ticket in enumerate(tickets):
-                if ticket.id not in self._live:
-                    count += self._plan(ticket, timelines.get(ticket.id, []))
-                if index % 1000 == 999:
-                    await asyncio.sleep(0)  # updates arriving meanwhile are not held up
+            for start in range(0, len(tickets), REBUILD_BATCH):
+                batch = tickets[start : start + REBUILD_BATCH]
+                timelines = await self.services.store.events_in_progress(batch[0].id, batch[-1].id)
+                for ticket in batch:
+                    if ticket.id not in self._live:
+                        count += self._plan(ticket, timelines.get(ticket.id, []))
         finally:
             self._live = None
         log.info("scheduler: %d jobs for %d open tickets", count, len(tickets))

@@ -156,8 +156,8 @@ class TicketStore(Protocol):
         """Every new, assigned or accepted ticket, by id."""
         ...
 
-    async def events_in_progress(self) -> dict[int, list[TicketEvent]]:
-        """The timeline of every ticket in progress, by ticket id, each in written order."""
+    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
+        """The timelines of the tickets in progress with ids first..last, by ticket id."""
         ...
 
     async def open_tickets(
