@@ -244,6 +244,14 @@ def _scale(sc: dict[str, Any]) -> list[str]:
                 sc["one_report"]["error"],
             ),
         ]
+        if month := sc.get("monthly_report"):
+            rows.append(
+                (
+                    f"report {month['period']} ({month['opened']:,} new): first / best (s)",
+                    f"{month['first_s']} / {month['best_s']}",
+                    "",
+                )
+            )
     lines = _rows(f"4. Database of {db['tickets']:,} tickets", rows)
     queries = sc.get("queries") or []
     if queries:

@@ -456,4 +456,7 @@ async def _scale_phase(
             summarize(path) if path else {"error": sampler.error or "py-spy wrote no samples"}
         )
     result["queries"] = await scale.query_timings(db, info)
+    result["monthly_report"] = await scale.report_timings(
+        load_bench_settings(config, fake, token, db)
+    )
     return result

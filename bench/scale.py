@@ -21,7 +21,11 @@ from bench.people import Inbox, latency_summary, perform
 from bench.pg import Db
 from bench.procs import Child, memory_kib
 from bench.setup import Labels
+from bot.config import Settings
+from bot.core.periods import parse_period
+from bot.reports.builder import build_report
 from bot.store import Store
+from bot.store.open import open_storage
 
 
 async def command_latency(
@@ -77,6 +81,31 @@ def rss_at_rest(child: Child) -> dict[str, float]:
         "rss_mib": round(memory_kib(child.pid, "VmRSS") / 1024, 1),
         "peak_rss_mib": round(memory_kib(child.pid, "VmHWM") / 1024, 1),
     }
+
+
+async def report_timings(settings: Settings, repeat: int = 3) -> dict[str, Any]:
+    """The monthly report (last full month, everything in scope) built ``repeat`` times through
+    the bot's own store, as ``python -m bot report --period last-month`` builds it: seconds of
+    the first and the best run, and the tickets opened in the month."""
+    store = await open_storage(settings)
+    try:
+        now = datetime.now(UTC)
+        period = parse_period("last-month", now, settings.tz)
+        times: list[float] = []
+        tickets = 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report = await build_report(store, settings, period, now)
+            times.append(time.perf_counter() - started)
+            tickets = report.overall.opened
+        return {
+            "period": period.label,
+            "first_s": round(times[0], 3),
+            "best_s": round(min(times), 3),
+            "opened": tickets,
+        }
+    finally:
+        await store.close()
 
 
 async def query_timings(db: Db, info: GenInfo, repeat: int = 3) -> list[dict[str, Any]]:

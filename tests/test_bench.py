@@ -105,6 +105,8 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     assert scale["one_report"]["error"] is None
     assert {q["query"].split()[0] for q in scale["queries"]} >= {"open_load", "owner_tickets"}
     assert all(q["best_ms"] >= 0 and q["plan"] for q in scale["queries"])
+    month = scale["monthly_report"]
+    assert month["opened"] > 0 and 0 < month["best_s"] <= month["first_s"]
 
 
 def test_benchmark_smoke_on_postgres(tmp_path: Path) -> None:
@@ -131,5 +133,6 @@ def test_benchmark_smoke_on_postgres(tmp_path: Path) -> None:
     for command in ("my", "queue"):
         assert "error" not in scale[command], scale[command]
     assert scale["one_report"]["error"] is None
+    assert scale["monthly_report"]["opened"] > 0
     plans = [p for q in scale["queries"] for p in q["plan"]]
     assert any("tickets" in p for p in plans) and not any("cannot explain" in p for p in plans)

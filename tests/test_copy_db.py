@@ -177,3 +177,27 @@ def test_the_command_prints_counts_and_never_the_password(
     assert "postgres:***@" in done.stdout
     assert "tickets: 2 rows" in done.stdout.splitlines()
     assert "tickets: 2/2" in done.stderr.splitlines()
+
+
+async def test_nul_characters_an_older_sqlite_desk_holds_arrive_as_replacements(
+    tmp_path: Path,
+    pg_url: str,  # noqa: F811
+) -> None:
+    db = tmp_path / "desk.sqlite3"
+    store = await Store.open(db)
+    try:
+        await opened(store, description="漏水\x00急")
+        state = {"flow": "intake", "token": "t", "answers": {"description": "a\x00b"}}
+        await store.save_conversation(OWNER, OWNER, state, NOW)
+    finally:
+        await store.close()
+    counts = await copy_database(f"sqlite:///{db}", pg_url, lambda *p: None)
+    assert all(mine == theirs for _, mine, theirs in counts)
+    target = await PostgresStore.open(pg_url)
+    try:
+        ticket = await target.get_ticket_by_number(f"HV-{DAY}-0001")
+        assert ticket is not None and ticket.description == "漏水\ufffd急"
+        saved = await target.get_conversation(OWNER)
+        assert saved is not None and saved["answers"]["description"] == "a\ufffdb"
+    finally:
+        await target.close()

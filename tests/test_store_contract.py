@@ -367,6 +367,21 @@ async def resolved_with_survey(store: Storage) -> tuple[Ticket, int]:
     return replace(done, version=before.version + 1), row.id
 
 
+async def test_events_in_progress_holds_only_open_tickets_timelines(store: Storage) -> None:
+    done, _ = await resolved_with_survey(store)
+    waiting = await opened(store, effects=routed_to(STAFF))
+    taken = await opened(store, chat=OWNER + 1, effects=routed_to(STAFF))
+    after, event = accepted(taken)
+    assert await store.transition(taken, after, event, [])
+    timelines = await store.events_in_progress(done.id, taken.id)
+    assert done.id not in timelines
+    assert set(timelines) == {waiting.id, taken.id}
+    assert set(await store.events_in_progress(waiting.id + 1, taken.id)) == {taken.id}
+    for ticket_id, events in timelines.items():
+        assert events == await store.ticket_events(ticket_id)
+    assert [e.kind for e in timelines[taken.id]][-1] == "accepted"
+
+
 async def test_a_survey_moves_on_once_per_step(store: Storage) -> None:
     ticket, survey_id = await resolved_with_survey(store)
     sooner = SurveyChange("sooner", NOW + timedelta(hours=5))

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from bot.config.storage import parse_database_url
+from bot.nul import text_without_nul, without_nul
 from bot.store.sqlite.db import ts
 
 # Parents before children (foreign keys), and the order the counts are printed in.
@@ -267,9 +268,15 @@ def _converter(kind: str, to: str) -> Callable[[Any], Any] | None:
             return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
         if kind in ("json", "jsonb"):
             # asyncpg takes JSON as text; a value that is not valid JSON fails here, by name.
-            return lambda v: v if v is None else json.dumps(json.loads(v), ensure_ascii=False)
+            # PostgreSQL refuses U+0000 in text and JSON: it arrives as U+FFFD, as the bot's
+            # transport writes it (bot/nul.py).
+            return lambda v: (
+                v if v is None else without_nul(json.dumps(json.loads(v)).encode()).decode()
+            )
         if kind == "boolean":
             return lambda v: v if v is None else bool(v)
+        if kind == "text":
+            return lambda v: text_without_nul(v) if isinstance(v, str) else v
         return None
     # To SQLite: timestamps as UTC ISO text (as the SQLite store writes them), booleans 0/1.
     return lambda v: ts(v) if isinstance(v, datetime) else int(v) if isinstance(v, bool) else v

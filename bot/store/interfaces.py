@@ -156,6 +156,10 @@ class TicketStore(Protocol):
         """Every new, assigned or accepted ticket, by id."""
         ...
 
+    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
+        """The timelines of the tickets in progress with ids first..last, by ticket id."""
+        ...
+
     async def open_tickets(
         self,
         departments: Collection[str] | None,

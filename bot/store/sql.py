@@ -128,6 +128,13 @@ TICKETS_IN_PROGRESS = (
     f"SELECT {TICKET_COLUMNS} FROM tickets WHERE status IN ('new', 'assigned', 'accepted')"
     " ORDER BY id"
 )
+# The timelines of the tickets in progress with ids in a range (start-up plans their deadlines).
+EVENTS_IN_PROGRESS = (
+    "SELECT e.ticket_id, e.at, e.kind, e.actor_id, e.data FROM ticket_events e"
+    " JOIN tickets t ON t.id = e.ticket_id"
+    " WHERE t.status IN ('new', 'assigned', 'accepted') AND t.id BETWEEN ? AND ?"
+    " ORDER BY e.ticket_id, e.id"
+)
 OPEN_TICKETS = (
     f"SELECT {TICKET_COLUMNS} FROM tickets"
     " WHERE status IN ('new', 'assigned', 'accepted')"

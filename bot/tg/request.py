@@ -21,6 +21,7 @@ from telegram._utils.types import ODVInput  # the base class's own parameter typ
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.nul import without_nul
 from bot.redaction import redact
 from bot.tg.governor import Governor, governed_call
 
@@ -131,7 +132,7 @@ class AiohttpRequest(BaseRequest):
                         f"the Bot API server answered HTTP {resp.status} (a redirect, not"
                         " followed): check telegram.api_base_url"
                     )
-                return resp.status, await resp.read()
+                return resp.status, without_nul(await resp.read())
         except TimeoutError:
             raise TimedOut from None
         except (aiohttp.ClientError, ValueError, OSError) as exc:

@@ -96,6 +96,7 @@ class BotRuntime:
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
         self._lock: IO[str] | None = None
+        self._rebuild: asyncio.Task[int] | None = None  # planning the open tickets' deadlines
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
@@ -158,7 +159,6 @@ class BotRuntime:
         await register_commands(app, services)
         await app.start()
         self.jobs = wiring.deadlines
-        await self.jobs.rebuild()
         await wiring.surveys.rebuild()
         await schedule_reports(timer, app.bot, services)
         self.timer = timer
@@ -167,6 +167,10 @@ class BotRuntime:
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
         self.poller.start()
+        # The open tickets' deadlines are planned while the bot already answers: on a large
+        # desk that takes seconds, and nothing is lost by it (docs/architecture.md, "Time").
+        self._rebuild = asyncio.create_task(self.jobs.rebuild(), name="deadline rebuild")
+        self._rebuild.add_done_callback(_report_rebuild)
         log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
 
     async def _release(self) -> None:
@@ -185,6 +189,10 @@ class BotRuntime:
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None
+            if self._rebuild is not None:
+                self._rebuild.cancel()
+                await asyncio.gather(self._rebuild, return_exceptions=True)
+                self._rebuild = None
             if app is not None and app.running:
                 await app.stop()
             if self.timer is not None:
@@ -200,6 +208,15 @@ class BotRuntime:
             await self._release()
             self.app = self.store = self.outbox = None
         log.info("bot stopped")
+
+
+def _report_rebuild(task: asyncio.Task[int]) -> None:
+    """Say so when planning the deadlines failed: the tickets would wait unwatched."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "scheduler: planning the open tickets' deadlines failed; restart the bot",
+            exc_info=task.exception(),
+        )
 
 
 async def run_until_signalled(runtime: BotRuntime) -> None:

@@ -64,7 +64,11 @@ class PgReports(PgBase):
         self, start: datetime, end: datetime, now: datetime, scope: Scope = EVERYTHING
     ) -> list[TicketFact]:
         """Every ticket something happened to in [start, end): created, accepted, resolved,
-        reopened, cancelled, escalated or surveyed then, or open with a due time passing then."""
+        reopened, cancelled, escalated or surveyed then, or open with a due time passing then.
+
+        The ids are handed over as an array: joined to them, the planner guessed five times too
+        many and read the whole tickets index (a month of a million-ticket desk: 0.5 s, not 0.25).
+        """
         until = min(end, now)
         only, params = _scope_sql(scope, "t")
         rows = await self._fetch(
@@ -88,10 +92,10 @@ class PgReports(PgBase):
                         FILTER (WHERE e.kind = 'resolved'))[1],
                    bool_or(e.data->>'stage' = 'accept') FILTER (WHERE e.kind = 'escalated'),
                    bool_or(e.data->>'stage' = 'resolve') FILTER (WHERE e.kind = 'escalated')
-            FROM ids JOIN tickets t ON t.id = ids.id
+            FROM tickets t
             LEFT JOIN ticket_events e
                    ON e.ticket_id = t.id AND e.kind IN ('accepted', 'resolved', 'escalated')
-            WHERE TRUE {only}
+            WHERE t.id = ANY(ARRAY(SELECT id FROM ids)) {only}
             GROUP BY t.id
             """,
             *(start, end, start, end, start, end, start, until, start, until),

@@ -164,6 +164,14 @@ class PgTickets(PgBase):
         rows = await self._fetch(sql.ASSIGNED_TICKETS, telegram_id, limit)
         return [_ticket(r) for r in rows]
 
+    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
+        """The timelines of the tickets in progress with ids first..last, by ticket id."""
+        timelines: dict[int, list[TicketEvent]] = {}
+        for row in await self._fetch(sql.EVENTS_IN_PROGRESS, first, last):
+            event = event_of(row)
+            timelines.setdefault(event.ticket_id, []).append(event)
+        return timelines
+
     async def tickets_in_progress(self) -> list[Ticket]:
         """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
         rows = await self._fetch(sql.TICKETS_IN_PROGRESS)
