@@ -1,0 +1,145 @@
+"""The demo end to end in headless Chromium: the page drives the real bot on the emulator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from playwright.async_api import Browser, Page, expect
+
+from bot.demo.session import DemoOptions, DemoSession
+from bot.demo.web import build_app
+from bot.loading import load_all
+from bot.tg.runtime import RuntimeOptions
+from tests.browser import browser  # noqa: F401  (the fixture)
+from tests.harness import DEFAULT_NOW, ROOT, Words, read_rows
+
+WAIT = 15_000  # ms: a step of the bot, on a loaded machine
+
+
+@dataclass
+class Demo:
+    """A running demo: its session (bot, emulator, clock) and the page's URL."""
+
+    session: DemoSession
+    url: str
+    db: Path
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The demo in-process, as ``python -m bot demo --lang en`` runs it, on a free port."""
+    settings, flows = load_all(ROOT / "config.yaml")
+    options = DemoOptions(
+        config=ROOT / "config.yaml",
+        flows=flows,
+        lang="en",
+        db_path=tmp_path / "demo.sqlite3",
+        start=DEFAULT_NOW,  # Thursday 10:00 in Shanghai: the day shift is on duty
+        runtime=RuntimeOptions(poll_timeout=1.0, outbox_idle=0.05, timer_nap=0.05),
+    )
+    session = DemoSession(options, settings)
+    await session.start()
+    runner = web.AppRunner(build_app(session), access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield Demo(session, f"http://127.0.0.1:{runner.addresses[0][1]}/", options.db_path)
+    finally:
+        await runner.cleanup()
+        await session.stop()
+    refused = session.need_emulator().refused()
+    assert not refused, refused
+
+
+async def open_chat(page: Page, key: str) -> None:
+    """Pick a chat in the list."""
+    await page.locator(f'#chats li[data-persona="{key}"]').click()
+    await expect(page.locator(f'#chats li.open[data-persona="{key}"]')).to_be_visible()
+
+
+async def press(page: Page, *labels: str) -> None:
+    """Tap the newest inline button whose label holds one of these as whole words (stars before
+    a rating, "← suggested" after an urgency). Several labels when the reader's language may
+    change: staff read the config's default until their first tap, then their Telegram's."""
+    either = "|".join(re.escape(label) for label in labels)
+    whole = re.compile(f"(?:^|\\s)(?:{either})(?:\\s|$)")
+    button = page.locator(".inline button").filter(has_text=whole)
+    await button.last.click(timeout=WAIT)
+
+
+async def type_text(page: Page, text: str) -> None:
+    """Type a message and send it."""
+    await page.locator("#text").fill(text)
+    await page.locator("#send").click()
+
+
+async def see(page: Page, needle: str) -> None:
+    """Wait until a message in the open chat shows this text."""
+    await expect(page.locator("#messages .msg").filter(has_text=needle).last).to_be_visible(
+        timeout=WAIT
+    )
+
+
+async def report_leak_as_owner(page: Page, w: Words) -> None:
+    """The owner's scripted path through the intake: the one place to adapt to a new flow."""
+    await page.locator("#start").click()
+    await press(page, w.t("menu.new"))
+    await press(page, w.category("water_power"))
+    await press(page, w.sub("water_power", "burst_pipe"))
+    await press(page, w.t("intake.ask_where.unit"))
+    await press(page, w.estate("harbour_view"))
+    await press(page, w.building("harbour_view", "3"))
+    await see(page, w.t("intake.ask_unit"))
+    await type_text(page, "1502")
+    await press(page, w.urgency("urgent"))
+    await see(page, w.t("intake.ask_description"))
+    await type_text(page, "Water is dripping from the kitchen ceiling")
+    await see(page, w.t("intake.ask_photos", max=5))
+    await page.locator("#attach").click()
+    await page.locator('#sample-list img[data-sample="leak"]').click()
+    await press(page, w.t("flow.btn_done", count=1))
+    await press(page, w.t("flow.btn_submit"))
+    await see(page, "HV-")
+
+
+async def test_owner_engineer_survey_through_the_page(
+    demo: Demo,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+) -> None:
+    w = Words(demo.session.settings, "en")
+    page = await browser.new_page()
+    await page.goto(demo.url)
+    await expect(page.locator("body[data-ready='1']")).to_be_attached(timeout=WAIT)
+    await open_chat(page, "owner1")
+    await report_leak_as_owner(page, w)
+    assert await page.locator("#messages img").count() >= 1  # the sample photo is shown
+
+    engineer = "staff-7034518826"  # 王师傅: Harbour View's day shift, reads Simplified Chinese
+    zh = Words(demo.session.settings, "zh-Hans")
+    await open_chat(page, engineer)
+    await see(page, "HV-")
+    await press(page, zh.t("card.btn_accept"), w.t("card.btn_accept"))
+    await press(page, zh.t("card.btn_resolve"), w.t("card.btn_resolve"))
+    await see(page, "HV-")
+    await type_text(page, "Replaced the cracked pipe joint")
+    await press(page, zh.t("flow.btn_no_photos"), w.t("flow.btn_no_photos"))
+    await press(page, zh.t("flow.btn_submit"), w.t("flow.btn_submit"))
+
+    await open_chat(page, "owner1")
+    await see(page, "Replaced the cracked pipe joint")  # the resolution reached the owner
+    await page.locator("[data-clock='1440']").click()  # +1 day: the survey is due
+    await press(page, w.t("survey.rating.5"))
+    await expect(page.locator("#steps li[data-done='1']")).to_have_count(7, timeout=WAIT)
+
+    tickets = await read_rows(demo.db, None, "SELECT id, status FROM tickets")
+    assert [t["status"] for t in tickets] == ["closed"]
+    surveys = await read_rows(
+        demo.db, None, "SELECT status, rating FROM surveys WHERE ticket_id = ?", tickets[0]["id"]
+    )
+    assert surveys == [{"status": "answered", "rating": 5}]
