@@ -4,57 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import Browser, Page, expect
 
-from bot.demo.session import DemoOptions, DemoSession
-from bot.demo.web import build_app
-from bot.loading import load_all
-from bot.tg.runtime import RuntimeOptions
 from tests.browser import browser  # noqa: F401  (the fixture)
-from tests.harness import DEFAULT_NOW, ROOT, Words, read_rows
+from tests.demo_harness import Demo, running_demo
+from tests.harness import Words, read_rows
 
 WAIT = 15_000  # ms: a step of the bot, on a loaded machine
 
 
-@dataclass
-class Demo:
-    """A running demo: its session (bot, emulator, clock) and the page's URL."""
-
-    session: DemoSession
-    url: str
-    db: Path
-
-
 @pytest.fixture
 async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
-    """The demo in-process, as ``python -m bot demo --lang en`` runs it, on a free port."""
-    settings, flows = load_all(ROOT / "config.yaml")
-    options = DemoOptions(
-        config=ROOT / "config.yaml",
-        flows=flows,
-        lang="en",
-        db_path=tmp_path / "demo.sqlite3",
-        start=DEFAULT_NOW,  # Thursday 10:00 in Shanghai: the day shift is on duty
-        runtime=RuntimeOptions(poll_timeout=1.0, outbox_idle=0.05, timer_nap=0.05),
-    )
-    session = DemoSession(options, settings)
-    await session.start()
-    runner = web.AppRunner(build_app(session), access_log=None, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield Demo(session, f"http://127.0.0.1:{runner.addresses[0][1]}/", options.db_path)
-    finally:
-        await runner.cleanup()
-        await session.stop()
-    refused = session.need_emulator().refused()
-    assert not refused, refused
+    """The demo in-process on a free port, as ``python -m bot demo --lang en`` runs it."""
+    async with running_demo(tmp_path / "demo.sqlite3") as running:
+        yield running
 
 
 async def open_chat(page: Page, key: str) -> None:

@@ -32,7 +32,6 @@ def add_demo_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--lang", choices=LANGUAGES, default=None, help="page and people's language")
     cmd.add_argument(
         "--db",
-        type=Path,
         default=None,
         help="keep the demo's SQLite database in this file (default: a temporary folder)",
     )
@@ -49,10 +48,11 @@ def demo_main(args: argparse.Namespace, settings: Settings, flows: dict[str, Flo
     lang = args.lang or settings.default_language
     try:
         check_telegram(settings, os.environ)
-        if args.db is not None and "://" in str(args.db):
-            raise Refusal(f"--db takes an SQLite file for the demo, not {args.db}", REAL_DATABASE)
+        if args.db is not None and "://" in args.db:
+            said = "--db takes an SQLite file for the demo, not a database URL"
+            raise Refusal(said, REAL_DATABASE)
         if args.db is not None:
-            check_database(args.db)
+            check_database(Path(args.db))
     except Refusal as refusal:
         print(f"demo refused: {refusal}", file=sys.stderr)
         return refusal.code
@@ -60,7 +60,7 @@ def demo_main(args: argparse.Namespace, settings: Settings, flows: dict[str, Flo
         print("--start needs a UTC offset, e.g. 2026-11-26T10:00+08:00", file=sys.stderr)
         return 2
     folder = None if args.db is not None else Path(tempfile.mkdtemp(prefix="estatedesk-demo-"))
-    db_path = args.db if args.db is not None else Path(folder or ".") / "demo.sqlite3"
+    db_path = Path(args.db) if args.db is not None else Path(folder or ".") / "demo.sqlite3"
     options = DemoOptions(
         config=args.config,
         flows=flows,
