@@ -338,3 +338,23 @@ async def test_escalation_restart_and_reset(tmp_path: Path) -> None:
         state = await demo.state()
         assert state["generation"] == 1 and not any(_done(state))
         assert state["now"].endswith("10:00") and state["chat"]["messages"] == []
+
+
+async def test_share_contact_button_sends_the_persona_s_own_contact(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3") as demo:
+        emulator = demo.session.need_emulator()
+        bot = emulator.bot()
+        chat = bot.chat(910_000_001)
+        # A question with a request_contact keyboard, as the bot asks for a phone number.
+        keyboard = {"keyboard": [[{"text": "Share my number", "request_contact": True}]]}
+        data = {"message_id": chat.new_message_id(), "chat": dict(chat.chat), "date": 0}
+        bot.store(chat, {**data, "text": "Your phone?"}, from_bot=True, markup=keyboard)
+        page = (await demo.state())["chat"]
+        assert page["keyboard"] == [[{"text": "Share my number", "contact": True}]]
+        before = bot.stats.updates_enqueued
+        body = {"persona": "owner1", "action": "tap", "label": "Share my number"}
+        assert (await demo.post("api/act", body))[0] == 200
+        assert bot.stats.updates_enqueued == before + 1
+        mine = [m for m in chat.messages.values() if not m.from_bot]
+        contact = mine[-1].data["contact"]
+        assert contact["user_id"] == 910_000_001 and contact["phone_number"].startswith("+")
