@@ -85,6 +85,8 @@ async def test_owner_engineer_survey_through_the_page(
     await open_chat(page, "owner1")
     await report_leak_as_owner(page, w)
     assert await page.locator("#messages img").count() >= 1  # the sample photo is shown
+    await open_chat(page, "group")  # the department's staff group got the card too
+    await see(page, "HV-")
 
     engineer = "staff-7034518826"  # 王师傅: Harbour View's day shift, reads Simplified Chinese
     zh = Words(demo.session.settings, "zh-Hans")
@@ -109,3 +111,24 @@ async def test_owner_engineer_survey_through_the_page(
         demo.db, None, "SELECT status, rating FROM surveys WHERE ticket_id = ?", tickets[0]["id"]
     )
     assert surveys == [{"status": "answered", "rating": 5}]
+
+
+async def test_reply_gesture_quotes_the_message_and_a_bad_input_is_explained(
+    demo: Demo,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+) -> None:
+    page = await browser.new_page()
+    await page.goto(demo.url)
+    await open_chat(page, "owner2")
+    await page.locator("#start").click()
+    welcome = page.locator("#messages .msg").filter(has_text="Harbour View").first
+    await welcome.hover()
+    await welcome.locator(".reply-btn").click()
+    await expect(page.locator("#replying")).to_be_visible()
+    await type_text(page, "Is the gym open today?")
+    mine = page.locator("#messages .msg.me").filter(has_text="Is the gym open today?")
+    await expect(mine.locator(".quote")).to_contain_text("Harbour View", timeout=WAIT)
+    await expect(page.locator("#replying")).to_be_hidden()
+    await type_text(page, "x" * 5000)  # longer than a Telegram message may be
+    await expect(page.locator("#toast")).to_contain_text("4096", timeout=WAIT)
+    assert await page.locator("#text").input_value() == "x" * 5000  # nothing lost

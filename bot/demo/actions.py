@@ -28,6 +28,8 @@ class Refused(Exception):
 
 
 def _persona(session: DemoSession, body: dict[str, Any]) -> tuple[Persona, Actor]:
+    if not session.running:
+        raise Refused("err.busy")
     persona = session.persona(str(body.get("persona", "")))
     if persona is None:
         raise Refused("err.persona")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -89,6 +90,7 @@ class DemoSession:
         self.settings = settings
         self.people: list[Persona] = []
         self.generation = 0  # bumped by reset: the page drops what it showed
+        self._resetting = asyncio.Lock()  # two Reset clicks: one reset after the other
 
     async def start(self) -> None:
         """Start the emulator and the real bot on the (marked) demo database."""
@@ -147,11 +149,17 @@ class DemoSession:
 
     async def reset(self) -> None:
         """Start over: an empty demo database, the clock back at the start, empty chats."""
-        await self.stop()
-        remove_database(self.options.db_path)
-        self.clock = ShiftedClock(self.start_at)
-        self.generation += 1
-        await self.start()
+        async with self._resetting:
+            await self.stop()
+            remove_database(self.options.db_path)
+            self.clock = ShiftedClock(self.start_at)
+            self.generation += 1
+            await self.start()
+
+    @property
+    def running(self) -> bool:
+        """True while the bot runs (not while it starts, resets or stops)."""
+        return self.runtime is not None and self.runtime.store is not None
 
     def advance(self, minutes: int) -> None:
         """Fast-forward the demo clock; deadlines, surveys and digests follow at once."""

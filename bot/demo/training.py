@@ -77,5 +77,5 @@ async def progress(store: Storage, emulator: FakeBotApi, people: list[Persona]) 
         Step("supervisor", "train.escalate", n, await _escalated(store, mine + theirs)),
     ]
     if groups:
-        steps.insert(3, Step("group", "train.group", n, _bot_wrote_to(emulator, groups[0].chat_id)))
+        steps.insert(2, Step("group", "train.group", n, _bot_wrote_to(emulator, groups[0].chat_id)))
     return steps

@@ -68,12 +68,19 @@ def _persona_view(session: DemoSession, persona: Persona, duty: set[int]) -> dic
     }
 
 
+def _clock_text(session: DemoSession) -> str:
+    """The demo time as the page shows it: weekday in the page's language, date, time."""
+    now = session.now_local()
+    weekday = page_text(session.lang, "weekdays").split(",")[now.weekday()]
+    return f"{weekday} {now:%Y-%m-%d %H:%M}"
+
+
 async def state(request: web.Request) -> web.Response:
     """Everything the page draws: chats, the open chat, the clock, the script, refusals."""
     session = _session(request)
     runtime = session.runtime
     if runtime is None or runtime.store is None or session.emulator is None:
-        return _error(session, "err.server", {"reason": "starting"}, 503)
+        return _error(session, "err.busy", status=503)
     settings = session.settings
     lang = session.lang
     now = session.clock()
@@ -87,7 +94,7 @@ async def state(request: web.Request) -> web.Response:
     body: dict[str, Any] = {
         "generation": session.generation,
         "lang": lang,
-        "now": session.now_local().strftime("%a %Y-%m-%d %H:%M"),
+        "now": _clock_text(session),
         "personas": [_persona_view(session, p, duty) for p in session.people],
         "members": [{"key": p.key, "name": p.name} for p in session.people if p.role != "owner"],
         "chat": None,
@@ -196,6 +203,8 @@ async def clock(request: web.Request) -> web.Response:
         body = await _guarded_json(request)
     except Refused as refused:
         return _error(session, refused.key)
+    if not session.running:
+        return _error(session, "err.busy", status=503)
     minutes = body.get("minutes")
     if not isinstance(minutes, int) or minutes not in CLOCK_STEPS:
         return _error(session, "err.clock")
