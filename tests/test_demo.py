@@ -358,3 +358,19 @@ async def test_share_contact_button_sends_the_persona_s_own_contact(tmp_path: Pa
         mine = [m for m in chat.messages.values() if not m.from_bot]
         contact = mine[-1].data["contact"]
         assert contact["user_id"] == 910_000_001 and contact["phone_number"].startswith("+")
+
+
+async def test_a_call_telegram_would_refuse_is_shown_on_the_page(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3") as demo:
+        emulator = demo.session.need_emulator()
+        token = demo.session.settings.telegram.token
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{emulator.url}{token}/sendMessage", json={"chat_id": 910_000_001, "text": ""}
+            ) as res,
+        ):
+            assert res.status == 400
+        refused = (await demo.state())["refused"]
+        assert refused == ["sendMessage: text: message text is empty"]
+        emulator.take_refused()  # made on purpose: the demo's own check passes

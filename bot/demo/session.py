@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.clock import ShiftedClock, utc_now
 from bot.config import Settings, apply_env_overrides, expand_env, read_yaml, settings_from_data
@@ -155,6 +154,7 @@ class DemoSession:
             self.clock = ShiftedClock(self.start_at)
             self.generation += 1
             await self.start()
+        log.info("demo: started over (reset %d)", self.generation)
 
     @property
     def running(self) -> bool:
@@ -190,7 +190,3 @@ class DemoSession:
     def now_local(self) -> datetime:
         """The demo clock in the company's timezone."""
         return self.clock().astimezone(self.settings.tz)
-
-    def describe(self) -> dict[str, Any]:
-        """The facts the page shows beside the chats."""
-        return {"generation": self.generation, "now": self.now_local().isoformat()}

@@ -37,6 +37,7 @@ def _session(request: web.Request) -> DemoSession:
 def _error(
     session: DemoSession, key: str, params: Mapping[str, object] | None = None, status: int = 400
 ) -> web.Response:
+    log.info("demo: page request refused (%s)", key)
     text = page_text(session.lang, key, **(params or {}))
     return web.json_response({"error": text}, status=status)
 
@@ -148,8 +149,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 continue
             await asyncio.sleep(0.05)  # one event for a burst of calls
             await response.write(b"event: change\ndata: {}\n\n")
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+    except ConnectionResetError:
+        pass  # the page went away
     return response
 
 

@@ -1,4 +1,6 @@
-"""A fake Telegram Bot API server plus simulated people, for end-to-end tests with real PTB.
+"""A Telegram Bot API emulator plus simulated people: real PTB talks to it over HTTP.
+
+The end-to-end tests run on it (as ``tests.fakebot``), and so does ``python -m bot demo``.
 
 Typical use::
 
