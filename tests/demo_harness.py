@@ -15,7 +15,7 @@ from bot.demo.session import DemoOptions, DemoSession
 from bot.demo.web import build_app
 from bot.loading import load_all
 from bot.tg.runtime import RuntimeOptions
-from tests.harness import DEFAULT_NOW, ROOT
+from tests.harness import DEFAULT_NOW, ROOT, Words
 
 
 @dataclass
@@ -70,3 +70,35 @@ async def running_demo(db: Path, lang: str = "en") -> AsyncIterator[Demo]:
         await session.stop()
     refused = session.need_emulator().refused()
     assert not refused, refused
+
+
+# One step of a person's scripted path: ("press", label), ("type", text), ("see", text) or
+# ("photo", sample name). The browser test and the API tests both play the same script.
+Step = tuple[str, str]
+
+
+def owner_report_script(w: Words, *, photo: bool) -> list[Step]:
+    """Mrs Chen reports a leak at home, up to her ticket number.
+
+    The one place to adapt when the intake conversation changes: it follows what the bot asks
+    today (category, detail, where, estate, building, flat, urgency, description, photos).
+    """
+    steps: list[Step] = [
+        ("press", w.t("menu.new")),
+        ("press", w.category("water_power")),
+        ("press", w.sub("water_power", "burst_pipe")),
+        ("press", w.t("intake.ask_where.unit")),
+        ("press", w.estate("harbour_view")),
+        ("press", w.building("harbour_view", "3")),
+        ("see", w.t("intake.ask_unit")),
+        ("type", "1502"),
+        ("press", w.urgency("urgent")),
+        ("see", w.t("intake.ask_description")),
+        ("type", "Water is dripping from the kitchen ceiling"),
+        ("see", w.t("intake.ask_photos", max=5)),
+    ]
+    if photo:
+        steps += [("photo", "leak"), ("press", w.t("flow.btn_done", count=1))]
+    else:
+        steps.append(("press", w.t("flow.btn_no_photos")))
+    return [*steps, ("press", w.t("flow.btn_submit")), ("see", "HV-")]

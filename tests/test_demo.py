@@ -19,7 +19,7 @@ from PIL import Image
 from bot.demo.safety import DEMO_APPLICATION_ID, REAL_DATABASE, REAL_TELEGRAM
 from bot.demo.texts import LANGUAGES, page_texts
 from bot.texts import placeholders
-from tests.demo_harness import Demo, running_demo
+from tests.demo_harness import Demo, owner_report_script, running_demo
 from tests.harness import ROOT, Desk, Words, sqlite_only
 from tests.test_e2e_staff import file_ticket
 
@@ -167,25 +167,18 @@ async def say(demo: Demo, persona: str, text: str) -> None:
 
 
 async def file_report(demo: Demo, w: Words) -> None:
-    """Mrs Chen reports a leak in her flat (the page's API, as its buttons call it)."""
+    """Mrs Chen reports a leak (``owner_report_script``) through the page's API."""
     assert (await demo.post("api/act", {"persona": "owner1", "action": "start"}))[0] == 200
-    for label in (
-        w.t("menu.new"),
-        w.category("water_power"),
-        w.sub("water_power", "burst_pipe"),
-        w.t("intake.ask_where.unit"),
-        w.estate("harbour_view"),
-        w.building("harbour_view", "3"),
-    ):
-        await tap(demo, "owner1", label)
-    await shown(demo, "owner1", w.t("intake.ask_unit"))
-    await say(demo, "owner1", "1502")
-    await tap(demo, "owner1", w.urgency("urgent"))
-    await shown(demo, "owner1", w.t("intake.ask_description"))
-    await say(demo, "owner1", "Water is dripping from the kitchen ceiling")
-    await tap(demo, "owner1", w.t("flow.btn_no_photos"))
-    await tap(demo, "owner1", w.t("flow.btn_submit"))
-    await shown(demo, "owner1", "HV-")
+    for kind, value in owner_report_script(w, photo=False):
+        if kind == "press":
+            await tap(demo, "owner1", value)
+        elif kind == "type":
+            await say(demo, "owner1", value)
+        elif kind == "see":
+            await shown(demo, "owner1", value)
+        else:
+            body = {"persona": "owner1", "action": "sample", "sample": value}
+            assert (await demo.post("api/act", body))[0] == 200
 
 
 def _done(state: dict[str, Any]) -> list[bool]:

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser import browser  # noqa: F401  (the fixture)
-from tests.demo_harness import Demo, running_demo
+from tests.demo_harness import Demo, owner_report_script, running_demo
 from tests.harness import Words, read_rows
 
 WAIT = 15_000  # ms: a step of the bot, on a loaded machine
@@ -53,25 +53,18 @@ async def see(page: Page, needle: str) -> None:
 
 
 async def report_leak_as_owner(page: Page, w: Words) -> None:
-    """The owner's scripted path through the intake: the one place to adapt to a new flow."""
+    """The owner's scripted path (``owner_report_script``), played by clicking and typing."""
     await page.locator("#start").click()
-    await press(page, w.t("menu.new"))
-    await press(page, w.category("water_power"))
-    await press(page, w.sub("water_power", "burst_pipe"))
-    await press(page, w.t("intake.ask_where.unit"))
-    await press(page, w.estate("harbour_view"))
-    await press(page, w.building("harbour_view", "3"))
-    await see(page, w.t("intake.ask_unit"))
-    await type_text(page, "1502")
-    await press(page, w.urgency("urgent"))
-    await see(page, w.t("intake.ask_description"))
-    await type_text(page, "Water is dripping from the kitchen ceiling")
-    await see(page, w.t("intake.ask_photos", max=5))
-    await page.locator("#attach").click()
-    await page.locator('#sample-list img[data-sample="leak"]').click()
-    await press(page, w.t("flow.btn_done", count=1))
-    await press(page, w.t("flow.btn_submit"))
-    await see(page, "HV-")
+    for kind, value in owner_report_script(w, photo=True):
+        if kind == "press":
+            await press(page, value)
+        elif kind == "type":
+            await type_text(page, value)
+        elif kind == "see":
+            await see(page, value)
+        else:
+            await page.locator("#attach").click()
+            await page.locator(f'#sample-list img[data-sample="{value}"]').click()
 
 
 async def test_owner_engineer_survey_through_the_page(
