@@ -14,6 +14,7 @@ from bot.clock import ShiftedClock, utc_now
 from bot.config import Settings, apply_env_overrides, expand_env, read_yaml, settings_from_data
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
+from bot.core.models import Person
 from bot.demo.personas import Persona, department_of_demo, personas
 from bot.demo.safety import check_database, mark_database
 from bot.emulator import FakeBotApi
@@ -126,10 +127,24 @@ class DemoSession:
         )
         try:
             await self.runtime.start()
+            await self._staff_opened_the_bot()
         except BaseException:
+            await self.stop()
             self.runtime = None
-            await emulator.stop()
             raise
+
+    async def _staff_opened_the_bot(self) -> None:
+        """Record the staff's Telegram profiles, as the bot did when each of them opened it:
+        their cards then speak the person's language from the first one on."""
+        runtime = self.runtime
+        assert runtime is not None and runtime.store is not None
+        for member in self.settings.staff:
+            person = Person(
+                member.telegram_id,
+                member.name,
+                language_code=self._code(member.telegram_id),
+            )
+            await runtime.store.upsert_person(person, self.clock())
 
     def _code(self, staff_id: int) -> str:
         from bot.demo.personas import TELEGRAM_LANGUAGE
