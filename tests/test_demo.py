@@ -367,3 +367,21 @@ async def test_a_call_telegram_would_refuse_is_shown_on_the_page(tmp_path: Path)
         refused = (await demo.state())["refused"]
         assert refused == ["sendMessage: text: message text is empty"]
         emulator.take_refused()  # made on purpose: the demo's own check passes
+
+
+def test_personas_follow_the_config() -> None:
+    from bot.config import expand_env, read_yaml, settings_from_data
+    from bot.demo.personas import personas
+
+    data = expand_env(read_yaml(ROOT / "config.yaml"), {})
+    people = personas(settings_from_data(data), "zh-Hant")
+    roles = [(p.role, p.name) for p in people]
+    assert roles[:2] == [("owner", "陳女士"), ("owner", "林先生")]
+    assert ("engineer", "王强 (王师傅)") in roles and ("supervisor", "李建国 (李工)") in roles
+    assert people[-1].role == "group" and people[-1].chat_id == -1001234567890
+    # Without a staff group: the first department, its people, and no group chat.
+    for dept in data["departments"]:
+        dept.pop("group_chat_id", None)
+    people = personas(settings_from_data(data), "en")
+    assert [p.role for p in people].count("group") == 0
+    assert ("supervisor", "李建国 (李工)") in [(p.role, p.name) for p in people]
