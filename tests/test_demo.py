@@ -7,6 +7,7 @@ import io
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -385,3 +386,31 @@ def test_personas_follow_the_config() -> None:
     people = personas(settings_from_data(data), "en")
     assert [p.role for p in people].count("group") == 0
     assert ("supervisor", "李建国 (李工)") in [(p.role, p.name) for p in people]
+
+
+def test_a_bad_port_or_a_busy_one_is_explained() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--port", "99999"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2 and "not a port number" in done.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "demo", "--port", str(port)],
+            cwd=ROOT,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 4, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr

@@ -26,9 +26,20 @@ from bot.tg.runtime import CannotStart, RuntimeOptions
 DEMO_RUNTIME = RuntimeOptions(poll_timeout=2.0, outbox_idle=0.2, timer_nap=0.5)
 
 
+def _port(text: str) -> int:
+    """A TCP port number (0: any free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return port
+
+
 def add_demo_arguments(cmd: argparse.ArgumentParser) -> None:
     """The demo's own options (``--config`` and ``--flows`` are shared with the others)."""
-    cmd.add_argument("--port", type=int, default=8080, help="the page's port (default 8080)")
+    cmd.add_argument("--port", type=_port, default=8080, help="the page's port (default 8080)")
     cmd.add_argument("--lang", choices=LANGUAGES, default=None, help="page and people's language")
     cmd.add_argument(
         "--db",
