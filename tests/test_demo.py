@@ -21,7 +21,7 @@ from bot.demo.safety import DEMO_APPLICATION_ID, REAL_DATABASE, REAL_TELEGRAM
 from bot.demo.texts import LANGUAGES, page_texts
 from bot.texts import placeholders
 from tests.demo_harness import Demo, owner_report_script, running_demo
-from tests.harness import ROOT, Desk, Words, sqlite_only
+from tests.harness import ROOT, Desk, Words, read_rows, sqlite_only
 from tests.test_e2e_staff import file_ticket
 
 WAIT = 15.0
@@ -132,7 +132,7 @@ def _labels(message: dict[str, Any]) -> list[tuple[int, int, str]]:
     ]
 
 
-async def tap(demo: Demo, persona: str, *labels: str) -> None:
+async def tap(demo: Demo, persona: str, *labels: str, member: str | None = None) -> None:
     """Press the newest button showing one of the labels (whole words), as the page does."""
     pattern = re.compile("(?:^|\\s)(?:" + "|".join(map(re.escape, labels)) + ")(?:\\s|$)")
     for _ in range(int(WAIT / 0.1)):
@@ -141,6 +141,8 @@ async def tap(demo: Demo, persona: str, *labels: str) -> None:
             for row, col, label in _labels(message):
                 if pattern.search(label):
                     body = {"persona": persona, "action": "press", "message": message["id"]}
+                    if member is not None:
+                        body["as"] = member
                     status, answer = await demo.post("api/act", {**body, "row": row, "col": col})
                     assert status == 200, answer
                     return
@@ -414,3 +416,21 @@ def test_a_bad_port_or_a_busy_one_is_explained() -> None:
         )
     assert done.returncode == 4, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_an_engineer_accepts_in_the_staff_group(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3") as demo:
+        w = Words(demo.session.settings, "en")
+        await file_report(demo, w)
+        group = Words(demo.session.settings, demo.session.settings.default_language)
+        await shown(demo, "group", "HV-")
+        await tap(demo, "group", group.t("card.btn_accept"), member="staff-7034518826")
+        for _ in range(int(WAIT / 0.1)):
+            steps = (await demo.state("group"))["training"]
+            if next(s["done"] for s in steps if s["role"] == "engineer"):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(steps)
+        rows = await read_rows(demo.db, None, "SELECT assignee_id, status FROM tickets")
+        assert rows == [{"assignee_id": 7034518826, "status": "accepted"}]
