@@ -15,7 +15,7 @@ from bot.config import Settings, apply_env_overrides, expand_env, read_yaml, set
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.core.models import Person
-from bot.demo.personas import Persona, department_of_demo, personas
+from bot.demo.personas import TELEGRAM_LANGUAGE, Persona, department_of_demo, personas
 from bot.demo.safety import check_database, mark_database
 from bot.emulator import FakeBotApi
 from bot.emulator.user import Actor
@@ -147,8 +147,6 @@ class DemoSession:
             await runtime.store.upsert_person(person, self.clock())
 
     def _code(self, staff_id: int) -> str:
-        from bot.demo.personas import TELEGRAM_LANGUAGE
-
         member = self.settings.staff_member(staff_id)
         lang = (member.language if member else None) or self.lang
         return TELEGRAM_LANGUAGE.get(lang, "en")
