@@ -434,3 +434,19 @@ async def test_an_engineer_accepts_in_the_staff_group(tmp_path: Path) -> None:
             raise AssertionError(steps)
         rows = await read_rows(demo.db, None, "SELECT assignee_id, status FROM tickets")
         assert rows == [{"assignee_id": 7034518826, "status": "accepted"}]
+
+
+async def test_who_is_on_duty_follows_the_demo_clock(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3") as demo:
+
+        def duty(state: dict[str, Any]) -> dict[str, bool]:
+            return {p["key"]: p["on_duty"] for p in state["personas"] if p["role"] == "engineer"}
+
+        day, night = "staff-7034518826", "staff-6875203341"  # 王师傅 08:30-18:00, 张伟 22-08
+        state = await demo.state()
+        assert (duty(state)[day], duty(state)[night]) == (True, False)
+        for _ in range(12):  # Thursday 10:00 → 22:00, an hour at a time as the page does
+            assert (await demo.post("api/clock", {"minutes": 60}))[0] == 200
+        state = await demo.state()
+        assert state["now"].endswith("22:00") or state["now"].endswith("22:01")
+        assert (duty(state)[day], duty(state)[night]) == (False, True)
