@@ -11,8 +11,8 @@ from bench.pg import Db, open_store
 from bench.procs import Child, cpu_seconds
 from bot.config.models import Telegram
 from bot.core.models import Outgoing
+from bot.emulator.state import StoredMessage
 from tests.fakebot import FakeBotApi, RateLimits
-from tests.fakebot.state import StoredMessage
 
 CHAT_BASE = 800_000_000
 

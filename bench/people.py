@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.emulator.state import ChatState
 from tests.fakebot import FakeBotApi, FakeUser, StoredMessage
-from tests.fakebot.state import ChatState
 
 Matcher = Callable[[StoredMessage], bool]
 

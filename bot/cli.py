@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr`` (and reports)."""
+"""The command line: ``python -m bot run | demo | check-config | migrate | copy-db | qr`` …"""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
         ("migrate", "bring the database's schema up to date (the bot also does so at start)"),
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
         ("copy-db", "copy every table of one database into a new, empty one (e.g. to PostgreSQL)"),
+        ("demo", "try the desk in a browser: no token, no network (a built-in Telegram emulator)"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -52,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--to", dest="target", required=True, help="target URL (postgresql://…), empty"
             )
+        if name == "demo":
+            from bot.demo.cli import add_demo_arguments
+
+            add_demo_arguments(cmd)
     add_report_commands(sub)
     return parser
 
@@ -101,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_reports import export_main, report_main
 
         return (export_main if args.command == "export" else report_main)(args, settings)
+    if args.command == "demo":
+        from bot.demo.cli import demo_main
+
+        return demo_main(args, settings, flows)
     if not settings.telegram.token:
         print(
             "telegram.token is empty: set the TELEGRAM_BOT_TOKEN environment variable to the"

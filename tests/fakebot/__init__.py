@@ -1,40 +1,18 @@
-"""A fake Telegram Bot API server plus simulated people, for end-to-end tests with real PTB.
+"""The tests' name for the Bot API emulator, which lives in the product as ``bot.emulator``.
 
-Typical use::
-
-    async with FakeBotApi() as server:
-        app = Application.builder().token(TOKEN).base_url(server.url).build()
-        ...start polling...
-        li = server.user(1001, "Li")
-        await li.command("/start")
-        menu = await li.wait_for_message()
-        await li.press("New request")
-        await li.wait_for_edit(menu.message_id)
+``tests.fakebot.<module>`` stays importable (an alias of ``bot.emulator.<module>``) so tests
+written against the old location keep working; new code imports ``bot.emulator`` directly.
 """
 
-from .bot_message import BotMessage
-from .errors import ApiError
-from .faults import Bucket, Faults, RateLimits, Stats
-from .server import FakeBotApi
-from .state import ApiCall, BotState, CallbackAnswer, EditRecord, SentRecord, StoredMessage
-from .user import Actor, FakeGroup, FakeUser, GroupMember
+from __future__ import annotations
 
-__all__ = [
-    "Actor",
-    "ApiCall",
-    "ApiError",
-    "BotMessage",
-    "BotState",
-    "Bucket",
-    "CallbackAnswer",
-    "EditRecord",
-    "FakeBotApi",
-    "FakeGroup",
-    "FakeUser",
-    "Faults",
-    "GroupMember",
-    "RateLimits",
-    "SentRecord",
-    "Stats",
-    "StoredMessage",
-]
+import importlib
+import pkgutil
+import sys
+
+import bot.emulator as _emulator
+from bot.emulator import *  # noqa: F403
+from bot.emulator import __all__ as __all__
+
+for _info in pkgutil.iter_modules(_emulator.__path__):
+    sys.modules[f"{__name__}.{_info.name}"] = importlib.import_module(f"bot.emulator.{_info.name}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from bot.clock import Clock
 
 JSON = dict[str, Any]
 
@@ -13,9 +14,9 @@ BOT_USERNAME = "estatedesk_test_bot"
 SUPERGROUP_THRESHOLD = -1_000_000_000_000
 
 
-def now_ts() -> int:
-    """Return the Unix time Telegram would put in ``date``."""
-    return int(time.time())
+def unix_time(clock: Clock) -> int:
+    """Return the Unix time Telegram would put in ``date``, read from ``clock``."""
+    return int(clock().timestamp())
 
 
 def bot_user(*, full: bool = False) -> JSON:

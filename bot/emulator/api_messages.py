@@ -8,7 +8,7 @@ from typing import Any
 from .errors import BLOCKED, NOT_MODIFIED, bad_request, forbidden
 from .formatting import format_text
 from .markup import inline_part, validate_markup
-from .objects import JSON, bot_user, chat_full_info, now_ts
+from .objects import JSON, bot_user, chat_full_info
 from .params import Params
 from .registry import api_method
 from .state import BotState, CallbackAnswer, ChatState, EditRecord, SentRecord, StoredMessage
@@ -97,7 +97,7 @@ def new_bot_message(
         "message_id": chat.new_message_id(),
         "from": bot_user(),
         "chat": dict(chat.chat),
-        "date": now_ts(),
+        "date": bot.now_ts(),
     }
     if reply is not None:
         data["reply_to_message"] = reply
@@ -324,7 +324,7 @@ def _apply_edit(
         msg.data.pop("reply_markup", None)
     else:
         msg.data["reply_markup"] = markup
-    msg.data["edit_date"] = now_ts()
+    msg.data["edit_date"] = bot.now_ts()
     msg.edits.append(EditRecord(method, time.monotonic(), old_text, msg.text, old_markup, markup))
     record(bot, method, chat.id, msg, p)
     bot.touch()

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.clock import Clock, utc_now
+
 from . import api_messages, api_settings, api_updates  # noqa: F401  (register methods)
 from .api_settings import scope_key
 from .errors import ApiError, not_found, too_many_requests
@@ -30,7 +32,10 @@ MAX_BODY = 64 * 1024 * 1024
 class FakeBotApi:
     """A fake Telegram Bot API server the real PTB stack talks to over HTTP."""
 
-    def __init__(self, *, token: str | None = None, check_calls: bool = True) -> None:
+    def __init__(
+        self, *, token: str | None = None, check_calls: bool = True, clock: Clock = utc_now
+    ) -> None:
+        self.clock = clock
         self.faults = Faults()
         self.stats = Stats()
         self.flood = FloodControl()
@@ -39,7 +44,7 @@ class FakeBotApi:
         # Calls real Telegram would refuse (schema and limits); conftest fails the test on any.
         self.check_calls = check_calls
         self.rejected_calls: list[Rejection] = []
-        self._default = BotState(token or "", self.stats)
+        self._default = BotState(token or "", self.stats, clock)
         self._bots: dict[str, BotState] = {token: self._default} if token else {}
         self._users: dict[tuple[int, int], FakeUser] = {}
         self._groups: dict[tuple[int, int], FakeGroup] = {}
@@ -120,7 +125,7 @@ class FakeBotApi:
                 state = self._default
                 state.token = token
             else:
-                state = BotState(token, self.stats)
+                state = BotState(token, self.stats, self.clock)
             self._bots[token] = state
         return state
 

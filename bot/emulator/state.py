@@ -12,11 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from bot.clock import Clock, utc_now
+
 from .errors import CHAT_NOT_FOUND, bad_request
 from .faults import Stats
 from .files import FileStore
 from .markup import Buttons, inline_buttons, inline_part
-from .objects import JSON, message_kind, update_kind
+from .objects import JSON, message_kind, unix_time, update_kind
 
 T = TypeVar("T")
 DEFAULT_UPDATE_TYPES = frozenset(
@@ -178,8 +180,9 @@ class ApiCall:
 class BotState:
     """Everything the fake keeps for one bot token."""
 
-    def __init__(self, token: str, stats: Stats) -> None:
+    def __init__(self, token: str, stats: Stats, clock: Clock = utc_now) -> None:
         self.token = token
+        self.clock = clock
         self.stats = stats
         self.files = FileStore()
         self.chats: dict[int, ChatState] = {}
@@ -205,6 +208,10 @@ class BotState:
         self.last_activity = time.monotonic()
         self.poll_generation = 0
         self.stopping = False
+
+    def now_ts(self) -> int:
+        """The Unix time this bot's messages carry in ``date`` (the emulator's clock)."""
+        return unix_time(self.clock)
 
     # chats and messages
 

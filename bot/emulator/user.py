@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .bot_message import BotMessage
 from .markup import keyboard_labels
-from .objects import JSON, bot_user, command_entities, now_ts
+from .objects import JSON, bot_user, command_entities
 from .render import render_chat
 from .state import BotState, CallbackAnswer, ChatState, StoredMessage
 
@@ -49,7 +49,7 @@ class Actor:
             "message_id": self.chat.new_message_id(),
             "from": dict(self.user),
             "chat": dict(self.chat.chat),
-            "date": now_ts(),
+            "date": self.bot.now_ts(),
             **content,
         }
         self.bot.store(self.chat, data, from_bot=False)
@@ -157,9 +157,13 @@ class Actor:
     ) -> JSON:
         """Forward a text message from someone else (hidden user unless ``from_user``)."""
         origin: JSON = (
-            {"type": "user", "sender_user": dict(from_user.user), "date": now_ts() - 60}
+            {"type": "user", "sender_user": dict(from_user.user), "date": self.bot.now_ts() - 60}
             if from_user is not None
-            else {"type": "hidden_user", "sender_user_name": from_name, "date": now_ts() - 60}
+            else {
+                "type": "hidden_user",
+                "sender_user_name": from_name,
+                "date": self.bot.now_ts() - 60,
+            }
         )
         return self._post({"text": text, "forward_origin": origin})
 
@@ -429,7 +433,7 @@ class FakeUser(Actor):
                 "my_chat_member": {
                     "chat": dict(self.chat.chat),
                     "from": dict(self.user),
-                    "date": now_ts(),
+                    "date": self.bot.now_ts(),
                     "old_chat_member": member(old),
                     "new_chat_member": member(new),
                 }
@@ -475,7 +479,7 @@ class FakeGroup:
                 "my_chat_member": {
                     "chat": dict(self.chat.chat),
                     "from": dict(by.user),
-                    "date": now_ts(),
+                    "date": self.bot.now_ts(),
                     "old_chat_member": {"status": "left", "user": bot_user()},
                     "new_chat_member": {"status": "member", "user": bot_user()},
                 }

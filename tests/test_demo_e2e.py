@@ -1,0 +1,125 @@
+"""The demo end to end in headless Chromium: the page drives the real bot on the emulator."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser import browser  # noqa: F401  (the fixture)
+from tests.demo_harness import Demo, owner_report_script, running_demo
+from tests.harness import Words, read_rows
+
+WAIT = 15_000  # ms: a step of the bot, on a loaded machine
+
+
+@pytest.fixture
+async def demo(tmp_path: Path) -> AsyncIterator[Demo]:
+    """The demo in-process on a free port, as ``python -m bot demo --lang en`` runs it."""
+    async with running_demo(tmp_path / "demo.sqlite3") as running:
+        yield running
+
+
+async def open_chat(page: Page, key: str) -> None:
+    """Pick a chat in the list."""
+    await page.locator(f'#chats li[data-persona="{key}"]').click()
+    await expect(page.locator(f'#chats li.open[data-persona="{key}"]')).to_be_visible()
+
+
+async def press(page: Page, *labels: str) -> None:
+    """Tap the newest inline button whose label holds one of these as whole words (stars before
+    a rating, "← suggested" after an urgency), or of several alternatives."""
+    either = "|".join(re.escape(label) for label in labels)
+    whole = re.compile(f"(?:^|\\s)(?:{either})(?:\\s|$)")
+    button = page.locator(".inline button").filter(has_text=whole)
+    await button.last.click(timeout=WAIT)
+
+
+async def type_text(page: Page, text: str) -> None:
+    """Type a message and send it."""
+    await page.locator("#text").fill(text)
+    await page.locator("#send").click()
+
+
+async def see(page: Page, needle: str) -> None:
+    """Wait until a message in the open chat shows this text."""
+    await expect(page.locator("#messages .msg").filter(has_text=needle).last).to_be_visible(
+        timeout=WAIT
+    )
+
+
+async def report_leak_as_owner(page: Page, w: Words) -> None:
+    """The owner's scripted path (``owner_report_script``), played by clicking and typing."""
+    await page.locator("#start").click()
+    for kind, value in owner_report_script(w, photo=True):
+        if kind == "press":
+            await press(page, value)
+        elif kind == "type":
+            await type_text(page, value)
+        elif kind == "see":
+            await see(page, value)
+        else:
+            await page.locator("#attach").click()
+            await page.locator(f'#sample-list img[data-sample="{value}"]').click()
+
+
+async def test_owner_engineer_survey_through_the_page(
+    demo: Demo,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+) -> None:
+    w = Words(demo.session.settings, "en")
+    page = await browser.new_page()
+    await page.goto(demo.url)
+    await expect(page.locator("body[data-ready='1']")).to_be_attached(timeout=WAIT)
+    await open_chat(page, "owner1")
+    await report_leak_as_owner(page, w)
+    assert await page.locator("#messages img").count() >= 1  # the sample photo is shown
+    await open_chat(page, "group")  # the department's staff group got the card too
+    await see(page, "HV-")
+
+    engineer = "staff-7034518826"  # 王师傅: Harbour View's day shift; the page's language
+    await open_chat(page, engineer)
+    await see(page, "HV-")
+    await press(page, w.t("card.btn_accept"))
+    await press(page, w.t("card.btn_resolve"))
+    await see(page, "what was done?")
+    await type_text(page, "Replaced the cracked pipe joint")
+    await press(page, w.t("flow.btn_no_photos"))
+    await press(page, w.t("flow.btn_submit"))
+
+    await open_chat(page, "owner1")
+    await see(page, "Replaced the cracked pipe joint")  # the resolution reached the owner
+    await page.locator("[data-clock='1440']").click()  # +1 day: the survey is due
+    await press(page, w.t("survey.rating.5"))
+    await expect(page.locator("#steps li[data-done='1']")).to_have_count(7, timeout=WAIT)
+
+    tickets = await read_rows(demo.db, None, "SELECT id, status FROM tickets")
+    assert [t["status"] for t in tickets] == ["closed"]
+    surveys = await read_rows(
+        demo.db, None, "SELECT status, rating FROM surveys WHERE ticket_id = ?", tickets[0]["id"]
+    )
+    assert surveys == [{"status": "answered", "rating": 5}]
+
+
+async def test_reply_gesture_quotes_the_message_and_a_bad_input_is_explained(
+    demo: Demo,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+) -> None:
+    page = await browser.new_page()
+    await page.goto(demo.url)
+    await open_chat(page, "owner2")
+    await page.locator("#start").click()
+    welcome = page.locator("#messages .msg").filter(has_text="Harbour View").first
+    await welcome.hover()
+    await welcome.locator(".reply-btn").click()
+    await expect(page.locator("#replying")).to_be_visible()
+    await type_text(page, "Is the gym open today?")
+    mine = page.locator("#messages .msg.me").filter(has_text="Is the gym open today?")
+    await expect(mine.locator(".quote")).to_contain_text("Harbour View", timeout=WAIT)
+    await expect(page.locator("#replying")).to_be_hidden()
+    await type_text(page, "x" * 5000)  # longer than a Telegram message may be
+    await expect(page.locator("#toast")).to_contain_text("4096", timeout=WAIT)
+    assert await page.locator("#text").input_value() == "x" * 5000  # nothing lost
