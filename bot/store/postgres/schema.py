@@ -137,6 +137,25 @@ MIGRATIONS: list[str] = [
         handled_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # The web dashboard (issue 14): one-time login links and browser sessions (hashes only),
+    # and the board's lists of open tickets by department.
+    """
+    CREATE TABLE web_logins (
+        token_hash  TEXT PRIMARY KEY,
+        telegram_id BIGINT NOT NULL,
+        created_at  TIMESTAMPTZ NOT NULL,
+        expires_at  TIMESTAMPTZ NOT NULL,
+        used_at     TIMESTAMPTZ
+    );
+    CREATE TABLE web_sessions (
+        session_hash TEXT PRIMARY KEY,
+        telegram_id  BIGINT NOT NULL,
+        csrf         TEXT NOT NULL,
+        created_at   TIMESTAMPTZ NOT NULL,
+        last_seen    TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX tickets_board ON tickets (status, department, estate);
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -155,6 +174,8 @@ TABLES: frozenset[str] = frozenset(
         "staff_status",
         "surveys",
         "handled_updates",
+        "web_logins",
+        "web_sessions",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""

@@ -144,4 +144,23 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS outbox_chat;
     CREATE INDEX IF NOT EXISTS outbox_chat_priority ON outbox (status, chat_id, priority, id);
     """,
+    # The web dashboard (issue 14): one-time login links and browser sessions (hashes only),
+    # and the board's lists of open tickets by department.
+    """
+    CREATE TABLE IF NOT EXISTS web_logins (
+        token_hash  TEXT PRIMARY KEY,
+        telegram_id INTEGER NOT NULL,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        used_at     TEXT
+    );
+    CREATE TABLE IF NOT EXISTS web_sessions (
+        session_hash TEXT PRIMARY KEY,
+        telegram_id  INTEGER NOT NULL,
+        csrf         TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        last_seen    TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS tickets_board ON tickets (status, department, estate);
+    """,
 )

@@ -1,0 +1,149 @@
+"""What the web dashboard asks of storage, the same for every backend: the board's query and
+the login links and sessions. Each backend runs the statements built here (``?`` placeholders;
+PostgreSQL numbers them); only how a list and a moment are passed differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from bot.store.sql import TICKET_COLUMNS
+
+Column = Literal["new", "assigned", "accepted", "in_progress", "waiting", "resolved"]
+COLUMNS: tuple[Column, ...] = ("new", "assigned", "accepted", "in_progress", "waiting", "resolved")
+"""The board's columns, in order: open tickets by where they are, and resolved ones that wait
+for the owner's word ("in progress": accepted, and the assignee said they are on it)."""
+
+STATUSES: tuple[str, ...] = ("new", "assigned", "accepted", "resolved", "closed", "cancelled")
+
+# "Said they are on it since it was last accepted": a started event after the last accepted.
+_STARTED = (
+    "EXISTS (SELECT 1 FROM ticket_events s WHERE s.ticket_id = t.id AND s.kind = 'started'"
+    " AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a"
+    " WHERE a.ticket_id = t.id AND a.kind = 'accepted'))"
+)
+_COLUMN_SQL: dict[str, str] = {
+    "new": "t.status = 'new'",
+    "assigned": "t.status = 'assigned'",
+    "accepted": f"t.status = 'accepted' AND t.paused_at IS NULL AND NOT {_STARTED}",
+    "in_progress": f"t.status = 'accepted' AND t.paused_at IS NULL AND {_STARTED}",
+    "waiting": "t.status = 'accepted' AND t.paused_at IS NOT NULL",
+    "resolved": "t.status = 'resolved'",
+}
+_OVERDUE = (
+    "(t.overdue = 1 OR (t.status IN ('new', 'assigned') AND t.accept_due < ?)"
+    " OR (t.status = 'accepted' AND t.paused_at IS NULL AND t.resolve_due < ?))"
+)
+# The most pressing first: the deadline the ticket is running against, then the oldest.
+_ORDER = " ORDER BY CASE WHEN t.status = 'accepted' THEN t.resolve_due ELSE t.accept_due END, t.id"
+
+
+@dataclass(frozen=True)
+class BoardQuery:
+    """Which tickets a board column or list shows. ``None`` means no restriction; the reader's
+    patch comes in as ``departments``/``estates`` already narrowed to what they may see."""
+
+    column: Column | None = None
+    statuses: frozenset[str] | None = None
+    departments: frozenset[str] | None = None
+    estates: frozenset[str] | None = None
+    categories: frozenset[str] | None = None
+    urgencies: frozenset[str] | None = None
+    assignee: int | None = None
+    unassigned: bool = False
+    overdue: bool = False
+    number: str | None = None  # exact ticket number
+    text: str | None = None  # a piece of the description
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of a board query, and how many tickets match in all."""
+
+    tickets: list[Any]
+    total: int
+
+
+def board_sql(
+    query: BoardQuery, now: datetime, in_list: Callable[[str, list[str]], tuple[str, list[Any]]],
+    moment: Callable[[datetime], Any],
+) -> tuple[str, str, list[Any]]:
+    """(page statement, count statement, parameters); the page's limit and offset come last.
+
+    ``in_list(column, values)`` gives the backend's "column in these values" and its
+    parameters; ``moment`` turns a datetime into what the backend compares timestamps with.
+    """
+    where = ["1 = 1"]
+    params: list[Any] = []
+    if query.column is not None:
+        where.append(_COLUMN_SQL[query.column])
+    for column, values in (
+        ("t.status", query.statuses),
+        ("t.department", query.departments),
+        ("t.estate", query.estates),
+        ("t.category", query.categories),
+        ("t.urgency", query.urgencies),
+    ):
+        if values is not None:
+            clause, args = in_list(column, sorted(values))
+            where.append(clause)
+            params.extend(args)
+    if query.unassigned:
+        where.append("t.assignee_id IS NULL")
+    elif query.assignee is not None:
+        where.append("t.assignee_id = ?")
+        params.append(query.assignee)
+    if query.overdue:
+        where.append(_OVERDUE)
+        params.extend([moment(now), moment(now)])
+    if query.number is not None:
+        where.append("t.number = ?")
+        params.append(query.number)
+    if query.text is not None:
+        # A plain substring, case-insensitive for Latin letters; % and _ are literal.
+        escaped = query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("LOWER(t.description) LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped.lower()}%")
+    condition = " AND ".join(where)
+    columns = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
+    page = f"SELECT {columns} FROM tickets t WHERE {condition}{_ORDER} LIMIT ? OFFSET ?"
+    count = f"SELECT COUNT(*) AS n FROM tickets t WHERE {condition}"
+    return page, count, params
+
+
+# ----- login links and sessions ---------------------------------------------------------------
+
+LoginUse = Literal["ok", "unknown", "used", "expired"]
+
+ADD_LOGIN = (
+    "INSERT INTO web_logins (token_hash, telegram_id, created_at, expires_at) VALUES (?, ?, ?, ?)"
+)
+USE_LOGIN = (
+    "UPDATE web_logins SET used_at = ? WHERE token_hash = ? AND used_at IS NULL"
+    " AND expires_at > ? RETURNING telegram_id"
+)
+LOGIN_STATE = "SELECT used_at, expires_at FROM web_logins WHERE token_hash = ?"
+PRUNE_LOGINS = "DELETE FROM web_logins WHERE expires_at < ?"
+ADD_SESSION = (
+    "INSERT INTO web_sessions (session_hash, telegram_id, csrf, created_at, last_seen)"
+    " VALUES (?, ?, ?, ?, ?)"
+)
+TOUCH_SESSION = (
+    "UPDATE web_sessions SET last_seen = ? WHERE session_hash = ? AND last_seen >= ?"
+    " RETURNING telegram_id, csrf"
+)
+END_SESSION = "DELETE FROM web_sessions WHERE session_hash = ?"
+PRUNE_SESSIONS = "DELETE FROM web_sessions WHERE last_seen < ?"
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser: whose it is and the token its state-changing requests carry."""
+
+    telegram_id: int
+    csrf: str
