@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr`` (and reports)."""
+"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr | web`` …"""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
         ("migrate", "bring the database's schema up to date (the bot also does so at start)"),
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
         ("copy-db", "copy every table of one database into a new, empty one (e.g. to PostgreSQL)"),
+        (
+            "web",
+            "serve the supervisor dashboard alone (web.listen / WEB_LISTEN) on the bot's database",
+        ),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -97,6 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_db import copy_db_main
 
         return copy_db_main(args.source, args.target)
+    if args.command == "web":
+        from bot.cli_db import storage_failure
+        from bot.store.errors import StorageError
+        from bot.web.standalone import web_main
+
+        try:
+            return web_main(settings)
+        except StorageError as exc:
+            return storage_failure(exc, settings)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 

@@ -106,7 +106,7 @@ def expand_env(value: Any, env: Mapping[str, str]) -> Any:
 
 
 def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """Let TELEGRAM_API_BASE_URL, DATABASE_URL, DATABASE_PATH, WEB_LISTEN (non-empty) win over the file.
+    """Let TELEGRAM_API_BASE_URL, DATABASE_URL/PATH and WEB_LISTEN (non-empty) win over the file.
 
     The database: DATABASE_URL, else DATABASE_PATH, else storage.url, else storage.path.
     """

@@ -16,7 +16,7 @@ def _blank_to_none(value: object) -> object:
 
 
 def parse_listen(value: str) -> tuple[str, int]:
-    """"127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080); ValueError else."""
+    """ "127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080); ValueError else."""
     host, sep, port = value.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

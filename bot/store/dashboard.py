@@ -70,7 +70,9 @@ class BoardPage:
 
 
 def board_sql(
-    query: BoardQuery, now: datetime, in_list: Callable[[str, list[str]], tuple[str, list[Any]]],
+    query: BoardQuery,
+    now: datetime,
+    in_list: Callable[[str, list[str]], tuple[str, list[Any]]],
     moment: Callable[[datetime], Any],
 ) -> tuple[str, str, list[Any]]:
     """(page statement, count statement, parameters); the page's limit and offset come last.

@@ -29,6 +29,7 @@ from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
+from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
 from bot.tg.intake import Conversations
 from bot.tg.outbox import OutboxWorker
@@ -44,7 +45,7 @@ from bot.timer import Timer
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
-STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats", "dashboard")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
@@ -120,6 +121,7 @@ def build_application(
     app.add_handler(CommandHandler("duty", staff.on_duty, private))
     app.add_handler(CommandHandler("open", staff.on_open, private))
     app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
+    app.add_handler(CommandHandler("dashboard", DashboardCommand(services).on_dashboard, private))
     app.add_handler(
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.COMMAND, desk.on_unknown_command

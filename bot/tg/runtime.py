@@ -16,7 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import Settings, parse_listen
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
@@ -31,6 +31,8 @@ from bot.tg.polling import Poller
 from bot.tg.reports import schedule_reports
 from bot.tg.services import Services
 from bot.timer import Timer
+from bot.web.app import WebServer, build_web_app
+from bot.web.photos import BotPhotos
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class BotRuntime:
         self.poller: Poller | None = None
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
+        self.web: WebServer | None = None  # the dashboard, when web.listen is set
         self._lock: IO[str] | None = None
 
     async def start(self) -> None:
@@ -167,6 +170,16 @@ class BotRuntime:
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
         self.poller.start()
+        listen = self.settings.web.listen
+        if listen is not None:
+            # The dashboard in this event loop, acting through this bot's desk: its changes
+            # re-plan deadlines and ring the outbox at once.
+            host, port = parse_listen(listen)
+            web_app = build_web_app(
+                wiring.desk, wiring.surveys, self.settings.telegram.token, BotPhotos(app.bot)
+            )
+            self.web = WebServer(web_app, host, port)
+            await self.web.start()
         log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
 
     async def _release(self) -> None:
@@ -182,6 +195,9 @@ class BotRuntime:
         """Stop polling, finish the update in hand, flush the outbox, close the database."""
         app = self.app
         try:
+            if self.web is not None:
+                await self.web.stop()
+                self.web = None
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None

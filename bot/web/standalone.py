@@ -1,0 +1,88 @@
+"""``python -m bot web``: the dashboard alone against the bot's database.
+
+Its actions are written with their outbox rows like the bot's own; the running bot's outbox
+worker finds them on its next look (within ``outbox_idle``) and updates the Telegram cards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.clock import utc_now
+from bot.config import Settings, parse_listen
+from bot.core.calendars import Calendars
+from bot.desk.context import DeskServices
+from bot.desk.surveys import SurveyJobs
+from bot.desk.tickets import TicketDesk
+from bot.store.open import open_storage
+from bot.texts import default_catalog
+from bot.tg.request import AiohttpRequest
+from bot.web.app import WebServer, build_web_app
+from bot.web.photos import BotPhotos
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve the dashboard until ``stop`` is set."""
+    listen = settings.web.listen
+    assert listen is not None
+    host, port = parse_listen(listen)
+    store = await open_storage(settings)
+    token = settings.telegram.token
+    bot = Bot(
+        token,
+        base_url=settings.telegram.api_base_url or "https://api.telegram.org/bot",
+        request=AiohttpRequest(connection_pool_size=8, token=token),
+    )
+    try:
+        year = utc_now().astimezone(settings.tz).year
+        services = DeskServices(
+            settings=settings,
+            store=store,
+            catalog=default_catalog(),
+            calendars=Calendars(settings, (year, year + 1)),
+        )
+        desk = TicketDesk(services)
+        try:
+            await bot.initialize()
+            photos: BotPhotos | None = BotPhotos(bot)
+        except TelegramError as exc:
+            log.warning("dashboard: Telegram not reachable (%s); photos are not shown", exc)
+            photos = None
+        server = WebServer(
+            build_web_app(desk, SurveyJobs(services, desk, None), token, photos), host, port
+        )
+        await server.start()
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+    finally:
+        await bot.shutdown()
+        await store.close()
+
+
+def web_main(settings: Settings) -> int:
+    """The ``web`` command; returns the exit code."""
+    if settings.web.listen is None:
+        print("web.listen is not set: put host:port in config.yaml (web.listen) or WEB_LISTEN")
+        return 2
+    if not settings.telegram.token:
+        print("telegram.token is empty: the dashboard checks Mini App sign-ins with it")
+        return 2
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop)
+
+    asyncio.run(run())
+    return 0
