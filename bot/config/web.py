@@ -19,7 +19,7 @@ def parse_listen(value: str) -> tuple[str, int]:
     """ "127.0.0.1:8080" → ("127.0.0.1", 8080); "[::1]:8080" → ("::1", 8080); ValueError else."""
     host, sep, port = value.strip().rpartition(":")
     host = host.removeprefix("[").removesuffix("]")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"{value!r} is not host:port (e.g. 127.0.0.1:8080)")
     return host, int(port)
 

@@ -43,14 +43,19 @@ async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        response = exc
+        _secure(exc)
+        raise
     except Exception:
         log.exception("dashboard: %s %s failed", request.method, request.path)
         response = web.json_response({"error": "internal", "message": "internal error"}, status=500)
+    _secure(response)
+    return response
+
+
+def _secure(response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", _CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
 
 
 class Pages:

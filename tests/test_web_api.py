@@ -1,0 +1,216 @@
+"""The dashboard's API end to end: the real bot with its web server, the fake Telegram, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.fakebot import FakeBotApi
+from tests.harness import Desk, FakeClock
+from tests.test_e2e_staff import LI_SUP, WANG, ZHANG, ZHOU_ADMIN, card_of, file_ticket, zh
+from tests.web import PUBLIC_URL, base_url, tma, with_web
+
+OWNER = 4101
+
+
+@pytest.fixture
+async def desk(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[Desk]:
+    """The bot with the dashboard on."""
+    bot = Desk(fake, tmp_path, edit=with_web)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A browser-less HTTP client with its own cookie jar."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def get(http: aiohttp.ClientSession, desk: Desk, path: str, **kw: Any) -> tuple[int, Any]:
+    async with http.get(base_url(desk) + path, **kw) as response:
+        body = await response.json() if response.content_type == "application/json" else None
+        return response.status, body
+
+
+async def post(
+    http: aiohttp.ClientSession, desk: Desk, path: str, body: Any, **kw: Any
+) -> tuple[int, Any]:
+    async with http.post(base_url(desk) + path, json=body, **kw) as response:
+        return response.status, await response.json()
+
+
+async def test_healthz_needs_no_sign_in(desk: Desk, http: aiohttp.ClientSession) -> None:
+    assert await get(http, desk, "/healthz") == (200, {"ok": True, "database": True})
+
+
+async def test_who_gets_in(desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession) -> None:
+    now = desk.clock()
+    assert (await get(http, desk, "/api/board"))[0] == 401
+    status, body = await get(http, desk, "/api/board", headers={"Authorization": "tma x=1"})
+    assert status == 401 and body["error"] == "unauthorized"
+    status, _ = await get(http, desk, "/api/board", headers=tma(LI_SUP, now, "1:other"))
+    assert status == 401
+    status, body = await get(http, desk, "/api/board", headers=tma(OWNER, now))
+    assert status == 403 and body["error"] == "forbidden"
+    status, body = await get(http, desk, "/api/me", headers=tma(LI_SUP, now))
+    assert status == 200 and body["manages"] and body["role"] == "supervisor"
+    assert body["texts"]["web.column.new"]
+
+
+async def test_board_filters_and_bad_input(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    auth = tma(LI_SUP, desk.clock())
+    status, board = await get(http, desk, "/api/board", headers=auth)
+    assert status == 200
+    columns = {c["id"]: c for c in board["columns"]}
+    assert [i["number"] for i in columns["assigned"]["items"]] == [row["number"]]
+    assert columns["assigned"]["items"][0]["assignee_id"] == WANG
+    # Search by number and by text, filters, paging.
+    for query in (f"q={row['number'].lower()}", "q=no+water", "estate=harbour_view", "overdue=0"):
+        status, page = await get(http, desk, f"/api/tickets?{query}", headers=auth)
+        assert status == 200 and page["total"] == 1, query
+    status, page = await get(http, desk, "/api/tickets?estate=emerald_lake", headers=auth)
+    assert page["total"] == 0
+    # Another department's supervisor does not see it at all.
+    status, page = await get(http, desk, "/api/tickets", headers=tma(5930127784, desk.clock()))
+    assert page["total"] == 0
+    status, _ = await get(http, desk, f"/api/tickets/{row['number']}", headers=tma(5930127784, desk.clock()))
+    assert status == 404
+    for query, code in (
+        ("estate=atlantis", 400),
+        ("assignee=12", 400),
+        ("page=0", 400),
+        ("per_page=1000", 400),
+        ("colour=red", 400),
+        ("q=" + "x" * 101, 400),
+        ("overdue=maybe", 400),
+        ("q=" + "x" * 3000, 414),
+    ):
+        status, body = await get(http, desk, f"/api/tickets?{query}", headers=auth)
+        assert status == code and body["message"], query
+    status, body = await get(http, desk, "/api/tickets/HV-20990101-0001", headers=auth)
+    assert status == 404 and body["error"] == "not_found"
+
+
+async def test_plain_staff_read_their_own_queue_only(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    mine = tma(WANG, desk.clock())
+    status, page = await get(http, desk, "/api/tickets", headers=mine)
+    assert [i["number"] for i in page["items"]] == [row["number"]]
+    status, ticket = await get(http, desk, f"/api/tickets/{row['number']}", headers=mine)
+    assert status == 200 and ticket["actions"] == []
+    status, body = await post(
+        http, desk, f"/api/tickets/{row['number']}/actions",
+        {"action": "accept", "version": ticket["version"]}, headers=mine,
+    )  # fmt: skip
+    assert status == 403 and body["error"] == "read_only"
+    status, page = await get(http, desk, "/api/tickets", headers=tma(ZHANG, desk.clock()))
+    assert page["total"] == 0
+
+
+async def test_a_transfer_from_the_dashboard_moves_the_telegram_cards(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    wang, zhang = fake.user(WANG), fake.user(ZHANG)
+    old_card = await card_of(wang, row["number"])
+    auth = tma(LI_SUP, desk.clock())
+    path = f"/api/tickets/{row['number']}"
+    _, ticket = await get(http, desk, path, headers=auth)
+    assert "transfer" in ticket["actions"]
+    assert ZHANG in [p["id"] for p in ticket["targets"]["staff"]]
+    # Outside the ticket's team or estate: refused, nothing written.
+    for target in ({"to": 6392758014}, {"to": 7129046613}, {"department": "atlantis"}, {}):
+        body = {"action": "transfer", "version": ticket["version"], "text": "x", **target}
+        status, answer = await post(http, desk, path + "/actions", body, headers=auth)
+        assert status == 400 and answer["error"] == "bad_target", target
+    body = {"action": "transfer", "version": ticket["version"], "text": "night shift", "to": ZHANG}
+    status, answer = await post(http, desk, path + "/actions", body, headers=auth)
+    assert status == 200 and answer["ticket"]["assignee_id"] == ZHANG
+    assert answer["ticket"]["timeline"][-1]["via_dashboard"]
+    # The same request again, with the version it saw: someone changed it meanwhile.
+    status, answer = await post(http, desk, path + "/actions", body, headers=auth)
+    assert status == 409 and answer["error"] == "changed"
+    await card_of(zhang, row["number"])
+    left = await wang.wait_for_edit(old_card.message_id)
+    assert left.text and "HV-" in left.text and not left.buttons
+    events = await desk.rows("SELECT kind, data FROM ticket_events WHERE ticket_id = ?", row["id"])
+    assert '"via": "dashboard"' in events[-1]["data"]
+
+
+async def test_two_supervisors_at_once_one_wins(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    path = f"/api/tickets/{row['number']}"
+    _, ticket = await get(http, desk, path, headers=tma(LI_SUP, desk.clock()))
+    bodies = [
+        ({"action": "transfer", "version": ticket["version"], "text": "a", "to": ZHANG}, LI_SUP),
+        ({"action": "accept", "version": ticket["version"]}, ZHOU_ADMIN),
+    ]
+    results = await asyncio.gather(
+        *(post(http, desk, path + "/actions", b, headers=tma(who, desk.clock())) for b, who in bodies)
+    )
+    assert sorted(status for status, _ in results) == [200, 409]
+    loser = next(body for status, body in results if status == 409)
+    assert loser["error"] == "changed" and row["number"] in loser["message"]
+
+
+async def test_login_link_session_and_csrf(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    li = fake.user(LI_SUP)
+    await li.command("/dashboard")
+    message = await li.wait_for_message(lambda m: PUBLIC_URL in (m.text or ""))
+    link = re.search(r"https://desk\.example\.com(/login/\S+)", message.text or "")
+    assert link is not None
+    path = link.group(1)
+    async with http.get(base_url(desk) + path, allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"] == "/board"
+        cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    # The Secure cookie is not sent over plain http: hand it over as the browser would on https.
+    token = cookie.split(";")[0].split("=", 1)[1]
+    jar = {"estatedesk_session": token}
+    status, me = await get(http, desk, "/api/me", cookies=jar)
+    assert status == 200 and me["csrf"]
+    # The link works once.
+    async with http.get(base_url(desk) + path, allow_redirects=False) as response:
+        assert response.status == 403
+        assert zh(desk).t("web.login_used") in await response.text()
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    action = f"/api/tickets/{row['number']}/actions"
+    _, ticket = await get(http, desk, f"/api/tickets/{row['number']}", cookies=jar)
+    body = {"action": "note", "version": ticket["version"], "text": "call the owner"}
+    status, answer = await post(http, desk, action, body, cookies=jar)
+    assert status == 403 and answer["error"] == "csrf"
+    forged = {"X-CSRF-Token": me["csrf"], "Origin": "https://evil.example"}
+    status, answer = await post(http, desk, action, body, cookies=jar, headers=forged)
+    assert status == 403 and answer["error"] == "csrf"
+    good = {"X-CSRF-Token": me["csrf"], "Origin": PUBLIC_URL}
+    status, answer = await post(http, desk, action, body, cookies=jar, headers=good)
+    assert status == 200, answer
+    # Idle too long: the session is over.
+    assert isinstance(desk.clock, FakeClock)
+    desk.clock.advance(hours=9)
+    assert (await get(http, desk, "/api/me", cookies=jar))[0] == 401
+
+
+async def test_owners_are_not_given_a_dashboard(desk: Desk, fake: FakeBotApi) -> None:
+    owner = fake.user(OWNER, language_code="en")
+    await owner.command("/dashboard")
+    await owner.wait_for_message(lambda m: "staff only" in (m.text or ""))
+    assert await desk.rows("SELECT * FROM web_logins") == []
