@@ -70,7 +70,7 @@ def build_application(
     # No JobQueue: APScheduler wakes by the wall clock; bot.timer wakes by the bot's clock.
     builder = ApplicationBuilder().token(token).concurrent_updates(False).job_queue(None)
     if base_url:
-        builder = builder.base_url(base_url)
+        builder = builder.base_url(base_url).base_file_url(file_base_url(base_url))
     # 256 connections as PTB's default: the outbox sends to many chats side by side. The long
     # poll has its own connection and back-off (the poller's), so no retries there, and no
     # pacing: only sends and edits count against Telegram's limits.
@@ -136,6 +136,12 @@ def build_application(
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
     return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor)
+
+
+def file_base_url(base_url: str) -> str:
+    """Where a Bot API server at ``…/bot`` serves files (``…/file/bot``), as Telegram does."""
+    root = base_url.rstrip("/")
+    return (root.removesuffix("/bot") if root.endswith("/bot") else root) + "/file/bot"
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -21,6 +21,7 @@ from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.store.open import open_storage
 from bot.texts import default_catalog
+from bot.tg.app import file_base_url
 from bot.tg.request import AiohttpRequest
 from bot.web.app import WebServer, build_web_app
 from bot.web.photos import BotPhotos
@@ -35,9 +36,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     host, port = parse_listen(listen)
     store = await open_storage(settings)
     token = settings.telegram.token
+    api = settings.telegram.api_base_url or "https://api.telegram.org/bot"
     bot = Bot(
         token,
-        base_url=settings.telegram.api_base_url or "https://api.telegram.org/bot",
+        base_url=api,
+        base_file_url=file_base_url(api),
         request=AiohttpRequest(connection_pool_size=8, token=token),
     )
     try:
