@@ -19,12 +19,15 @@ ARGS = [
 ]
 
 
+INSTALLED = CHROMIUM.exists()
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[object]:
     """A headless Chromium (skipped where Debian's chromium is not installed, failed on CI)."""
     import os
 
-    if not CHROMIUM.exists():
+    if not INSTALLED:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is missing: apt-get install -y chromium")
         pytest.skip("chromium is not installed (apt-get install -y chromium)")

@@ -85,7 +85,9 @@ async def test_board_filters_and_bad_input(
     # Another department's supervisor does not see it at all.
     status, page = await get(http, desk, "/api/tickets", headers=tma(5930127784, desk.clock()))
     assert page["total"] == 0
-    status, _ = await get(http, desk, f"/api/tickets/{row['number']}", headers=tma(5930127784, desk.clock()))
+    status, _ = await get(
+        http, desk, f"/api/tickets/{row['number']}", headers=tma(5930127784, desk.clock())
+    )
     assert status == 404
     for query, code in (
         ("estate=atlantis", 400),
@@ -162,7 +164,10 @@ async def test_two_supervisors_at_once_one_wins(
         ({"action": "accept", "version": ticket["version"]}, ZHOU_ADMIN),
     ]
     results = await asyncio.gather(
-        *(post(http, desk, path + "/actions", b, headers=tma(who, desk.clock())) for b, who in bodies)
+        *(
+            post(http, desk, path + "/actions", b, headers=tma(who, desk.clock()))
+            for b, who in bodies
+        )
     )
     assert sorted(status for status, _ in results) == [200, 409]
     loser = next(body for status, body in results if status == 409)
@@ -214,3 +219,47 @@ async def test_owners_are_not_given_a_dashboard(desk: Desk, fake: FakeBotApi) ->
     await owner.command("/dashboard")
     await owner.wait_for_message(lambda m: "staff only" in (m.text or ""))
     assert await desk.rows("SELECT * FROM web_logins") == []
+
+
+async def test_the_dashboard_alone_acts_and_the_bot_sends_the_cards(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    """``python -m bot web`` beside the bot: its own store on the same database; what it
+    writes to the outbox, the running bot's worker delivers."""
+    from bot.web.standalone import serve
+
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"), photo=True)
+    wang, zhang = fake.user(WANG), fake.user(ZHANG)
+    old_card = await card_of(wang, row["number"])
+    web = desk.settings.web.model_copy(update={"listen": "127.0.0.1:0"})
+    alone = desk.settings.model_copy(update={"web": web})
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(alone, stop, clock=desk.clock))
+    try:
+        port = await _port_of(task)
+        url = f"http://127.0.0.1:{port}/api/tickets/{row['number']}"
+        auth = tma(LI_SUP, desk.clock())
+        async with http.get(url, headers=auth) as response:
+            ticket = await response.json()
+        async with http.get(url + "/photos/0", headers=auth) as response:
+            assert response.status == 200 and response.content_type == "image/jpeg"
+            assert await response.read()
+        body = {"action": "transfer", "version": ticket["version"], "text": "night", "to": ZHANG}
+        async with http.post(url + "/actions", json=body, headers=auth) as response:
+            assert response.status == 200, await response.text()
+        await card_of(zhang, row["number"])
+        await wang.wait_for_edit(old_card.message_id)
+    finally:
+        stop.set()
+        await task
+
+
+async def _port_of(task: asyncio.Task[None]) -> int:
+    from bot.web import standalone
+
+    for _ in range(200):
+        if standalone.last_port is not None:
+            return standalone.last_port
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    raise AssertionError("the standalone dashboard did not start")

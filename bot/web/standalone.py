@@ -13,7 +13,7 @@ import signal
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.clock import utc_now
+from bot.clock import Clock, utc_now
 from bot.config import Settings, parse_listen
 from bot.core.calendars import Calendars
 from bot.desk.context import DeskServices
@@ -29,8 +29,13 @@ from bot.web.photos import BotPhotos
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Serve the dashboard until ``stop`` is set."""
+# The port of the last server started (tests start it on port 0).
+last_port: int | None = None
+
+
+async def serve(settings: Settings, stop: asyncio.Event, clock: Clock = utc_now) -> None:
+    """Serve the dashboard until ``stop`` is set (``clock``: the bot's, in tests)."""
+    global last_port
     listen = settings.web.listen
     assert listen is not None
     host, port = parse_listen(listen)
@@ -44,12 +49,13 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         request=AiohttpRequest(connection_pool_size=8, token=token),
     )
     try:
-        year = utc_now().astimezone(settings.tz).year
+        year = clock().astimezone(settings.tz).year
         services = DeskServices(
             settings=settings,
             store=store,
             catalog=default_catalog(),
             calendars=Calendars(settings, (year, year + 1)),
+            clock=clock,
         )
         desk = TicketDesk(services)
         try:
@@ -62,6 +68,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             build_web_app(desk, SurveyJobs(services, desk, None), token, photos), host, port
         )
         await server.start()
+        last_port = server.port
         try:
             await stop.wait()
         finally:
