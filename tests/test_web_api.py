@@ -263,3 +263,63 @@ async def _port_of(task: asyncio.Task[None]) -> int:
         assert not task.done(), task
         await asyncio.sleep(0.05)
     raise AssertionError("the standalone dashboard did not start")
+
+
+async def test_reports_charts_and_exports_keep_to_the_viewers_patch(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    li, chen = tma(LI_SUP, desk.clock()), tma(5930127784, desk.clock())  # maintenance, environment
+    status, report = await get(http, desk, "/api/reports?period=week", headers=li)
+    assert status == 200 and not report["empty"] and report["lines"]
+    assert (await get(http, desk, "/api/reports?period=week", headers=tma(WANG, desk.clock())))[
+        0
+    ] == 403
+    for bad in ("someday", "2020-01-01..2026-01-01", "2026-12-01..2026-11-01"):
+        status, body = await get(http, desk, f"/api/reports?period={bad}", headers=li)
+        assert status == 400 and body["error"] == "bad_period", bad
+    async with http.get(
+        base_url(desk) + "/api/reports/charts/deadlines?period=week", headers=li
+    ) as r:
+        assert r.status == 200 and r.content_type == "image/png"
+        assert (await r.read()).startswith(b"\x89PNG")
+    async with http.get(
+        base_url(desk) + "/api/reports/export?period=week&format=xlsx", headers=li
+    ) as r:
+        assert r.status == 200 and "attachment" in r.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(await r.read()), read_only=True)
+        numbers = [c[1] for c in book["tickets"].iter_rows(min_row=2, values_only=True)]
+        assert numbers == [row["number"]]
+    async with http.get(
+        base_url(desk) + "/api/reports/export?period=week&format=csv", headers=chen
+    ) as r:
+        assert r.status == 200 and r.content_type == "application/zip"
+        files = zipfile.ZipFile(io.BytesIO(await r.read()))
+        tickets = next(n for n in files.namelist() if "tickets" in n)
+        # Another department's supervisor gets the header line only.
+        assert len(files.read(tickets).decode("utf-8-sig").strip().splitlines()) == 1
+
+
+async def test_duty_page_data_and_admins_switching_duty(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    status, duty = await get(http, desk, "/api/duty", headers=tma(LI_SUP, desk.clock()))
+    assert status == 200 and not duty["admin"]
+    harbour = next(r for r in duty["rows"] if "Harbour" in r["estate"] or "海景" in r["estate"])
+    assert harbour["now"] and len(harbour["later"]) == 14
+    body = {"telegram_id": WANG, "on": False}
+    status, answer = await post(http, desk, "/api/duty", body, headers=tma(LI_SUP, desk.clock()))
+    assert status == 403
+    admin = tma(ZHOU_ADMIN, desk.clock())
+    for bad in ({"telegram_id": 1, "on": False}, {"telegram_id": WANG, "on": "no"}, []):
+        assert (await post(http, desk, "/api/duty", bad, headers=admin))[0] == 400
+    status, answer = await post(http, desk, "/api/duty", body, headers=admin)
+    assert status == 200
+    assert WANG in await desk.store.unavailable_staff()
+    _, duty = await get(http, desk, "/api/duty", headers=admin)
+    assert duty["admin"] and not next(p for p in duty["people"] if p["id"] == WANG)["on"]

@@ -90,6 +90,17 @@ async def test_a_supervisor_transfers_a_ticket_from_the_mini_app(
     assert (await desk.rows("SELECT assignee_id FROM tickets WHERE id = ?", row["id"]))[0][
         "assignee_id"
     ] == ZHANG
+    # The reports page: the /stats figures and the charts of the week, with downloads.
+    await board.goto(mini_app_url(desk, "/reports", signed))
+    await board.locator("pre.figures").wait_for(timeout=15_000)
+    await board.locator("img.chart[src^='blob:']").first.wait_for(timeout=30_000)
+    async with board.expect_download() as download:
+        await board.click("button[data-download=xlsx]")
+    assert (await download.value).suggested_filename.endswith(".xlsx")
+    await board.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
+    await board.goto(mini_app_url(desk, "/duty", signed))
+    await board.locator(".duty-table td.now", has_text="王强").wait_for(timeout=10_000)
+    await board.screenshot(path=str(SHOTS / "duty.png"), full_page=True)
     await context.close()
 
 

@@ -20,6 +20,7 @@ from bot.web.actions import WebActions
 from bot.web.api import Api
 from bot.web.auth import SESSION_COOKIE, WebAuth
 from bot.web.photos import PhotoSource
+from bot.web.reports import ReportsApi
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class Pages:
             web.get("/", self.home),
             web.get("/board", self.board),
             web.get("/ticket/{number}", self.ticket),
+            web.get("/reports", self.reports),
+            web.get("/duty", self.duty),
             web.get("/login/{token}", self.login),
             web.post("/logout", self.logout),
             web.get("/healthz", self.healthz),
@@ -94,6 +97,14 @@ class Pages:
         """A ticket's page."""
         number = request.match_info["number"][:40]
         return self._page("ticket.html", page="ticket", number=number)
+
+    async def reports(self, request: web.Request) -> web.Response:
+        """The reports page."""
+        return self._page("reports.html", page="reports", number="")
+
+    async def duty(self, request: web.Request) -> web.Response:
+        """The duty page."""
+        return self._page("duty.html", page="duty", number="")
 
     async def login(self, request: web.Request) -> web.Response:
         """A one-time login link: start a session and go to the board, or say why not."""
@@ -145,6 +156,7 @@ def build_web_app(
     app = web.Application(middlewares=[_headers], client_max_size=64 * 1024)
     app.add_routes(Pages(desk, logins).routes())
     app.add_routes(api.routes())
+    app.add_routes(ReportsApi(desk, auth).routes())
     app.router.add_static("/static", _HERE / "static", append_version=True)
     return app
 

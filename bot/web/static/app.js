@@ -234,6 +234,78 @@
     } finally { state.busy = false; }
   }
 
+  // ----- reports ---------------------------------------------------------------------------
+  function buildPeriod() {
+    const form = document.getElementById("period");
+    const choice = el("select", { name: "period", "aria-label": t("web.period") },
+      ...["day", "yesterday", "week", "last-week", "month", "last-month"].map(p => el("option", { value: p, text: t("web.period." + p) })));
+    choice.value = "week";
+    const from = el("input", { type: "date", name: "from", "aria-label": t("web.from") });
+    const to = el("input", { type: "date", name: "to", "aria-label": t("web.to") });
+    form.append(choice, from, to, el("button", { type: "submit", text: t("web.show") }));
+    form.addEventListener("submit", e => { e.preventDefault(); loadReport(); });
+  }
+  function periodSpec() {
+    const form = document.getElementById("period");
+    const from = form.elements.from.value, to = form.elements.to.value;
+    if (from && to) return from + ".." + to;
+    return form.elements.period.value;
+  }
+  async function authorizedImage(url, alt) {
+    const img = el("img", { alt: alt, class: "chart" });
+    try {
+      const response = await fetch(url, { headers: initData ? { Authorization: "tma " + initData } : {}, credentials: "same-origin" });
+      if (response.ok) img.src = URL.createObjectURL(await response.blob());
+    } catch (e) { /* the chart's frame stays empty */ }
+    return img;
+  }
+  async function download(format) {
+    const url = "/api/reports/export?format=" + format + "&period=" + encodeURIComponent(periodSpec());
+    const response = await fetch(url, { headers: initData ? { Authorization: "tma " + initData } : {}, credentials: "same-origin" });
+    if (!response.ok) { flash(t("web.download_failed"), true); return; }
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: "estatedesk-" + periodSpec() + (format === "csv" ? ".zip" : ".xlsx") });
+    document.body.append(link); link.click(); link.remove();
+  }
+  async function loadReport() {
+    const box = document.getElementById("report");
+    try {
+      const spec = encodeURIComponent(periodSpec());
+      const data = await api("/api/reports?period=" + spec);
+      const charts = el("div", { class: "charts" });
+      box.replaceChildren(
+        el("div", { class: "row" },
+          el("button", { type: "button", "data-download": "xlsx", onclick: () => download("xlsx"), text: t("web.download_xlsx") }),
+          el("button", { type: "button", "data-download": "csv", onclick: () => download("csv"), text: t("web.download_csv") })),
+        el("pre", { class: "figures", text: data.lines.join("\n") }), charts);
+      for (const name of data.charts) charts.append(await authorizedImage("/api/reports/charts/" + name + "?period=" + spec, name));
+      flash("");
+    } catch (e) { flash(e.message, true); }
+  }
+
+  // ----- duty ------------------------------------------------------------------------------
+  async function loadDuty() {
+    const box = document.getElementById("duty");
+    try {
+      const data = await api("/api/duty");
+      const table = el("table", { class: "duty-table" },
+        el("tr", {}, el("th", { text: t("web.department") }), el("th", { text: t("field.estate") }),
+          el("th", { text: t("web.on_duty_now") }), el("th", { text: t("web.next_days") })),
+        ...data.rows.map(r => el("tr", {}, el("td", { text: r.department }), el("td", { text: r.estate }),
+          el("td", { class: "now", text: r.now.join(", ") || "–" }),
+          el("td", { class: "later", text: r.later.map(l => l.at.slice(5) + " " + (l.staff.join(", ") || "–")).join(" · ") }))));
+      const people = el("ul", { class: "people" }, ...data.people.map(p => el("li", { "data-person": p.id },
+        el("span", { text: p.name + " · " + (p.on ? t("web.duty_on") : t("web.duty_off")) + " " }),
+        data.admin ? el("button", { type: "button", onclick: () => setDuty(p.id, !p.on), text: p.on ? t("web.set_off") : t("web.set_on") }) : null)));
+      box.replaceChildren(el("h1", { text: t("web.duty") }), table, el("h2", { text: t("web.people") }), people);
+    } catch (e) { flash(e.message, true); }
+  }
+  async function setDuty(id, on) {
+    try {
+      await api("/api/duty", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ telegram_id: id, on: on }) });
+      await loadDuty();
+    } catch (e) { flash(e.message, true); }
+  }
+
   // ----- start -----------------------------------------------------------------------------
   async function start() {
     try {
@@ -241,6 +313,9 @@
     } catch (e) { flash(e.message, true); return; }
     document.documentElement.lang = state.me.lang;
     document.getElementById("who").textContent = state.me.name;
+    const reports = document.getElementById("nav-reports"), duty = document.getElementById("nav-duty");
+    reports.textContent = t("web.reports"); reports.hidden = !state.me.manages;
+    duty.textContent = t("web.duty"); duty.hidden = false;
     const every = 1000 * state.me.refresh_seconds;
     if (page === "board") {
       buildFilters();
@@ -249,7 +324,12 @@
     } else if (page === "ticket") {
       await loadTicket();
       state.timer = setInterval(loadTicket, every);
+    } else if (page === "reports") {
+      buildPeriod();
+      await loadReport();
+    } else if (page === "duty") {
+      await loadDuty();
     }
   }
-  if (page === "board" || page === "ticket") start();
+  if (["board", "ticket", "reports", "duty"].includes(page)) start();
 })();
