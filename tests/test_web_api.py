@@ -314,12 +314,12 @@ async def test_duty_page_data_and_admins_switching_duty(
     assert harbour["now"] and len(harbour["later"]) == 14
     body = {"telegram_id": WANG, "on": False}
     status, answer = await post(http, desk, "/api/duty", body, headers=tma(LI_SUP, desk.clock()))
-    assert status == 403
+    assert status == 403 and answer["error"] == "forbidden"
     admin = tma(ZHOU_ADMIN, desk.clock())
     for bad in ({"telegram_id": 1, "on": False}, {"telegram_id": WANG, "on": "no"}, []):
         assert (await post(http, desk, "/api/duty", bad, headers=admin))[0] == 400
     status, answer = await post(http, desk, "/api/duty", body, headers=admin)
-    assert status == 200
+    assert status == 200 and answer == {"ok": True, "telegram_id": WANG, "on": False}
     assert WANG in await desk.store.unavailable_staff()
     _, duty = await get(http, desk, "/api/duty", headers=admin)
     assert duty["admin"] and not next(p for p in duty["people"] if p["id"] == WANG)["on"]
