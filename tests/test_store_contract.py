@@ -673,6 +673,11 @@ async def test_board_columns_filters_search_and_paging(store: Storage) -> None:
     assert await store.transition(started, paused, wait, [])
     assert await ids(column="waiting") == [taken.id]
     assert await ids(column="in_progress") == []
+    # Back in hand and accepted afresh (a transfer, a reopening): not started yet.
+    again = replace(paused, paused_at=None)  # ``paused`` carries the stored version
+    taken_again = TicketEvent(taken.id, NOW + timedelta(hours=4), "accepted", OTHER_STAFF)
+    assert await store.transition(paused, again, taken_again, [])
+    assert await ids(column="accepted") == [taken.id]
 
 
 async def test_login_links_work_once_and_sessions_end_when_idle(store: Storage) -> None:

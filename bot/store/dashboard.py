@@ -19,17 +19,23 @@ for the owner's word ("in progress": accepted, and the assignee said they are on
 
 STATUSES: tuple[str, ...] = ("new", "assigned", "accepted", "resolved", "closed", "cancelled")
 
-# "Said they are on it since it was last accepted": a started event after the last accepted.
-_STARTED = (
-    "EXISTS (SELECT 1 FROM ticket_events s WHERE s.ticket_id = t.id AND s.kind = 'started'"
-    " AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a"
-    " WHERE a.ticket_id = t.id AND a.kind = 'accepted'))"
-)
+# "In progress": accepted, and the assignee said they are on it since it was last accepted.
+# tickets.work_started keeps that on the ticket (add_event sets and clears it), so a column
+# is an index range instead of a look into every ticket's timeline.
+WORK_STARTED: dict[str, int] = {"started": 1, "accepted": 0}
+SET_WORK_STARTED = "UPDATE tickets SET work_started = ? WHERE id = ?"
+BACKFILL_WORK_STARTED = """
+    UPDATE tickets SET work_started = 1 WHERE status = 'accepted' AND EXISTS (
+        SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
+        AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
+                    WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'))
+"""
+"""What migration 7 runs once on existing tickets (bench.board runs it on generated ones)."""
 _COLUMN_SQL: dict[str, str] = {
     "new": "t.status = 'new'",
     "assigned": "t.status = 'assigned'",
-    "accepted": f"t.status = 'accepted' AND t.paused_at IS NULL AND NOT {_STARTED}",
-    "in_progress": f"t.status = 'accepted' AND t.paused_at IS NULL AND {_STARTED}",
+    "accepted": "t.status = 'accepted' AND t.work_started = 0 AND t.paused_at IS NULL",
+    "in_progress": "t.status = 'accepted' AND t.work_started = 1 AND t.paused_at IS NULL",
     "waiting": "t.status = 'accepted' AND t.paused_at IS NOT NULL",
     "resolved": "t.status = 'resolved'",
 }
@@ -37,8 +43,26 @@ _OVERDUE = (
     "(t.overdue = 1 OR (t.status IN ('new', 'assigned') AND t.accept_due < ?)"
     " OR (t.status = 'accepted' AND t.paused_at IS NULL AND t.resolve_due < ?))"
 )
-# The most pressing first: the deadline the ticket is running against, then the oldest.
-_ORDER = " ORDER BY CASE WHEN t.status = 'accepted' THEN t.resolve_due ELSE t.accept_due END, t.id"
+# The most pressing first: the deadline the ticket is running against, then the oldest. When
+# every status asked for runs against the same deadline, the plain column lets an index
+# (status, …, deadline) give the page without sorting every match.
+_BY_ACCEPT = " ORDER BY t.accept_due, t.id"
+_BY_RESOLVE = " ORDER BY t.resolve_due, t.id"
+_BY_EITHER = (
+    " ORDER BY CASE WHEN t.status = 'accepted' THEN t.resolve_due ELSE t.accept_due END, t.id"
+)
+_ACCEPT_SIDE = frozenset({"new", "assigned"})
+_RESOLVE_SIDE = frozenset({"accepted", "in_progress", "waiting"})
+
+
+def _order(query: BoardQuery) -> str:
+    if query.column is not None:
+        return _BY_RESOLVE if query.column in _RESOLVE_SIDE else _BY_ACCEPT
+    if query.statuses is not None and query.statuses <= _ACCEPT_SIDE:
+        return _BY_ACCEPT
+    if query.statuses == frozenset({"accepted"}):
+        return _BY_RESOLVE
+    return _BY_EITHER
 
 
 @dataclass(frozen=True)
@@ -113,7 +137,7 @@ def board_sql(
         params.append(f"%{escaped.lower()}%")
     condition = " AND ".join(where)
     columns = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
-    page = f"SELECT {columns} FROM tickets t WHERE {condition}{_ORDER} LIMIT ? OFFSET ?"
+    page = f"SELECT {columns} FROM tickets t WHERE {condition}{_order(query)} LIMIT ? OFFSET ?"
     count = f"SELECT COUNT(*) AS n FROM tickets t WHERE {condition}"
     return page, count, params
 

@@ -138,7 +138,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # The web dashboard (issue 14): one-time login links and browser sessions (hashes only),
-    # and the board's lists of open tickets by department.
+    # and what the board's columns read: whether work started (kept by add_event), indexes.
     """
     CREATE TABLE web_logins (
         token_hash  TEXT PRIMARY KEY,
@@ -154,7 +154,15 @@ MIGRATIONS: list[str] = [
         created_at   TIMESTAMPTZ NOT NULL,
         last_seen    TIMESTAMPTZ NOT NULL
     );
+    ALTER TABLE tickets ADD COLUMN work_started INTEGER NOT NULL DEFAULT 0;
+    UPDATE tickets SET work_started = 1 WHERE status = 'accepted' AND EXISTS (
+        SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
+        AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
+                    WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'));
     CREATE INDEX tickets_board ON tickets (status, department, estate);
+    CREATE INDEX tickets_board_accept ON tickets (status, accept_due, id);
+    CREATE INDEX tickets_board_resolve
+        ON tickets (status, work_started, paused_at, resolve_due, id);
     """,
 ]
 

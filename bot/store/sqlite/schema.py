@@ -145,7 +145,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS outbox_chat_priority ON outbox (status, chat_id, priority, id);
     """,
     # The web dashboard (issue 14): one-time login links and browser sessions (hashes only),
-    # and the board's lists of open tickets by department.
+    # and what the board's columns read: whether work started (kept by add_event), indexes.
     """
     CREATE TABLE IF NOT EXISTS web_logins (
         token_hash  TEXT PRIMARY KEY,
@@ -161,6 +161,14 @@ MIGRATIONS: tuple[str, ...] = (
         created_at   TEXT NOT NULL,
         last_seen    TEXT NOT NULL
     );
+    ALTER TABLE tickets ADD COLUMN work_started INTEGER NOT NULL DEFAULT 0;
+    UPDATE tickets SET work_started = 1 WHERE status = 'accepted' AND EXISTS (
+        SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
+        AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
+                    WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'));
     CREATE INDEX IF NOT EXISTS tickets_board ON tickets (status, department, estate);
+    CREATE INDEX IF NOT EXISTS tickets_board_accept ON tickets (status, accept_due, id);
+    CREATE INDEX IF NOT EXISTS tickets_board_resolve
+        ON tickets (status, work_started, paused_at, resolve_due, id);
     """,
 )
