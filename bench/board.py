@@ -29,7 +29,6 @@ from bot.core.calendars import Calendars
 from bot.desk.context import DeskServices
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
-from bot.store.dashboard import BACKFILL_WORK_STARTED
 from bot.store.interfaces import Storage
 from bot.texts import default_catalog
 from bot.web.app import WebServer, build_web_app
@@ -131,8 +130,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.generate:
         info = await gen_db.generate(db, args.tickets, settings)
         out["generated"] = {"open": info.open_tickets, "seconds": info.seconds}
-        # The generator writes rows itself: mark started work as the migration would.
-        await asyncio.to_thread(_backfill, db)
+        await asyncio.to_thread(_analyze, db)
     from bench.pg import copy_sqlite_into, fresh_database, open_store, server
 
     if args.storage in ("sqlite", "both"):
@@ -153,9 +151,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _backfill(db: Path) -> None:
+def _analyze(db: Path) -> None:
     with sqlite3.connect(db) as conn:
-        conn.execute(BACKFILL_WORK_STARTED)
         conn.execute("ANALYZE")
 
 

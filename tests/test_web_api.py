@@ -151,6 +151,11 @@ async def test_a_transfer_from_the_dashboard_moves_the_telegram_cards(
     assert left.text and "HV-" in left.text and not left.buttons
     events = await desk.rows("SELECT kind, data FROM ticket_events WHERE ticket_id = ?", row["id"])
     assert '"via": "dashboard"' in events[-1]["data"]
+    # Telegram's /ticket shows it on the timeline too.
+    li = fake.user(LI_SUP)
+    await li.command("/ticket", row["number"])
+    z = zh(desk)
+    await li.wait_for_message(lambda m: z.t("web.via_dashboard") in (m.text or ""))
 
 
 async def test_two_supervisors_at_once_one_wins(

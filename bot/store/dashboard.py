@@ -24,13 +24,6 @@ STATUSES: tuple[str, ...] = ("new", "assigned", "accepted", "resolved", "closed"
 # is an index range instead of a look into every ticket's timeline.
 WORK_STARTED: dict[str, int] = {"started": 1, "accepted": 0}
 SET_WORK_STARTED = "UPDATE tickets SET work_started = ? WHERE id = ?"
-BACKFILL_WORK_STARTED = """
-    UPDATE tickets SET work_started = 1 WHERE status = 'accepted' AND EXISTS (
-        SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
-        AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
-                    WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'))
-"""
-"""What migration 7 runs once on existing tickets (bench.board runs it on generated ones)."""
 _COLUMN_SQL: dict[str, str] = {
     "new": "t.status = 'new'",
     "assigned": "t.status = 'assigned'",
@@ -39,8 +32,10 @@ _COLUMN_SQL: dict[str, str] = {
     "waiting": "t.status = 'accepted' AND t.paused_at IS NOT NULL",
     "resolved": "t.status = 'resolved'",
 }
+# Overdue concerns open tickets only (a closed one may still carry the flag).
 _OVERDUE = (
-    "(t.overdue = 1 OR (t.status IN ('new', 'assigned') AND t.accept_due < ?)"
+    "t.status IN ('new', 'assigned', 'accepted') AND (t.overdue = 1"
+    " OR (t.status IN ('new', 'assigned') AND t.accept_due < ?)"
     " OR (t.status = 'accepted' AND t.paused_at IS NULL AND t.resolve_due < ?))"
 )
 # The most pressing first: the deadline the ticket is running against, then the oldest. When

@@ -15,6 +15,7 @@ MAX_QUERY_STRING = 2048
 MAX_SEARCH = 100
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+BOARD_STATUSES = frozenset({"new", "assigned", "accepted", "resolved"})
 _NUMBER = re.compile(r"[A-Z0-9]{2,5}-\d{8}-\d{1,6}")
 KNOWN = frozenset(
     {
@@ -104,6 +105,10 @@ def board_query(settings: Settings, viewer: Viewer, args: Mapping[str, str]) -> 
             query = replace(query, number=upper)
         else:
             query = replace(query, text=search)
+    if query.column is None and query.statuses is None and query.number is None:
+        # The board's tickets unless asked otherwise: closed and withdrawn ones only on request
+        # (status=closed …) or by number, so a search does not read years of history.
+        query = replace(query, statuses=BOARD_STATUSES)
     per_page = _int(args.get("per_page", "20"), "per_page", 1, MAX_PER_PAGE)
     page = _int(args.get("page", "1"), "page", 1, MAX_PAGE)
     query = replace(query, limit=per_page, offset=(page - 1) * per_page)
