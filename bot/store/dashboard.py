@@ -132,7 +132,11 @@ def board_sql(
         params.append(f"%{escaped.lower()}%")
     condition = " AND ".join(where)
     columns = ", ".join(f"t.{c.strip()}" for c in TICKET_COLUMNS.split(","))
-    page = f"SELECT {columns} FROM tickets t WHERE {condition}{_order(query)} LIMIT ? OFFSET ?"
+    # The page's ids first, from an index alone where the filters allow (tickets_board_*),
+    # then only those rows: sorting every match's whole row would read the table for all.
+    order = _order(query)
+    ids = f"SELECT t.id FROM tickets t WHERE {condition}{order} LIMIT ? OFFSET ?"
+    page = f"SELECT {columns} FROM tickets t WHERE t.id IN ({ids}){order}"
     count = f"SELECT COUNT(*) AS n FROM tickets t WHERE {condition}"
     return page, count, params
 

@@ -159,10 +159,16 @@ MIGRATIONS: list[str] = [
         SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
         AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
                     WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'));
-    CREATE INDEX tickets_board ON tickets (status, department, estate);
+    -- Every filter of the board but the text in one index: counts and pages of ids without
+    -- reading the table.
+    CREATE INDEX tickets_board ON tickets (
+        status, department, estate, category, urgency, assignee_id, overdue, paused_at,
+        work_started, accept_due, resolve_due
+    );
     CREATE INDEX tickets_board_accept ON tickets (status, accept_due, id);
     CREATE INDEX tickets_board_resolve
         ON tickets (status, work_started, paused_at, resolve_due, id);
+    CREATE INDEX tickets_board_due ON tickets (status, resolve_due, id);
     """,
 ]
 
