@@ -661,6 +661,8 @@ async def test_board_columns_filters_search_and_paging(store: Storage) -> None:
     assert await ids(number=new.number) == [new.id]
     assert await ids(text="LIFT") == [new.id]
     assert await ids(text="100%_") == []  # wildcards are literal
+    second = await store.board_tickets(BoardQuery(text="水龙头", limit=1, offset=1), NOW)
+    assert second.total == 2 and [t.id for t in second.tickets] == [taken.id]
     # Past the accept deadlines the new and the assigned ones are overdue, the accepted one not.
     late = await store.board_tickets(BoardQuery(overdue=True), NOW + timedelta(hours=3))
     assert sorted(t.id for t in late.tickets) == sorted([new.id, assigned.id])

@@ -88,13 +88,28 @@ class BoardPage:
     total: int
 
 
+@dataclass(frozen=True)
+class BoardSql:
+    """The statements of a board query. ``page`` takes ``params`` then limit and offset;
+    ``count`` and ``all_ids`` take ``params``; ``rows`` is the select list, ``order`` the
+    ORDER BY, for reading given ids' rows."""
+
+    page: str
+    count: str
+    all_ids: str
+    rows: str
+    order: str
+    params: list[Any]
+    reads_text: bool
+
+
 def board_sql(
     query: BoardQuery,
     now: datetime,
     in_list: Callable[[str, list[str]], tuple[str, list[Any]]],
     moment: Callable[[datetime], Any],
-) -> tuple[str, str, list[Any]]:
-    """(page statement, count statement, parameters); the page's limit and offset come last.
+) -> BoardSql:
+    """The statements for a board query (see BoardSql).
 
     ``in_list(column, values)`` gives the backend's "column in these values" and its
     parameters; ``moment`` turns a datetime into what the backend compares timestamps with.
@@ -138,7 +153,11 @@ def board_sql(
     ids = f"SELECT t.id FROM tickets t WHERE {condition}{order} LIMIT ? OFFSET ?"
     page = f"SELECT {columns} FROM tickets t WHERE t.id IN ({ids}){order}"
     count = f"SELECT COUNT(*) AS n FROM tickets t WHERE {condition}"
-    return page, count, params
+    # A text search reads every candidate's description anyway: all matching ids in one pass
+    # give the total and the page at once.
+    all_ids = f"SELECT t.id FROM tickets t WHERE {condition}{order}"
+    rows = f"SELECT {columns} FROM tickets t"
+    return BoardSql(page, count, all_ids, rows, order, params, query.text is not None)
 
 
 # ----- login links and sessions ---------------------------------------------------------------

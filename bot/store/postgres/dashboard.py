@@ -27,9 +27,14 @@ class PgDashboard(PgBase):
 
     async def board_tickets(self, query: BoardQuery, now: datetime) -> BoardPage:
         """A page of matching tickets, the most pressing first, and the total."""
-        page, count, params = d.board_sql(query, now, _in_list, _moment)
-        rows = await self._fetch(page, *params, query.limit, query.offset)
-        total = await self._fetchrow(count, *params)
+        q = d.board_sql(query, now, _in_list, _moment)
+        if q.reads_text:
+            ids = [int(r["id"]) for r in await self._fetch(q.all_ids, *q.params)]
+            chosen = ids[query.offset : query.offset + query.limit]
+            rows = await self._fetch(f"{q.rows} WHERE t.id = ANY(?::bigint[]){q.order}", chosen)
+            return BoardPage([ticket_of(r, as_is) for r in rows], len(ids))
+        rows = await self._fetch(q.page, *q.params, query.limit, query.offset)
+        total = await self._fetchrow(q.count, *q.params)
         return BoardPage([ticket_of(r, as_is) for r in rows], int(total["n"]) if total else 0)
 
     async def add_login(

@@ -23,9 +23,15 @@ class SqliteDashboard(SqliteBase):
 
     async def board_tickets(self, query: BoardQuery, now: datetime) -> BoardPage:
         """A page of matching tickets, the most pressing first, and the total."""
-        page, count, params = d.board_sql(query, now, _in_list, ts)
-        rows = await self._fetchall(page, (*params, query.limit, query.offset))
-        total = await self._fetchone(count, params)
+        q = d.board_sql(query, now, _in_list, ts)
+        if q.reads_text:
+            ids = [int(r["id"]) for r in await self._fetchall(q.all_ids, q.params)]
+            chosen = ids[query.offset : query.offset + query.limit]
+            marks = ", ".join("?" * len(chosen)) or "NULL"
+            rows = await self._fetchall(f"{q.rows} WHERE t.id IN ({marks}){q.order}", chosen)
+            return BoardPage([ticket_of(r, dt) for r in rows], len(ids))
+        rows = await self._fetchall(q.page, (*q.params, query.limit, query.offset))
+        total = await self._fetchone(q.count, q.params)
         return BoardPage([ticket_of(r, dt) for r in rows], int(total["n"]) if total else 0)
 
     async def add_login(
