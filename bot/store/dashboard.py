@@ -32,9 +32,9 @@ _COLUMN_SQL: dict[str, str] = {
     "waiting": "t.status = 'accepted' AND t.paused_at IS NOT NULL",
     "resolved": "t.status = 'resolved'",
 }
-# Overdue concerns open tickets only (a closed one may still carry the flag).
+OPEN_STATUSES = frozenset({"new", "assigned", "accepted"})
 _OVERDUE = (
-    "t.status IN ('new', 'assigned', 'accepted') AND (t.overdue = 1"
+    "(t.overdue = 1"
     " OR (t.status IN ('new', 'assigned') AND t.accept_due < ?)"
     " OR (t.status = 'accepted' AND t.paused_at IS NULL AND t.resolve_due < ?))"
 )
@@ -118,8 +118,12 @@ def board_sql(
     params: list[Any] = []
     if query.column is not None:
         where.append(_COLUMN_SQL[query.column])
+    statuses = query.statuses
+    if query.overdue:
+        # Overdue concerns open tickets only (a closed one may still carry the flag).
+        statuses = OPEN_STATUSES if statuses is None else statuses & OPEN_STATUSES
     for column, values in (
-        ("t.status", query.statuses),
+        ("t.status", statuses),
         ("t.department", query.departments),
         ("t.estate", query.estates),
         ("t.category", query.categories),
