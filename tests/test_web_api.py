@@ -328,3 +328,52 @@ async def test_duty_page_data_and_admins_switching_duty(
     assert WANG in await desk.store.unavailable_staff()
     _, duty = await get(http, desk, "/api/duty", headers=admin)
     assert duty["admin"] and not next(p for p in duty["people"] if p["id"] == WANG)["on"]
+
+
+async def test_every_action_from_the_dashboard_through_the_desk(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    from datetime import timedelta
+
+    row = await file_ticket(desk, fake.user(OWNER, language_code="en"))
+    path = f"/api/tickets/{row['number']}"
+    auth = tma(LI_SUP, desk.clock())
+
+    async def act(action: str, **extra: Any) -> tuple[int, Any]:
+        _, ticket = await get(http, desk, path, headers=auth)
+        body = {"action": action, "version": ticket["version"], **extra}
+        return await post(http, desk, path + "/actions", body, headers=auth)
+
+    assert (await act("note", text=""))[1]["error"] == "empty_text"
+    assert (await act("note", text="x" * 2001))[1]["error"] == "text_too_long"
+    assert (await act("dance"))[1]["error"] == "bad_action"
+    for action, extra, status in (
+        ("note", {"text": "Owner called, will be home after 14:00"}, "assigned"),
+        ("accept", {}, "accepted"),
+        ("start", {}, "accepted"),
+        ("pause", {}, "accepted"),
+        ("resume", {}, "accepted"),
+        ("resolve", {"text": "Valve replaced"}, "resolved"),
+    ):
+        code, answer = await act(action, **extra)
+        assert code == 200, (action, answer)
+        assert answer["ticket"]["status"] == status, action
+    assert (await act("resolve", text="again"))[1]["error"] == "no_change"
+    code, answer = await act("reopen", text="Owner says it drips again")
+    assert code == 200 and answer["ticket"]["status"] == "assigned"
+    assert all(e["via_dashboard"] for e in answer["ticket"]["timeline"][2:])
+    # Resolved again, rated low: the follow-up call is closed from the dashboard.
+    await act("accept")
+    await act("resolve", text="Washer replaced too")
+    [survey] = await desk.store.surveys_pending(row["id"])
+    now = desk.clock()
+    assert await desk.store.survey_mark(
+        survey.id, expect="scheduled", status="sent", column="sent_at", now=now
+    )
+    assert await desk.store.survey_rate(survey.id, 1, now)
+    assert await desk.store.followup_open(survey.id, now + timedelta(hours=24))
+    _, ticket = await get(http, desk, path, headers=auth)
+    assert "called_back" in ticket["actions"] and ticket["surveys"][0]["rating"] == 1
+    code, answer = await act("called_back")
+    assert code == 200 and answer["ticket"]["status"] == "closed", answer
+    await desk.outbox_settled()
