@@ -187,6 +187,9 @@ async def test_login_link_session_and_csrf(
     message = await li.wait_for_message(lambda m: PUBLIC_URL in (m.text or ""))
     link = re.search(r"https://desk\.example\.com(/login/\S+)", message.text or "")
     assert link is not None
+    # Over https the Mini App button comes too, opening the board.
+    [[button]] = message.raw["reply_markup"]["inline_keyboard"]
+    assert button["web_app"] == {"url": f"{PUBLIC_URL}/board"}
     path = link.group(1)
     async with http.get(base_url(desk) + path, allow_redirects=False) as response:
         assert response.status == 303 and response.headers["Location"] == "/board"
