@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
 from bench import gen_db
 from bot.clock import utc_now
@@ -143,6 +144,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with server() as srv:
             url = await fresh_database(srv)
             out["postgres_copy"] = await copy_sqlite_into(db, url)
+            # A database in use has been vacuumed: index-only scans need the visibility map.
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.execute("VACUUM ANALYZE tickets")
+            finally:
+                await conn.close()
             store = await open_store(url)
             try:
                 out["postgres"] = await measure(store, settings, args.rounds)
