@@ -17,6 +17,7 @@ from tests.test_e2e_staff import LI_SUP, WANG, ZHANG, ZHOU_ADMIN, card_of, file_
 from tests.web import PUBLIC_URL, base_url, tma, with_web
 
 OWNER = 4101
+KAREN = 5842176903  # staff, service department
 
 
 @pytest.fixture
@@ -380,3 +381,24 @@ async def test_every_action_from_the_dashboard_through_the_desk(
     code, answer = await act("called_back")
     assert code == 200 and answer["ticket"]["status"] == "closed", answer
     await desk.outbox_settled()
+
+
+async def test_a_session_ends_when_the_person_leaves_the_staff_list(
+    desk: Desk, fake: FakeBotApi, http: aiohttp.ClientSession
+) -> None:
+    from bot.desk.dashboard import DashboardLogins
+
+    assert desk.runtime is not None and desk.runtime.services is not None
+    services = desk.runtime.services
+    link = await DashboardLogins(services).issue_link(KAREN)
+    assert link is not None
+    async with http.get(base_url(desk) + link.removeprefix(PUBLIC_URL), allow_redirects=False) as r:
+        token = r.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    jar = {"estatedesk_session": token}
+    assert (await get(http, desk, "/api/me", cookies=jar))[0] == 200
+    # The admin takes her off the list (config.yaml edited and reloaded).
+    staff = [m for m in services.settings.staff if m.telegram_id != KAREN]
+    services.settings = services.settings.model_copy(update={"staff": staff})
+    status, body = await get(http, desk, "/api/me", cookies=jar)
+    assert status == 403 and body["error"] == "forbidden"
+    assert await desk.rows("SELECT * FROM web_sessions WHERE telegram_id = ?", KAREN) == []
