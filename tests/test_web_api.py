@@ -362,6 +362,8 @@ async def test_every_action_from_the_dashboard_through_the_desk(
         code, answer = await act(action, **extra)
         assert code == 200, (action, answer)
         assert answer["ticket"]["status"] == status, action
+    _, ticket = await get(http, desk, path, headers=auth)
+    assert "resolve" not in ticket["actions"] and "accept" not in ticket["actions"]
     assert (await act("resolve", text="again"))[1]["error"] == "no_change"
     code, answer = await act("reopen", text="Owner says it drips again")
     assert code == 200 and answer["ticket"]["status"] == "assigned"

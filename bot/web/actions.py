@@ -37,7 +37,8 @@ _PROBES: dict[str, Action] = {
     "note": AddNote("check"),
     "reopen": Reopen("check"),
 }
-_NEEDS_INPUT = frozenset({"empty_text", "no_change", "no_target", "reason_required"})
+# A probe with a stand-in text may be refused for the text alone: the real one brings its own.
+_NEEDS_INPUT = frozenset({"empty_text", "no_target", "reason_required", "note_required"})
 
 
 class ActionError(Exception):
@@ -80,7 +81,7 @@ class WebActions:
         out = []
         for name, probe in _PROBES.items():
             refused = self.desk.check(ticket, probe, viewer.actor, events)
-            if refused is None or (refused.code in _NEEDS_INPUT and name != "start"):
+            if refused is None or refused.code in _NEEDS_INPUT:
                 out.append(name)
         may = self.desk.check(ticket, AddNote("pause"), viewer.actor) is None
         if may and ticket.status.value == "accepted":
