@@ -404,3 +404,44 @@ async def test_a_session_ends_when_the_person_leaves_the_staff_list(
     status, body = await get(http, desk, "/api/me", cookies=jar)
     assert status == 403 and body["error"] == "forbidden"
     assert await desk.rows("SELECT * FROM web_sessions WHERE telegram_id = ?", KAREN) == []
+
+
+async def test_a_taken_port_stops_the_start_with_a_clear_reason(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    import socket
+
+    from bot.tg.runtime import CannotStart
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        def on_taken_port(data: dict[str, Any]) -> None:
+            data["web"] = {"listen": f"127.0.0.1:{port}"}
+
+        bot = Desk(fake, tmp_path, edit=on_taken_port)
+        with pytest.raises(CannotStart, match=f"cannot serve the dashboard on 127.0.0.1:{port}"):
+            await bot.start()
+        # Everything it had started is stopped again: the database can be opened anew.
+        bot.settings = bot.settings.model_copy(
+            update={"web": bot.settings.web.model_copy(update={"listen": None})}
+        )
+        await bot.start()
+        await bot.stop()
+
+
+def test_the_web_command_needs_an_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from tests.harness import ROOT
+
+    monkeypatch.delenv("WEB_LISTEN", raising=False)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-token")
+    assert main(["web", "--config", str(ROOT / "config.yaml")]) == 2
+    assert "web.listen is not set" in capsys.readouterr().out
+    monkeypatch.setenv("WEB_LISTEN", "localhost:99999")
+    assert main(["web", "--config", str(ROOT / "config.yaml")]) == 2
+    assert "web.listen: 'localhost:99999' is not host:port" in capsys.readouterr().err

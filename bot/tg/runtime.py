@@ -178,8 +178,15 @@ class BotRuntime:
             web_app = build_web_app(
                 wiring.desk, wiring.surveys, self.settings.telegram.token, BotPhotos(app.bot)
             )
-            self.web = WebServer(web_app, host, port)
-            await self.web.start()
+            web_server = WebServer(web_app, host, port)
+            try:
+                await web_server.start()
+            except OSError as exc:
+                await web_server.stop()
+                await self.stop()
+                reason = exc.strerror or str(exc)
+                raise CannotStart(f"cannot serve the dashboard on {listen}: {reason}") from None
+            self.web = web_server
         log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
 
     async def _release(self) -> None:

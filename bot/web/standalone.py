@@ -94,5 +94,9 @@ def web_main(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         await serve(settings, stop)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except OSError as exc:  # the address is taken or not ours to bind
+        print(f"cannot serve the dashboard on {settings.web.listen}: {exc.strerror or exc}")
+        return 4
     return 0
