@@ -103,11 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return copy_db_main(args.source, args.target)
     if args.command == "web":
         from bot.cli_db import storage_failure
-        from bot.redaction import hide_token_in_logs
         from bot.store.errors import StorageError
         from bot.web.standalone import web_main
-
-        hide_token_in_logs(settings.telegram.token)  # the photo downloads log through PTB
 
         try:
             return web_main(settings)

@@ -19,6 +19,7 @@ from bot.core.calendars import Calendars
 from bot.desk.context import DeskServices
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
+from bot.redaction import hide_token_in_logs
 from bot.store.open import open_storage
 from bot.texts import default_catalog
 from bot.tg.app import file_base_url
@@ -86,6 +87,8 @@ def web_main(settings: Settings) -> int:
     if not settings.telegram.token:
         print("telegram.token is empty: the dashboard checks Mini App sign-ins with it")
         return 2
+
+    hide_token_in_logs(settings.telegram.token)  # photo downloads log through PTB
 
     async def run() -> None:
         stop = asyncio.Event()
