@@ -88,19 +88,20 @@
   }
   function buildFilters() {
     const form = document.getElementById("filters");
-    const select = (name, items, label) => el("select", { name: name, "aria-label": label, onchange: refreshBoard },
+    const changed = () => { state.pages = {}; refreshBoard(); };
+    const select = (name, items, label) => el("select", { name: name, "aria-label": label, onchange: changed },
       el("option", { value: "", text: label }), ...items.map(i => el("option", { value: i.id, text: i.name })));
     form.append(
-      el("input", { type: "search", name: "q", placeholder: t("web.search"), "aria-label": t("web.search"), oninput: debounce(refreshBoard) }),
+      el("input", { type: "search", name: "q", placeholder: t("web.search"), "aria-label": t("web.search"), oninput: debounce(changed) }),
       select("estate", state.me.estates, t("field.estate")),
       select("department", state.me.departments, t("web.department")),
       select("category", state.me.categories, t("field.category")),
       select("urgency", state.me.urgencies, t("field.urgency")),
       select("assignee", [{ id: "none", name: t("web.unassigned") }, ...state.me.staff], t("web.assignee")),
-      el("label", {}, el("input", { type: "checkbox", name: "overdue", onchange: refreshBoard }), " " + t("web.overdue")),
+      el("label", {}, el("input", { type: "checkbox", name: "overdue", onchange: changed }), " " + t("web.overdue")),
     );
     if (!state.me.manages) form.hidden = true;
-    form.addEventListener("submit", e => { e.preventDefault(); refreshBoard(); });
+    form.addEventListener("submit", e => { e.preventDefault(); changed(); });
   }
   let pending = null;
   function debounce(fn) { return () => { clearTimeout(pending); pending = setTimeout(fn, 300); }; }
