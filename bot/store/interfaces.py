@@ -374,11 +374,11 @@ class WebAuthStore(Protocol):
         self, session_hash: str, now: datetime, idle_since: datetime
     ) -> WebSession | None:
         """The session, marked seen at ``now``, if it was last seen at or after ``idle_since``;
-        None for an unknown or idle one."""
+        None for an unknown or idle one (idle sessions are deleted then)."""
         ...
 
     async def end_session(self, session_hash: str) -> None:
-        """End a session (sign out); idle sessions before ``now`` go with ``add_session``."""
+        """End a session (sign out, or its person left the staff list)."""
         ...
 
 
