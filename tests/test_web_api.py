@@ -223,6 +223,16 @@ async def test_login_link_session_and_csrf(
     assert (await get(http, desk, "/api/me", cookies=jar))[0] == 401
 
 
+async def test_staff_get_the_dashboard_as_their_menu_button(desk: Desk, fake: FakeBotApi) -> None:
+    menus = fake.bot().menu_buttons
+    assert menus[LI_SUP] == {
+        "type": "web_app",
+        "text": zh(desk).t("dashboard.menu"),
+        "web_app": {"url": f"{PUBLIC_URL}/board"},
+    }
+    assert OWNER not in menus and None not in menus  # owners keep the command menu
+
+
 async def test_owners_are_not_given_a_dashboard(desk: Desk, fake: FakeBotApi) -> None:
     owner = fake.user(OWNER, language_code="en")
     await owner.command("/dashboard")

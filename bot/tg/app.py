@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -167,6 +167,18 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
         except TelegramError as exc:
             # Telegram refuses a chat scope until the person has opened the bot: not fatal.
             log.info("no staff command menu for %s yet: %s", member.telegram_id, exc)
+    web = settings.web
+    if web.https and web.public_url:
+        # Staff get the dashboard as their chat's menu button (Mini Apps need HTTPS).
+        for member in settings.staff:
+            lang = member.language or settings.default_language
+            button = MenuButtonWebApp(
+                services.catalog.text(lang, "dashboard.menu"), WebAppInfo(f"{web.public_url}/board")
+            )
+            try:
+                await app.bot.set_chat_menu_button(member.telegram_id, button)
+            except TelegramError as exc:
+                log.info("no dashboard menu button for %s yet: %s", member.telegram_id, exc)
 
 
 def _flood_guard(services: Services):  # type: ignore[no-untyped-def]
