@@ -163,7 +163,7 @@ MIGRATIONS: list[str] = [
     -- reading the table.
     CREATE INDEX tickets_board ON tickets (
         status, department, estate, category, urgency, assignee_id, overdue, paused_at,
-        work_started, accept_due, resolve_due
+        work_started, accept_due, resolve_due, id
     );
     CREATE INDEX tickets_board_accept ON tickets (status, accept_due, id);
     CREATE INDEX tickets_board_resolve
