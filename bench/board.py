@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sqlite3
 import statistics
 import time
@@ -106,7 +107,7 @@ async def measure(store: Storage, settings: Settings, rounds: int) -> dict[str, 
                     results[f"{who}: {kind}"] = {
                         "n": len(times),
                         "p50_ms": round(statistics.median(times), 1),
-                        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                        "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 1),
                         "max_ms": round(times[-1], 1),
                     }
     finally:
