@@ -43,14 +43,18 @@ _OVERDUE = (
 # (status, …, deadline) give the page without sorting every match.
 _BY_ACCEPT = " ORDER BY t.accept_due, t.id"
 _BY_RESOLVE = " ORDER BY t.resolve_due, t.id"
+# Waiting for the owner: the clock stands still, so the longest wait comes first.
+_BY_WAITING = " ORDER BY t.paused_at, t.id"
 _BY_EITHER = (
     " ORDER BY CASE WHEN t.status = 'accepted' THEN t.resolve_due ELSE t.accept_due END, t.id"
 )
 _ACCEPT_SIDE = frozenset({"new", "assigned"})
-_RESOLVE_SIDE = frozenset({"accepted", "in_progress", "waiting"})
+_RESOLVE_SIDE = frozenset({"accepted", "in_progress"})
 
 
 def _order(query: BoardQuery) -> str:
+    if query.column == "waiting":
+        return _BY_WAITING
     if query.column is not None:
         return _BY_RESOLVE if query.column in _RESOLVE_SIDE else _BY_ACCEPT
     if query.statuses is not None and query.statuses <= _ACCEPT_SIDE:

@@ -167,7 +167,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX tickets_board_accept ON tickets (status, accept_due, id);
     CREATE INDEX tickets_board_resolve
-        ON tickets (status, work_started, paused_at, resolve_due, id);
+        ON tickets (status, paused_at, work_started, resolve_due, id);
     CREATE INDEX tickets_board_due ON tickets (status, resolve_due, id);
     """,
 ]
