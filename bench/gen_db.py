@@ -369,6 +369,8 @@ def _fill(
             "overdue": int(overdue),
             "resolution_note": note,
             "resolution_photo": None,
+            # The dashboard's "in progress" (what add_event keeps in the running bot).
+            "work_started": int(status is Status.ACCEPTED and _started(timeline)),
         }
         rows.append(tuple(values.get(c) for c in columns))
         for event in timeline:
@@ -480,6 +482,12 @@ _DONE_EVENT = {
     "resolve_due": ("escalated", "resolve"),
     "manager": ("manager_alerted", "resolve"),
 }
+
+
+def _started(timeline: list[TicketEvent]) -> bool:
+    """Whether the last of the accepted/started events is a started one."""
+    kinds = [e.kind for e in timeline if e.kind in ("accepted", "started")]
+    return bool(kinds) and kinds[-1] == "started"
 
 
 def _catch_up(

@@ -1,4 +1,4 @@
-"""The command line: ``python -m bot run | demo | check-config | migrate | copy-db | qr`` …"""
+"""The command line: ``python -m bot run | demo | web | check-config | migrate | copy-db | qr`` …"""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
         ("copy-db", "copy every table of one database into a new, empty one (e.g. to PostgreSQL)"),
         ("demo", "try the desk in a browser: no token, no network (a built-in Telegram emulator)"),
+        (
+            "web",
+            "serve the supervisor dashboard alone (web.listen / WEB_LISTEN) on the bot's database",
+        ),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -102,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_db import copy_db_main
 
         return copy_db_main(args.source, args.target)
+    if args.command == "web":
+        from bot.cli_db import storage_failure
+        from bot.store.errors import StorageError
+        from bot.web.standalone import web_main
+
+        try:
+            return web_main(settings)
+        except StorageError as exc:
+            return storage_failure(exc, settings)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 

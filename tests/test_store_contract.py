@@ -639,3 +639,80 @@ async def test_one_bot_per_database_and_parallel_opens_migrate_once(
         assert await second.schema_version() == len(PG_MIGRATIONS)
     finally:
         await second.close()
+
+
+# ----- the web dashboard ----------------------------------------------------------------------
+
+
+async def test_board_columns_filters_search_and_paging(store: Storage) -> None:
+    from bot.store.dashboard import BoardQuery
+
+    new = await opened(store, chat=OWNER + 1, estate="emerald_lake", description="Lift stuck")
+    assigned = await opened(store, effects=routed_to(STAFF), accept_due=NOW + timedelta(hours=1))
+    taken = await opened(store, effects=routed_to(STAFF), urgency="urgent")
+    after, event = accepted(taken)
+    assert await store.transition(taken, after, event, [])
+    started = replace(after, version=after.version + 1)  # as stored
+    on_it = TicketEvent(taken.id, NOW + timedelta(hours=2), "started", STAFF)
+    assert await store.transition(started, started, on_it, [])
+    started = replace(started, version=started.version + 1)
+
+    async def ids(**query: Any) -> list[int]:
+        page = await store.board_tickets(BoardQuery(**query), NOW)
+        assert page.total >= len(page.tickets)
+        return [t.id for t in page.tickets]
+
+    assert await ids(column="new") == [new.id]
+    assert await ids(column="assigned") == [assigned.id]
+    assert await ids(column="in_progress") == [taken.id]
+    assert await ids(column="accepted") == []
+    assert await ids(column="waiting") == []
+    assert await ids(statuses=frozenset({"new", "assigned"})) == [assigned.id, new.id]
+    assert await ids(estates=frozenset({"emerald_lake"})) == [new.id]
+    assert await ids(departments=frozenset()) == []
+    assert await ids(urgencies=frozenset({"urgent"})) == [taken.id]
+    assert await ids(assignee=STAFF) == [assigned.id, taken.id]
+    assert await ids(unassigned=True) == [new.id]
+    assert await ids(number=new.number) == [new.id]
+    assert await ids(text="LIFT") == [new.id]
+    assert await ids(text="100%_") == []  # wildcards are literal
+    second = await store.board_tickets(BoardQuery(text="水龙头", limit=1, offset=1), NOW)
+    assert second.total == 2 and [t.id for t in second.tickets] == [taken.id]
+    # Past the accept deadlines the new and the assigned ones are overdue, the accepted one not.
+    late = await store.board_tickets(BoardQuery(overdue=True), NOW + timedelta(hours=3))
+    assert sorted(t.id for t in late.tickets) == sorted([new.id, assigned.id])
+    first = await store.board_tickets(BoardQuery(limit=2), NOW)
+    rest = await store.board_tickets(BoardQuery(limit=2, offset=2), NOW)
+    assert first.total == rest.total == 3 and len(first.tickets) == 2 and len(rest.tickets) == 1
+    # Waiting for the owner is its own column.
+    paused = replace(started, version=started.version + 1, paused_at=NOW + timedelta(hours=3))
+    wait = TicketEvent(taken.id, NOW + timedelta(hours=3), "paused", STAFF)
+    assert await store.transition(started, paused, wait, [])
+    assert await ids(column="waiting") == [taken.id]
+    assert await ids(column="in_progress") == []
+    # Back in hand and accepted afresh (a transfer, a reopening): not started yet.
+    again = replace(paused, paused_at=None)  # ``paused`` carries the stored version
+    taken_again = TicketEvent(taken.id, NOW + timedelta(hours=4), "accepted", OTHER_STAFF)
+    assert await store.transition(paused, again, taken_again, [])
+    assert await ids(column="accepted") == [taken.id]
+
+
+async def test_login_links_work_once_and_sessions_end_when_idle(store: Storage) -> None:
+    later = NOW + timedelta(minutes=10)
+    await store.add_login("h1", STAFF, NOW, later)
+    await store.add_login("h2", STAFF, NOW, later)
+    results = await asyncio.gather(*(store.use_login("h1", NOW) for _ in range(5)))
+    assert sorted(r[0] for r in results) == ["ok", "used", "used", "used", "used"]
+    assert ("ok", STAFF) in results
+    assert await store.use_login("h2", later) == ("expired", None)
+    assert await store.use_login("nope", NOW) == ("unknown", None)
+    await store.add_session("s1", STAFF, "csrf-1", NOW)
+    session = await store.touch_session("s1", NOW + timedelta(hours=1), NOW)
+    assert session is not None and (session.telegram_id, session.csrf) == (STAFF, "csrf-1")
+    # Seen at 1 h; idle since before 2 h means it is gone, and stays gone.
+    gone = NOW + timedelta(hours=3)
+    assert await store.touch_session("s1", gone, NOW + timedelta(hours=2)) is None
+    assert await store.touch_session("s1", gone, NOW) is None
+    await store.add_session("s2", STAFF, "csrf-2", NOW)
+    await store.end_session("s2")
+    assert await store.touch_session("s2", NOW, NOW) is None

@@ -39,6 +39,7 @@ from bot.config.models import (
 )
 from bot.config.storage import DatabaseUrl, Storage, mask_password, parse_database_url
 from bot.config.summary import summarize
+from bot.config.web import Web, parse_listen
 from bot.durations import Duration, format_duration, parse_duration
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday, weekday_name
 
@@ -75,6 +76,7 @@ __all__ = [
     "Telegram",
     "TimeWindow",
     "Urgency",
+    "Web",
     "Weekday",
     "apply_env_overrides",
     "check_settings",
@@ -84,6 +86,7 @@ __all__ = [
     "mask_password",
     "parse_database_url",
     "parse_duration",
+    "parse_listen",
     "read_yaml",
     "settings_from_data",
     "summarize",

@@ -20,6 +20,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
     "DATABASE_PATH": ("storage", "path"),
     "DATABASE_URL": ("storage", "url"),
+    "WEB_LISTEN": ("web", "listen"),
 }
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -105,7 +106,7 @@ def expand_env(value: Any, env: Mapping[str, str]) -> Any:
 
 
 def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """Let TELEGRAM_API_BASE_URL, DATABASE_URL and DATABASE_PATH (when non-empty) win over the file.
+    """Let TELEGRAM_API_BASE_URL, DATABASE_URL/PATH and WEB_LISTEN (non-empty) win over the file.
 
     The database: DATABASE_URL, else DATABASE_PATH, else storage.url, else storage.path.
     """

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config.storage import Storage
+from bot.config.web import Web
 from bot.durations import Duration
 from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
@@ -370,6 +371,7 @@ class Settings(_Model):
     escalation: Escalation = Escalation()
     surveys: Surveys = Surveys()
     reports: Reports = Reports()
+    web: Web = Web()
 
     @field_validator("timezone")
     @classmethod

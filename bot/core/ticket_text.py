@@ -145,7 +145,8 @@ class TicketText:
                 continue
             said = e.data.get("text") if e.kind in _QUOTED else None
             quote = f": {clip(str(said), 200)}" if said else ""
-            lines.append(f"• {self.when(e.at)} {self.t(f'event.{e.kind}')}{quote}")
+            via = f" ({self.t('web.via_dashboard')})" if e.data.get("via") == "dashboard" else ""
+            lines.append(f"• {self.when(e.at)} {self.t(f'event.{e.kind}')}{via}{quote}")
         return "\n".join(lines)
 
 

@@ -48,6 +48,14 @@ _RELAYS = frozenset({"notify.assignee.owner_message", "notify.group.owner_messag
 _ALERT_ENDINGS = (".escalated", ".overdue")
 
 
+class TicketChanged(Exception):
+    """The ticket changed since the person acting saw it (another supervisor was quicker)."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(ticket.number)
+        self.ticket = ticket
+
+
 class TicketDesk:
     """The one way tickets change after they are opened."""
 
@@ -131,22 +139,32 @@ class TicketDesk:
         actor: Actor,
         conversation: tuple[int, str] | None = None,
         also: Sequence[Outgoing] = (),
+        via: str = "",
+        expect_version: int | None = None,
     ) -> tuple[Ticket, Decision] | Refusal | None:
         """Decide and write one action; None when the ticket does not exist.
 
         On a write conflict (someone changed the ticket meanwhile) the decision is taken again
         on the fresh ticket, so of two simultaneous Accepts the second is refused as taken.
         A ``conversation`` that asked for the action ends with it (see Store.transition).
+        ``via`` names the channel on the timeline; with ``expect_version`` (what the person
+        saw) any change meanwhile raises TicketChanged instead of deciding again.
         """
         store = self.services.store
         for _ in range(_CONFLICT_RETRIES):
             ticket = await store.get_ticket(ticket_id)
             if ticket is None:
                 return None
+            if expect_version is not None and ticket.version != expect_version:
+                raise TicketChanged(ticket)
             events = await store.ticket_events(ticket_id)
             result = decide(ticket, action, actor, self.services.clock(), events=events)
             if isinstance(result, Refusal):
                 return result
+            if via:
+                result = replace(
+                    result, event=replace(result.event, data={**result.event.data, "via": via})
+                )
             hold = self._relay_hold(result, events)
             if hold is not None:  # on the timeline, marked: staff hear of it in the notice
                 held = replace(result.event, data={**result.event.data, "held": True})
@@ -223,7 +241,7 @@ class TicketDesk:
             )
         return after
 
-    async def pause(self, ticket_id: int, actor: Actor) -> Ticket | Refusal | None:
+    async def pause(self, ticket_id: int, actor: Actor, via: str = "") -> Ticket | Refusal | None:
         """Stop the resolve clock while the ticket waits for the owner (e.g. no access)."""
         ticket = await self.services.store.get_ticket(ticket_id)
         if ticket is None:
@@ -247,9 +265,10 @@ class TicketDesk:
             ticket_id=ticket.id,
         )
         cards = await self._cards(ticket, after, new_assignee=False)
-        return await self._write(ticket, after, "paused", actor, {}, [owner_note, *cards])
+        data = {"via": via} if via else {}
+        return await self._write(ticket, after, "paused", actor, data, [owner_note, *cards])
 
-    async def resume(self, ticket_id: int, actor: Actor) -> Ticket | Refusal | None:
+    async def resume(self, ticket_id: int, actor: Actor, via: str = "") -> Ticket | Refusal | None:
         """Start the resolve clock again; the deadline moves by the time spent waiting."""
         ticket = await self.services.store.get_ticket(ticket_id)
         if ticket is None:
@@ -268,6 +287,7 @@ class TicketDesk:
         data = {
             "paused_seconds": int((now - ticket.paused_at).total_seconds()),
             "resolve_due": due.isoformat(),
+            **({"via": via} if via else {}),
         }
         return await self._write(ticket, after, "resumed", actor, data, cards)
 

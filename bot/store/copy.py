@@ -30,6 +30,8 @@ TABLES: tuple[str, ...] = (
     "staff_status",
     "surveys",
     "handled_updates",
+    "web_logins",
+    "web_sessions",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 SKIPPED = frozenset({"estatedesk_schema"})

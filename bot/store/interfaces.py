@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
+from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
 from bot.store.reports import EVERYTHING, ExportChunk, Scope
 
 SurveyStamp = Literal["sent_at", "reminded_at"]
@@ -344,6 +345,47 @@ class ReportRuns(Protocol):
         ...
 
 
+class BoardReads(Protocol):
+    """The dashboard's ticket lists (read only)."""
+
+    async def board_tickets(self, query: BoardQuery, now: datetime) -> BoardPage:
+        """A page of the tickets matching ``query`` (the most pressing deadline first, then by
+        id) and how many match in all; overdue means past a deadline at ``now`` or flagged."""
+        ...
+
+
+class WebAuthStore(Protocol):
+    """The dashboard's one-time login links and browser sessions (only hashes are stored)."""
+
+    async def add_login(
+        self, token_hash: str, telegram_id: int, now: datetime, expires_at: datetime
+    ) -> None:
+        """Store a login link's token hash; links long expired are pruned in passing."""
+        ...
+
+    async def use_login(self, token_hash: str, now: datetime) -> tuple[LoginUse, int | None]:
+        """Spend a login link once: ("ok", telegram id) the first time before it expires;
+        "used", "expired" or "unknown" (and None) otherwise. Of two at once, one gets "ok"."""
+        ...
+
+    async def add_session(
+        self, session_hash: str, telegram_id: int, csrf: str, now: datetime
+    ) -> None:
+        """Start a browser session."""
+        ...
+
+    async def touch_session(
+        self, session_hash: str, now: datetime, idle_since: datetime
+    ) -> WebSession | None:
+        """The session, marked seen at ``now``, if it was last seen at or after ``idle_since``;
+        None for an unknown or idle one (idle sessions are deleted then)."""
+        ...
+
+    async def end_session(self, session_hash: str) -> None:
+        """End a session (sign out, or its person left the staff list)."""
+        ...
+
+
 class Storage(
     UpdateLog,
     PersonStore,
@@ -355,6 +397,8 @@ class Storage(
     SurveyStore,
     ReportReads,
     ReportRuns,
+    BoardReads,
+    WebAuthStore,
     Protocol,
 ):
     """Everything the running bot asks of storage."""

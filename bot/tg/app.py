@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -29,6 +29,7 @@ from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
+from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
 from bot.tg.intake import Conversations
 from bot.tg.outbox import OutboxWorker
@@ -44,7 +45,7 @@ from bot.timer import Timer
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
-STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats", "dashboard")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
@@ -69,7 +70,7 @@ def build_application(
     # No JobQueue: APScheduler wakes by the wall clock; bot.timer wakes by the bot's clock.
     builder = ApplicationBuilder().token(token).concurrent_updates(False).job_queue(None)
     if base_url:
-        builder = builder.base_url(base_url)
+        builder = builder.base_url(base_url).base_file_url(file_base_url(base_url))
     # 256 connections as PTB's default: the outbox sends to many chats side by side. The long
     # poll has its own connection and back-off (the poller's), so no retries there, and no
     # pacing: only sends and edits count against Telegram's limits.
@@ -120,6 +121,7 @@ def build_application(
     app.add_handler(CommandHandler("duty", staff.on_duty, private))
     app.add_handler(CommandHandler("open", staff.on_open, private))
     app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
+    app.add_handler(CommandHandler("dashboard", DashboardCommand(services).on_dashboard, private))
     app.add_handler(
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.COMMAND, desk.on_unknown_command
@@ -134,6 +136,12 @@ def build_application(
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
     return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor)
+
+
+def file_base_url(base_url: str) -> str:
+    """Where a Bot API server at ``…/bot`` serves files (``…/file/bot``), as Telegram does."""
+    root = base_url.rstrip("/")
+    return (root.removesuffix("/bot") if root.endswith("/bot") else root) + "/file/bot"
 
 
 async def register_commands(app: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -159,6 +167,18 @@ async def register_commands(app: Application, services: Services) -> None:  # ty
         except TelegramError as exc:
             # Telegram refuses a chat scope until the person has opened the bot: not fatal.
             log.info("no staff command menu for %s yet: %s", member.telegram_id, exc)
+    web = settings.web
+    if web.https and web.public_url:
+        # Staff get the dashboard as their chat's menu button (Mini Apps need HTTPS).
+        for member in settings.staff:
+            lang = member.language or settings.default_language
+            button = MenuButtonWebApp(
+                services.catalog.text(lang, "dashboard.menu"), WebAppInfo(f"{web.public_url}/board")
+            )
+            try:
+                await app.bot.set_chat_menu_button(member.telegram_id, button)
+            except TelegramError as exc:
+                log.info("no dashboard menu button for %s yet: %s", member.telegram_id, exc)
 
 
 def _flood_guard(services: Services):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.clock import Clock, utc_now
-from bot.config import Settings
+from bot.config import Settings, parse_listen
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
@@ -31,6 +31,8 @@ from bot.tg.polling import Poller
 from bot.tg.reports import schedule_reports
 from bot.tg.services import Services
 from bot.timer import Timer
+from bot.web.app import WebServer, build_web_app
+from bot.web.photos import BotPhotos
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,7 @@ class BotRuntime:
         self.poller: Poller | None = None
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
+        self.web: WebServer | None = None  # the dashboard, when web.listen is set
         self._lock: IO[str] | None = None
         self._rebuild: asyncio.Task[int] | None = None  # planning the open tickets' deadlines
 
@@ -167,6 +170,23 @@ class BotRuntime:
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
         self.poller.start()
+        listen = self.settings.web.listen
+        if listen is not None:
+            # The dashboard in this event loop, acting through this bot's desk: its changes
+            # re-plan deadlines and ring the outbox at once.
+            host, port = parse_listen(listen)
+            web_app = build_web_app(
+                wiring.desk, wiring.surveys, self.settings.telegram.token, BotPhotos(app.bot)
+            )
+            web_server = WebServer(web_app, host, port)
+            try:
+                await web_server.start()
+            except OSError as exc:
+                await web_server.stop()
+                await self.stop()
+                reason = exc.strerror or str(exc)
+                raise CannotStart(f"cannot serve the dashboard on {listen}: {reason}") from None
+            self.web = web_server
         # The open tickets' deadlines are planned while the bot already answers: on a large
         # desk that takes seconds, and nothing is lost by it (docs/architecture.md, "Time").
         self._rebuild = asyncio.create_task(self.jobs.rebuild(), name="deadline rebuild")
@@ -186,6 +206,9 @@ class BotRuntime:
         """Stop polling, finish the update in hand, flush the outbox, close the database."""
         app = self.app
         try:
+            if self.web is not None:
+                await self.web.stop()
+                self.web = None
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None

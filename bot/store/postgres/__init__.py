@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
+from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
@@ -32,6 +33,7 @@ class PostgresStore(
     PgCards,
     PgSurveys,
     PgReports,
+    PgDashboard,
     PgBase,
 ):
     """A PostgreSQL database: the aggregates share one connection pool (``PgBase``); a
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     # mypy proves here that the backend keeps every interface (a Protocol is checked where a
     # value is assigned to it); a missing method or a changed signature fails the lint test.
     from bot.store.interfaces import (
+        BoardReads,
         CardStore,
         ConversationStore,
         OutboxStore,
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
         SurveyStore,
         TicketStore,
         UpdateLog,
+        WebAuthStore,
     )
 
     def _store_is_storage(store: PostgresStore) -> Storage:
@@ -68,6 +72,7 @@ if TYPE_CHECKING:
         cards: PgCards,
         surveys: PgSurveys,
         reports: PgReports,
+        dashboard: PgDashboard,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -79,6 +84,8 @@ if TYPE_CHECKING:
         SurveyStore,
         ReportReads,
         ReportRuns,
+        BoardReads,
+        WebAuthStore,
     ]:
         return (
             updates,
@@ -91,4 +98,6 @@ if TYPE_CHECKING:
             surveys,
             reports,
             reports,
+            dashboard,
+            dashboard,
         )

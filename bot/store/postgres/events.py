@@ -9,6 +9,7 @@ import asyncpg
 
 from bot.core.models import TicketEvent
 from bot.store import sql
+from bot.store.dashboard import SET_WORK_STARTED, WORK_STARTED
 from bot.store.postgres.db import pg
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ async def add_event(db: Conn, event: TicketEvent) -> None:
         event.actor_id,
         json.dumps(event.data, ensure_ascii=False),
     )
+    started = WORK_STARTED.get(event.kind)
+    if started is not None:
+        await db.execute(pg(SET_WORK_STARTED), started, event.ticket_id)
 
 
 def event_of(row: asyncpg.Record) -> TicketEvent:

@@ -137,6 +137,39 @@ MIGRATIONS: list[str] = [
         handled_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # The web dashboard (issue 14): one-time login links and browser sessions (hashes only),
+    # and what the board's columns read: whether work started (kept by add_event), indexes.
+    """
+    CREATE TABLE web_logins (
+        token_hash  TEXT PRIMARY KEY,
+        telegram_id BIGINT NOT NULL,
+        created_at  TIMESTAMPTZ NOT NULL,
+        expires_at  TIMESTAMPTZ NOT NULL,
+        used_at     TIMESTAMPTZ
+    );
+    CREATE TABLE web_sessions (
+        session_hash TEXT PRIMARY KEY,
+        telegram_id  BIGINT NOT NULL,
+        csrf         TEXT NOT NULL,
+        created_at   TIMESTAMPTZ NOT NULL,
+        last_seen    TIMESTAMPTZ NOT NULL
+    );
+    ALTER TABLE tickets ADD COLUMN work_started INTEGER NOT NULL DEFAULT 0;
+    UPDATE tickets SET work_started = 1 WHERE status = 'accepted' AND EXISTS (
+        SELECT 1 FROM ticket_events s WHERE s.ticket_id = tickets.id AND s.kind = 'started'
+        AND s.id > (SELECT COALESCE(MAX(a.id), 0) FROM ticket_events a
+                    WHERE a.ticket_id = tickets.id AND a.kind = 'accepted'));
+    -- Every filter of the board but the text in one index: counts and pages of ids without
+    -- reading the table.
+    CREATE INDEX tickets_board ON tickets (
+        status, department, estate, category, urgency, assignee_id, overdue, paused_at,
+        work_started, accept_due, resolve_due, id
+    );
+    CREATE INDEX tickets_board_accept ON tickets (status, accept_due, id);
+    CREATE INDEX tickets_board_resolve
+        ON tickets (status, paused_at, work_started, resolve_due, id);
+    CREATE INDEX tickets_board_due ON tickets (status, resolve_due, id);
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -155,6 +188,8 @@ TABLES: frozenset[str] = frozenset(
         "staff_status",
         "surveys",
         "handled_updates",
+        "web_logins",
+        "web_sessions",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
+from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
@@ -29,6 +30,7 @@ class Store(
     SqliteCards,
     SqliteSurveys,
     SqliteReports,
+    SqliteDashboard,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     # mypy proves here that the backend keeps every interface (a Protocol is checked where a
     # value is assigned to it); a missing method or a changed signature fails the lint test.
     from bot.store.interfaces import (
+        BoardReads,
         CardStore,
         ConversationStore,
         OutboxStore,
@@ -53,6 +56,7 @@ if TYPE_CHECKING:
         SurveyStore,
         TicketStore,
         UpdateLog,
+        WebAuthStore,
     )
 
     def _store_is_storage(store: Store) -> Storage:
@@ -68,6 +72,7 @@ if TYPE_CHECKING:
         cards: SqliteCards,
         surveys: SqliteSurveys,
         reports: SqliteReports,
+        dashboard: SqliteDashboard,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -79,6 +84,8 @@ if TYPE_CHECKING:
         SurveyStore,
         ReportReads,
         ReportRuns,
+        BoardReads,
+        WebAuthStore,
     ]:
         return (
             updates,
@@ -91,4 +98,6 @@ if TYPE_CHECKING:
             surveys,
             reports,
             reports,
+            dashboard,
+            dashboard,
         )

@@ -8,6 +8,7 @@ import aiosqlite
 
 from bot.core.models import TicketEvent
 from bot.store import sql
+from bot.store.dashboard import SET_WORK_STARTED, WORK_STARTED
 from bot.store.sqlite.db import dt, ts
 
 
@@ -23,6 +24,9 @@ async def add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
             json.dumps(event.data, ensure_ascii=False),
         ),
     )
+    started = WORK_STARTED.get(event.kind)
+    if started is not None:
+        await db.execute(SET_WORK_STARTED, (started, event.ticket_id))
 
 
 def event_of(row: aiosqlite.Row) -> TicketEvent:
