@@ -74,6 +74,7 @@ class Submission:
                 token=token,
                 effects=effects,
                 day_key=f"{local_day:%Y%m%d}",
+                owner_phone=str(answers.get("phone") or "") or None,
             )
         if ticket is not None:
             log.info(
@@ -85,5 +86,10 @@ class Submission:
                 ticket.owner_id,
             )
             await self.reply_now(chat_id)  # the number, without queueing
+            if ticket.unit and ticket.building:
+                # Offered as one tap next time (a home, not a common area).
+                await self.services.store.remember_home(
+                    owner_id, ticket.estate, ticket.building, ticket.unit, now
+                )
             await self.desk.changed(ticket)
         return ticket

@@ -29,6 +29,9 @@ TABLES: tuple[str, ...] = (
     "staff_status",
     "surveys",
     "handled_updates",
+    "homes",
+    "units",
+    "drafts",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 SKIPPED = frozenset({"estatedesk_schema"})

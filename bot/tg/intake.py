@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message
 
 from bot.core.runner import Button, Event, FlowState, Press, Reply, Result, Runner
-from bot.core.sources import ConfigContext
+from bot.core.sources import HOMES, ConfigContext
 from bot.desk.submission import Submission
 from bot.tg import callbacks as cb
+from bot.tg.cardview import drop_buttons, show_card, show_contact_ask
 from bot.tg.render import replace_message, reply_rows, send
 from bot.tg.services import Services, Visitor
 
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 # in the same transaction as its effect (see TicketDesk.act's ``conversation``).
 Finisher = Callable[[Bot, Visitor, FlowState, Mapping[str, Any]], Awaitable[str | None]]
 INTAKE = "intake"
+PHONE = "phone"  # the field (and the flow) of an owner's phone number
+RESTORE_WITHIN = timedelta(minutes=30)  # a cancelled report can be restored this long
 
 
 class Conversations:
@@ -61,16 +66,51 @@ class Conversations:
         self, bot: Bot, visitor: Visitor, flow_id: str, prefill: Mapping[str, Any] | None = None
     ) -> None:
         """Start a flow (replacing any in progress) and ask its first question."""
+        if flow_id == INTAKE:
+            prefill = {**await self.remembered(visitor), **(prefill or {})}
         runner = self.runner(flow_id, visitor.lang, prefill)
         result = runner.start(self.services.new_token(), prefill)
         assert result.state is not None
         await self._save(visitor, result.state)
+        if runner.flow.card:
+            await self._show(bot, visitor, result.state, result.replies[-1], fresh=True)
+            return
         await self._send_replies(bot, visitor, result)
+
+    async def remembered(self, visitor: Visitor) -> dict[str, Any]:
+        """What a new report starts with: the owner's homes, and their phone once asked."""
+        store = self.services.store
+        known: dict[str, Any] = {HOMES: [list(h) for h in await store.owner_homes(visitor.id)]}
+        person = await store.get_person(visitor.id)
+        if person is not None and person.phone_asked:
+            known[PHONE] = person.phone or ""
+        return known
 
     async def reprompt(self, bot: Bot, visitor: Visitor, state: FlowState) -> None:
         """Ask the current question again (after a command or a language change)."""
-        reply = self.runner(state.flow, visitor.lang, state.answers).prompt(state)
+        runner = self.runner(state.flow, visitor.lang, state.answers)
+        reply = runner.prompt(state)
+        if runner.flow.card:
+            await self._show(bot, visitor, state, reply, fresh=True)
+            return
         await send(bot, visitor.chat_id, reply.text, reply_rows(reply, _encoder(state)))
+
+    async def restore(self, bot: Bot, visitor: Visitor, raw: Mapping[str, Any]) -> None:
+        """Bring back a cancelled report where it was left."""
+        state = replace(FlowState.from_dict(raw), anchor=None)
+        await self._save(visitor, state)
+        await self.reprompt(bot, visitor, state)
+
+    async def _show(
+        self, bot: Bot, visitor: Visitor, state: FlowState, reply: Reply, *, fresh: bool
+    ) -> None:
+        """Put a card flow's prompt on its card (or ask for the phone below it)."""
+        if reply.contact is not None:
+            await show_contact_ask(bot, visitor.chat_id, reply)
+            return
+        sent = await show_card(bot, visitor.chat_id, state, reply, _encoder(state), fresh=fresh)
+        if sent is not None:
+            await self._save(visitor, replace(state, anchor=sent))
 
     async def feed(self, bot: Bot, visitor: Visitor, event: Event) -> bool:
         """Give a message to the chat's flow; False when no flow is in progress."""
@@ -117,6 +157,9 @@ class Conversations:
         """Persist the result first, then show it."""
         t = self.services.catalog
         if result.outcome == "submitted" and before.flow == INTAKE:
+            if PHONE in result.answers and PHONE not in before.locked:
+                phone = str(result.answers[PHONE]) or None
+                await self.services.store.set_phone(visitor.id, phone, self.services.clock())
             ticket = await self.submission.submit(
                 visitor.id, visitor.chat_id, visitor.lang, before.token, result.answers
             )
@@ -131,7 +174,8 @@ class Conversations:
             if ticket is None:
                 await replace_message(pressed, t.text(visitor.lang, "flow.already_submitted"))
                 return
-            await replace_message(pressed, result.echo or "")
+            if pressed is not None:
+                await replace_message(pressed, result.echo or "")
             return
         if result.outcome == "submitted":
             if result.echo is not None:
@@ -140,22 +184,76 @@ class Conversations:
             await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
             return
         if result.outcome == "cancelled":
-            await self.services.store.delete_conversation(visitor.chat_id, before.token)
-            await replace_message(pressed, result.echo or "")
-            await send(
-                bot,
-                visitor.chat_id,
-                t.text(visitor.lang, "flow.cancelled_long"),
-                [[(t.text(visitor.lang, "menu.new"), cb.encode(cb.Menu("new")))]],
-            )
+            await self.cancelled(bot, visitor, before, pressed, result.echo or "")
             return
         assert result.state is not None
         if result.changed:
             await self._save(visitor, result.state)
+        if self.services.flows[before.flow].card:
+            await self._apply_card(bot, visitor, before, result, pressed)
+            return
         if result.echo is not None:
             rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(result.state))
             await replace_message(pressed, result.echo, rows)
         await self._send_replies(bot, visitor, result)
+
+    async def cancelled(
+        self, bot: Bot, visitor: Visitor, state: FlowState, pressed: Message | None, echo: str
+    ) -> None:
+        """End a flow the person cancelled; a report with answers can be restored a while."""
+        t = self.services.catalog
+        store = self.services.store
+        rows = [[(t.text(visitor.lang, "menu.new"), cb.encode(cb.Menu("new")))]]
+        text = t.text(visitor.lang, "flow.cancelled_long")
+        if state.flow == INTAKE and self.answered(state):
+            now = self.services.clock()
+            await store.stash_draft(visitor.chat_id, visitor.id, state.to_dict(), now)
+            minutes = int(RESTORE_WITHIN.total_seconds() // 60)
+            text = t.text(visitor.lang, "cancel.restorable", minutes=minutes)
+            restore = (t.text(visitor.lang, "cancel.btn_restore"), cb.encode(cb.Menu("restore")))
+            rows.insert(0, [restore])
+        await store.delete_conversation(visitor.chat_id, state.token)
+        if pressed is not None:
+            await replace_message(pressed, echo)
+        elif state.anchor is not None:
+            await drop_buttons(bot, visitor.chat_id, state.anchor)
+        await send(bot, visitor.chat_id, text, rows)
+
+    def answered(self, state: FlowState) -> int:
+        """How many answers a report holds (given or guessed; not a QR code's)."""
+        runner = self.runner(state.flow, "en", state.answers)
+        return sum(
+            1
+            for s in runner.path(state.answers)
+            if s.field in state.answers and s.field not in state.locked and s.type != "summary"
+        )
+
+    async def _apply_card(
+        self,
+        bot: Bot,
+        visitor: Visitor,
+        before: FlowState,
+        result: Result,
+        pressed: Message | None,
+    ) -> None:
+        """A card flow's answer: notes below, the card edited in place (or the phone asked)."""
+        assert result.state is not None
+        state = result.state
+        if not result.replies:
+            if result.echo is not None:  # another page of a list, on the same card
+                rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(state))
+                await replace_message(pressed, result.echo, rows)
+            return
+        *notes, last = result.replies
+        for note in notes:
+            await send(bot, visitor.chat_id, note.text)
+        if last.contact is not None and result.echo is not None and state.anchor is not None:
+            # Submitted, the phone still to ask: the card keeps the answers, without buttons.
+            card = Reply(result.echo)
+            await show_card(bot, visitor.chat_id, state, card, _encoder(state), fresh=False)
+        # The first typed answer gets a card of its own, below it; later ones edit that card.
+        fresh = pressed is None and not before.history and result.changed
+        await self._show(bot, visitor, state, last, fresh=fresh)
 
     async def _send_replies(self, bot: Bot, visitor: Visitor, result: Result) -> None:
         assert result.state is not None

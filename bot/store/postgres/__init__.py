@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.db import PgBase
+from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
 from bot.store.postgres.reports import PgReports
@@ -25,6 +26,7 @@ __all__ = ["MIGRATIONS", "PostgresStore"]
 class PostgresStore(
     PgUpdateLog,
     PgPeople,
+    PgHomes,
     PgConversations,
     PgTickets,
     PgStaffState,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         CardStore,
         ConversationStore,
         OutboxStore,
+        OwnerMemory,
         PersonStore,
         ReportReads,
         ReportRuns,
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
     def _each_part_alone(
         updates: PgUpdateLog,
         people: PgPeople,
+        homes: PgHomes,
         conversations: PgConversations,
         tickets: PgTickets,
         staff: PgStaffState,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     ) -> tuple[
         UpdateLog,
         PersonStore,
+        OwnerMemory,
         ConversationStore,
         TicketStore,
         StaffState,
@@ -83,6 +88,7 @@ if TYPE_CHECKING:
         return (
             updates,
             people,
+            homes,
             conversations,
             tickets,
             staff,

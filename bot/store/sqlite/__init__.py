@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.db import SqliteBase
+from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
 from bot.store.sqlite.reports import SqliteReports
@@ -22,6 +23,7 @@ __all__ = ["MIGRATIONS", "Store"]
 class Store(
     SqliteUpdateLog,
     SqlitePeople,
+    SqliteHomes,
     SqliteConversations,
     SqliteTickets,
     SqliteStaffState,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         CardStore,
         ConversationStore,
         OutboxStore,
+        OwnerMemory,
         PersonStore,
         ReportReads,
         ReportRuns,
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
     def _each_part_alone(
         updates: SqliteUpdateLog,
         people: SqlitePeople,
+        homes: SqliteHomes,
         conversations: SqliteConversations,
         tickets: SqliteTickets,
         staff: SqliteStaffState,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     ) -> tuple[
         UpdateLog,
         PersonStore,
+        OwnerMemory,
         ConversationStore,
         TicketStore,
         StaffState,
@@ -83,6 +88,7 @@ if TYPE_CHECKING:
         return (
             updates,
             people,
+            homes,
             conversations,
             tickets,
             staff,

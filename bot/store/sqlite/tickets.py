@@ -35,6 +35,7 @@ class SqliteTickets(SqliteBase):
         token: str,
         effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
         day_key: str,
+        owner_phone: str | None = None,
     ) -> Ticket | None:
         """Open a ticket from a finished conversation, in one transaction.
 
@@ -75,6 +76,7 @@ class SqliteTickets(SqliteBase):
                     now,
                     ts(draft.accept_due),
                     ts(draft.resolve_due),
+                    owner_phone,
                 ),
             )
             inserted = await cursor.fetchone()
@@ -86,6 +88,7 @@ class SqliteTickets(SqliteBase):
                 number=number,
                 status=Status.NEW,
                 updated_at=draft.created_at,
+                owner_phone=owner_phone,
             )
             await add_event(
                 db,
