@@ -23,19 +23,20 @@ SUBMIT, EDIT, CANCEL = "submit", "edit", "cancel"
 
 def apply_sets(
     state: FlowState, answer: Mapping[str, Any], sets: Mapping[str, Any]
-) -> tuple[dict[str, Any], frozenset[str]]:
-    """The answers with one answer and the other answers its option sets; set ones are kept
-    (locked) like a QR code's, removed ones are asked again."""
+) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
+    """(answers, locked, proposed) after one answer and the other answers its option sets:
+    set ones are kept (locked) like a QR code's, removed ones are asked, not guessed, again."""
     answers = {**state.answers, **answer}
-    locked = set(state.locked)
+    locked, proposed = set(state.locked), set(state.proposed)
     for key, value in sets.items():
         if value is None:
             answers.pop(key, None)
             locked.discard(key)
+            proposed.discard(key)
         else:
             answers[key] = value
             locked.add(key)
-    return answers, frozenset(locked)
+    return answers, frozenset(locked), frozenset(proposed)
 
 
 def propose(
@@ -53,8 +54,8 @@ def propose(
     given = field in answers and field not in proposed
     if (field in locked or given) and runner.valid(step, answers):
         return False  # the person's own answer (or a QR code's) stays
-    if given and editing:
-        return False  # asked again: the earlier answer no longer fits
+    if editing and field not in proposed:
+        return False  # the person is changing things: only earlier guesses are redone
     value = runner.ctx.propose(step.propose, answers)
     options = runner.options_of(step, answers)
     option = next((o for o in options if value is not None and o.id == value), None)
@@ -66,7 +67,7 @@ def propose(
     answers[field] = option.id
     for key, set_value in option.sets.items():
         if set_value is None:
-            answers.pop(key, None)
+            answers.pop(key, None)  # guessed again, or asked, when its step comes
             locked.discard(key)
         else:
             answers[key] = set_value

@@ -265,7 +265,7 @@ class Runner:
         notes: tuple[Reply, ...] = (),
         sets: Mapping[str, Any] | None = None,
     ) -> Result:
-        answers, locked = card.apply_sets(state, {step.field: value}, sets or {})
+        answers, locked, proposed = card.apply_sets(state, {step.field: value}, sets or {})
         nxt = step.next_step(answers)
         assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
         if nxt == FINISH:
@@ -282,7 +282,7 @@ class Runner:
             step=nxt,
             history=(*state.history, step.id),
             locked=locked - {step.field},
-            proposed=state.proposed - {step.field},
+            proposed=proposed - {step.field},
         )
         settled = self._settle(moved)
         return Result(state=settled, replies=(*notes, self.prompt(settled)), echo=echo)

@@ -83,7 +83,9 @@ class ConfigContext:
 
 
 def _categories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
-    return [Option(c.id, ctx.local(c.name)) for c in ctx.settings.categories]
+    # Picking a category asks its subcategory afresh (a guess from before does not carry over).
+    clear = {"subcategory": None}
+    return [Option(c.id, ctx.local(c.name), sets=clear) for c in ctx.settings.categories]
 
 
 def _subcategories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
