@@ -3,7 +3,9 @@ answers the questions the card asks and corrects the guesses it must, from the s
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import Any
 
 from tests.harness import Desk, Words, expect
@@ -15,6 +17,18 @@ async def draft(desk: Desk, chat_id: int) -> dict[str, Any]:
     return dict(json.loads(rows[0]["state"])) if rows else {}
 
 
+async def changed(desk: Desk, chat_id: int, before: dict[str, Any], within: float = 10.0) -> None:
+    """Wait until the bot has saved another state of the chat's report (it handled the act)."""
+    deadline = time.monotonic() + within
+
+    def moved(now: dict[str, Any]) -> bool:
+        return (now.get("step"), now.get("answers")) != (before.get("step"), before.get("answers"))
+
+    while not moved(await draft(desk, chat_id)):
+        assert time.monotonic() < deadline, f"the report did not move on from {before}"
+        await asyncio.sleep(0.05)
+
+
 async def describe(user: Any, w: Words, description: str, *, photo: bool = False) -> None:
     """/new, then the description (as a photo's caption when ``photo``)."""
     await user.command("/new")
@@ -23,7 +37,7 @@ async def describe(user: Any, w: Words, description: str, *, photo: bool = False
         await user.send_photo(caption=description)
     else:
         await user.send(description)
-    await user.wait_idle()
+    await user.wait_for_message()  # the card, below the description
 
 
 async def settle_card(
@@ -64,7 +78,7 @@ async def settle_card(
             await user.send(unit)
         else:
             raise AssertionError(f"unexpected step {step}: {user.last.text}")
-        await user.wait_idle()
+        await changed(desk, user.chat_id, state)
     raise AssertionError("the card did not settle")
 
 
@@ -92,9 +106,9 @@ async def submit(user: Any, w: Words, *, phone: bool = False) -> Any:
     """Submit the card; the first time, share the phone (``phone``) or skip it. Returns the
     confirmation."""
     await user.press(w.t("flow.btn_submit"))
-    await user.wait_idle()
-    if w.t("flow.btn_share_contact") in [label for row in user.keyboard for label in row]:
-        last = user.last
-        if w.t("intake.ask_phone") in (last.text or ""):
-            await user.tap(w.t("flow.btn_share_contact") if phone else w.t("flow.btn_skip"))
+    ask = w.t("intake.ask_phone")
+    reply = await user.wait_for_message(lambda m: ask in (m.text or "") or "HV-" in (m.text or ""))
+    if ask not in (reply.text or ""):
+        return reply
+    await user.tap(w.t("flow.btn_share_contact") if phone else w.t("flow.btn_skip"))
     return await expect(user, "HV-")

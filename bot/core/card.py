@@ -64,6 +64,9 @@ def propose(
             answers.pop(field, None)  # an old guess that no longer fits
             proposed.discard(field)
         return False
+    if answers.get(field) == option.id:
+        proposed.add(field)
+        return True  # the same guess: what it set stays as it is (a flat typed since)
     answers[field] = option.id
     for key, set_value in option.sets.items():
         if set_value is None:
