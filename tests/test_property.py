@@ -484,7 +484,9 @@ async def not_stuck(world: World, who: int) -> None:
     words = [Words(world.desk.settings, lang) for lang in LANGS]
     if any(w.t("cancel.btn_no") in (m.labels or []) for w in words for m in [user.last]):
         # A report with several answers is cancelled only when they say so.
-        yes = next(w.t("cancel.btn_yes") for w in words if w.t("cancel.btn_yes") in user.last.labels)
+        yes = next(
+            w.t("cancel.btn_yes") for w in words if w.t("cancel.btn_yes") in user.last.labels
+        )
         await handled(world, await user.press(yes))
     new = await user.send("/new")
     await handled(world, new)

@@ -97,6 +97,7 @@ class FlowState:
     locked: frozenset[str] = frozenset()
     proposed: frozenset[str] = frozenset()  # answers guessed, not given: guessed again
     anchor: int | None = None  # the channel's message showing a card flow, edited in place
+    seen: int = 0  # the channel's id of the last message that answered (a repeat is dropped)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form for the store."""
@@ -110,6 +111,7 @@ class FlowState:
             "locked": sorted(self.locked),
             "proposed": sorted(self.proposed),
             "anchor": self.anchor,
+            "seen": self.seen,
         }
 
     @classmethod
@@ -125,6 +127,7 @@ class FlowState:
             locked=frozenset(raw.get("locked") or ()),
             proposed=frozenset(raw.get("proposed") or ()),
             anchor=int(raw["anchor"]) if raw.get("anchor") is not None else None,
+            seen=int(raw.get("seen") or 0),
         )
 
 

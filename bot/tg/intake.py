@@ -112,12 +112,21 @@ class Conversations:
         if sent is not None:
             await self._save(visitor, replace(state, anchor=sent))
 
-    async def feed(self, bot: Bot, visitor: Visitor, event: Event) -> bool:
+    async def feed(
+        self, bot: Bot, visitor: Visitor, event: Event, message_id: int | None = None
+    ) -> bool:
         """Give a message to the chat's flow; False when no flow is in progress."""
         state = await self.current(visitor.chat_id)
         if state is None:
             return False
+        if message_id is not None and message_id <= state.seen:
+            # Handed over again after a crash: it already answered, so it is not an answer
+            # to the question after it.
+            log.info("chat %s: message %s was already taken", visitor.chat_id, message_id)
+            return True
         result = self.runner(state.flow, visitor.lang, state.answers).handle(state, event)
+        if result.state is not None and result.changed and message_id is not None:
+            result = replace(result, state=replace(result.state, seen=message_id))
         await self._apply(bot, visitor, state, result, pressed=None)
         return True
 
@@ -239,6 +248,10 @@ class Conversations:
         """A card flow's answer: notes below, the card edited in place (or the phone asked)."""
         assert result.state is not None
         state = result.state
+        if pressed is not None and pressed.message_id != state.anchor and result.state.anchor:
+            # The card pressed is the card (its id may not have been saved before a crash).
+            state = replace(state, anchor=pressed.message_id)
+            await self._save(visitor, state)
         if not result.replies:
             if result.echo is not None:  # another page of a list, on the same card
                 rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(state))

@@ -164,7 +164,7 @@ class OwnerDesk:
         if message.reply_to_message is not None and await self.relay(context.bot, visitor, message):
             return
         event = event_of(message)
-        if await self.conversations.feed(context.bot, visitor, event):
+        if await self.conversations.feed(context.bot, visitor, event, message.message_id):
             return
         if isinstance(event, ContactInput) and event.own:
             # Shared outside a report (the keyboard still open): kept as their number.
