@@ -85,11 +85,6 @@ class Submission:
                 ticket.estate,
                 ticket.owner_id,
             )
-            if ticket.unit and ticket.building:
-                # Offered as one tap next time (a home, not a common area).
-                await self.services.store.remember_home(
-                    owner_id, ticket.estate, ticket.building, ticket.unit, now
-                )
             await self.reply_now(chat_id)  # the number, without queueing
             await self.desk.changed(ticket)
         return ticket

@@ -141,7 +141,8 @@ class TicketStore(Protocol):
         ticket. ``number_for(n)`` numbers the ``day_key``'s n-th ticket; ``effects`` runs
         inside the transaction and gives the routed ticket, its events and the messages to
         queue. The returned ticket is committed before anyone can be shown its number; it keeps
-        ``owner_phone``, the phone the owner had given when filing.
+        ``owner_phone``, the phone the owner had given when filing, and a ticket for a flat
+        (building and unit) records it among the owner's homes in the same transaction.
         """
         ...
 

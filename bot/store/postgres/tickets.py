@@ -86,6 +86,10 @@ class PgTickets(PgBase):
                     {"urgency": draft.urgency},
                 ),
             )  # fmt: skip
+            if draft.unit and draft.building:
+                # The owner's home, offered as one tap next time, kept with the ticket.
+                home = (draft.owner_id, draft.estate, draft.building, draft.unit)
+                await db.execute(pg(sql.REMEMBER_HOME), *home, draft.created_at)
             after, events, messages = effects(ticket)
             if after != ticket:
                 await _write_ticket(db, after)

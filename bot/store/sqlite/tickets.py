@@ -100,6 +100,10 @@ class SqliteTickets(SqliteBase):
                     {"urgency": draft.urgency},
                 ),
             )
+            if draft.unit and draft.building:
+                # The owner's home, offered as one tap next time, kept with the ticket.
+                home = (draft.owner_id, draft.estate, draft.building, draft.unit, now)
+                await db.execute(sql.REMEMBER_HOME, home)
             after, events, messages = effects(ticket)
             if after != ticket:
                 await _write_ticket(db, after)
