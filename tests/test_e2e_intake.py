@@ -468,3 +468,58 @@ async def test_the_ticket_number_does_not_queue_behind_notices_to_others(
     await desk.outbox_settled()
     assert all(o.messages for o in others)
     assert len([m for m in user.messages if NUMBER.search(m.text or "")]) == 1
+
+
+async def test_phone_only_own_contact_and_only_on_the_engineers_card(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    from tests.test_e2e_staff import GROUP, WANG, card_of
+
+    user = fake.user(1015, first_name="Mei", language_code="en")
+    w = Words(desk.settings, "en")
+    await _to_summary(user, w)
+    await user.press(w.t("flow.btn_submit"))
+    await expect(user, w.t("intake.ask_phone"))
+    await user.send_contact("+1 555 0100", "Someone else", own=False)  # a friend's card
+    await expect(user, w.t("flow.contact_not_own"))
+    await user.send("12345678")  # typed, not shared: the button is needed
+    await expect(user, w.t("flow.contact_use_button"))
+    assert await desk.rows("SELECT id FROM tickets") == []
+    await user.tap(w.t("flow.btn_share_contact"))
+    confirmation = await expect(user, "HV-")
+    phone = "+15550001015"
+    assert phone not in (confirmation.text or "")
+    await desk.outbox_settled()
+    row = (await desk.rows("SELECT number, owner_phone FROM tickets"))[0]
+    assert row["owner_phone"] == phone
+    engineer = await card_of(fake.user(WANG), row["number"])
+    assert f"{w.t('card.phone')}: {phone}" in (engineer.text or "").replace(
+        Words(desk.settings, "zh-Hans").t("card.phone"), w.t("card.phone")
+    )
+    group = await card_of(fake.group(GROUP).member(fake.user(WANG)), row["number"])
+    assert phone not in (group.text or "")  # never the group's card before acceptance
+
+
+async def test_phone_changed_from_the_menu(desk: Desk, fake: FakeBotApi) -> None:
+    user = fake.user(1016, first_name="Bo", language_code="zh-hant")
+    w = Words(desk.settings, "zh-Hant")
+    await user.command("/start")
+    menu = await user.wait_for_message()
+    assert w.t("menu.phone") in menu.labels
+    await user.press(w.t("menu.phone"))
+    await expect(user, w.t("phone.ask"))
+    await user.tap(w.t("flow.btn_share_contact"))
+    await expect(user, w.t("phone.saved", phone="+15550001016"))
+    rows = await desk.rows("SELECT phone, phone_asked FROM users WHERE telegram_id = 1016")
+    assert rows == [{"phone": "+15550001016", "phone_asked": 1}]
+    await user.press(w.t("menu.phone"))
+    await expect(user, w.t("phone.ask"))
+    await user.tap(w.t("flow.btn_skip"))  # Skip keeps the number there is
+    await expect(user, w.t("phone.skipped"))
+    assert (await desk.rows("SELECT phone FROM users WHERE telegram_id = 1016"))[0]["phone"]
+    # Asked once: the next report does not ask again.
+    await user.command("/new")
+    await user.send("成棟樓都停水")
+    await expect(user, w.t("intake.ask_estate"))
+    state = await draft(desk, 1016)
+    assert state["answers"]["phone"] == "+15550001016" and "phone" in state["locked"]

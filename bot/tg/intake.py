@@ -90,7 +90,7 @@ class Conversations:
         """Ask the current question again (after a command or a language change)."""
         runner = self.runner(state.flow, visitor.lang, state.answers)
         reply = runner.prompt(state)
-        if runner.flow.card:
+        if runner.flow.card or reply.contact is not None:
             await self._show(bot, visitor, state, reply, fresh=True)
             return
         await send(bot, visitor.chat_id, reply.text, reply_rows(reply, _encoder(state)))
@@ -272,6 +272,9 @@ class Conversations:
         assert result.state is not None
         encode = _encoder(result.state)
         for reply in result.replies:
+            if reply.contact is not None:
+                await show_contact_ask(bot, visitor.chat_id, reply)
+                continue
             await send(bot, visitor.chat_id, reply.text, reply_rows(reply, encode))
 
     async def _save(self, visitor: Visitor, state: FlowState) -> None:
