@@ -1,4 +1,5 @@
-"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr`` (and reports)."""
+"""The command line: ``python -m bot run | check-config | migrate | copy-db | qr |
+import-units`` (and reports)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
         ("migrate", "bring the database's schema up to date (the bot also does so at start)"),
         ("qr", "write one QR-code PNG per common area (deep links into the bot)"),
         ("copy-db", "copy every table of one database into a new, empty one (e.g. to PostgreSQL)"),
+        ("import-units", "add the flats of a CSV file (estate,building,unit) to the unit register"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -45,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                 help="the bot's @username (default: telegram.bot_username)",
             )
             cmd.add_argument("--lang", default=None, help="label language (default: default)")
+        if name == "import-units":
+            cmd.add_argument("file", type=Path, help="CSV file: estate,building,unit per row")
         if name == "copy-db":
             cmd.add_argument(
                 "--from", dest="source", required=True, help="source URL (sqlite:///FILE or …)"
@@ -97,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_db import copy_db_main
 
         return copy_db_main(args.source, args.target)
+    if args.command == "import-units":
+        from bot.cli_units import import_units_main
+
+        return import_units_main(args.file, settings)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 

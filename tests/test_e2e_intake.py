@@ -523,3 +523,38 @@ async def test_phone_changed_from_the_menu(desk: Desk, fake: FakeBotApi) -> None
     await expect(user, w.t("intake.ask_estate"))
     state = await draft(desk, 1016)
     assert state["answers"]["phone"] == "+15550001016" and "phone" in state["locked"]
+
+
+async def test_a_flat_not_in_the_unit_register_is_questioned_once(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    await desk.store.import_units([("harbour_view", "3", "1502"), ("harbour_view", "3", "1503")])
+    user = fake.user(1017, language_code="en")
+    w = Words(desk.settings, "en")
+    await user.command("/new")
+    await expect(user, w.t("intake.ask_what"))
+    await user.send("Pipe burst under the sink")
+    card = await expect(user, w.t("intake.ask_estate"))
+    await user.press(w.estate("harbour_view"))
+    await user.wait_for_edit(card.message_id)
+    await user.press(w.building("harbour_view", "3"))
+    await user.wait_for_edit(card.message_id)
+    await user.send("1599")
+    building = w.building("harbour_view", "3")
+    await expect(user, w.t("intake.unit_unknown", building=building, unit="1599"))
+    assert (await draft(desk, 1017))["step"] == "unit"
+    await user.send("1599")  # sure: the same flat again is taken
+    shown = await user.wait_for_edit(card.message_id)
+    assert w.t("intake.card_summary") in (shown.text or "") and "1599" in (shown.text or "")
+    # A flat in the register goes through at once (case and spaces aside).
+    await user.press("✏️ " + w.t("field.location"))
+    await user.wait_for_edit(card.message_id)
+    await user.press(w.t("intake.place_new_unit"))
+    await user.wait_for_edit(card.message_id)
+    await user.press(w.estate("harbour_view"))
+    await user.wait_for_edit(card.message_id)
+    await user.press(w.building("harbour_view", "3"))
+    await user.wait_for_edit(card.message_id)
+    await user.send(" 1503 ")
+    shown = await user.wait_for_edit(card.message_id)
+    assert w.t("intake.card_summary") in (shown.text or "") and "1503" in (shown.text or "")

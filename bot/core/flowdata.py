@@ -163,6 +163,11 @@ class FlowContext(Protocol):
         """(minimum, maximum) for a named limit: characters for texts, count for photos."""
         ...
 
+    def check(self, step: Step, answers: Mapping[str, Any], text: str) -> str | None:
+        """What is doubtful about a typed answer (said to the person; the same text sent
+        again is taken), or None."""
+        ...
+
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer for a step's ``propose`` (from ``text`` when given), or None."""
         ...

@@ -188,6 +188,12 @@ class Runner:
             if len(text) < max(low, 1):
                 key = "flow.too_short" if text else "flow.empty_text"
                 return self._refuse(state, self.ctx.text(key, min=max(low, 1)))
+            doubt = self.ctx.check(step, state.answers, text)
+            asked = f"_doubted_{step.field}"
+            if doubt is not None and state.answers.get(asked) != text:
+                # Said once; the same text again means the person is sure.
+                new = replace(state, answers={**state.answers, asked: text})
+                return Result(state=new, replies=(Reply(doubt), self.prompt(new)))
             return self._answer(state, step, text)
         if step.type == "photos":
             return self._refuse(state, self.ctx.text("flow.photos_or_done"))

@@ -27,10 +27,13 @@ class ConfigContext:
         catalog: Catalog,
         lang: str,
         context: Mapping[str, Any] | None = None,
+        units: frozenset[str] = frozenset(),
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.lang = lang
+        # The register's units of the building being answered (empty: no register to check).
+        self.units = frozenset(_unit_key(u) for u in units)
         # Values every text of the flow may use, e.g. {number} of the ticket being worked on.
         self.context = dict(context or {})
 
@@ -54,6 +57,15 @@ class ConfigContext:
             "photo": (0, 1),
         }
         return table.get(name or "", (1, 1000))
+
+    def check(self, step: Step, answers: Mapping[str, Any], text: str) -> str | None:
+        """A flat the unit register does not know is questioned once."""
+        if step.limit != "unit" or not self.units or _unit_key(text) in self.units:
+            return None
+        estate = self.settings.estate(str(answers.get("estate")))
+        building = estate.building(str(answers.get("building"))) if estate else None
+        name = self.local(building.name) if building is not None else ""
+        return self.text("intake.unit_unknown", building=name, unit=text)
 
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer: the subject from the description's (or ``text``'s) keywords, the
@@ -80,6 +92,11 @@ class ConfigContext:
         if step.options:
             return [Option(o, self.text(f"{step.ask}.{o}")) for o in step.options]
         return SOURCES[step.source or ""](self, answers)
+
+
+def _unit_key(unit: str) -> str:
+    """A unit as compared with the register: case and spaces do not count."""
+    return "".join(unit.split()).casefold()
 
 
 def _categories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:

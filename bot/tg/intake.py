@@ -39,11 +39,27 @@ class Conversations:
         # Filled by build_application: the finisher of every flow other than intake.
         self.finishers: dict[str, Finisher] = {}
 
-    def runner(self, flow_id: str, lang: str, answers: Mapping[str, Any] | None = None) -> Runner:
-        """A runner for a flow in a language; ``answers`` give its texts their {number}."""
+    def runner(
+        self,
+        flow_id: str,
+        lang: str,
+        answers: Mapping[str, Any] | None = None,
+        units: frozenset[str] = frozenset(),
+    ) -> Runner:
+        """A runner for a flow in a language; ``answers`` give its texts their {number},
+        ``units`` the register's flats of the building being asked about."""
         context = {"number": (answers or {}).get("number", "")}
-        ctx = ConfigContext(self.services.settings, self.services.catalog, lang, context)
+        settings, catalog = self.services.settings, self.services.catalog
+        ctx = ConfigContext(settings, catalog, lang, context, units)
         return Runner(self.services.flows[flow_id], ctx)
+
+    async def _register(self, state: FlowState) -> frozenset[str]:
+        """The registered flats of the building a unit question is about (empty: none)."""
+        step = self.services.flows[state.flow].step(state.step)
+        estate, building = state.answers.get("estate"), state.answers.get("building")
+        if step.limit != "unit" or not estate or not building:
+            return frozenset()
+        return await self.services.store.building_units(str(estate), str(building))
 
     async def current(self, chat_id: int) -> FlowState | None:
         """The flow in progress in a chat, if any (and if its flow and step still exist)."""
@@ -124,7 +140,8 @@ class Conversations:
             # to the question after it.
             log.info("chat %s: message %s was already taken", visitor.chat_id, message_id)
             return True
-        result = self.runner(state.flow, visitor.lang, state.answers).handle(state, event)
+        units = await self._register(state)
+        result = self.runner(state.flow, visitor.lang, state.answers, units).handle(state, event)
         if result.state is not None and result.changed and message_id is not None:
             result = replace(result, state=replace(result.state, seen=message_id))
         await self._apply(bot, visitor, state, result, pressed=None)
