@@ -414,13 +414,14 @@ async def _to_summary(user: Any, w: Words) -> None:
     await user.command("/new")
     await expect(user, w.t("intake.ask_what"))
     await user.send("Pipe burst under the sink")
-    await expect(user, w.t("intake.ask_estate"))
+    card = await expect(user, w.t("intake.ask_estate"))
     await user.press(w.estate("harbour_view"))
-    await user.wait_idle()
+    await user.wait_for_edit(card.message_id)
     await user.press(w.building("harbour_view", "3"))
-    await user.wait_idle()
+    await user.wait_for_edit(card.message_id)
     await user.send("1502")
-    await user.wait_idle()
+    summary = await user.wait_for_edit(card.message_id)
+    assert w.t("intake.card_summary") in (summary.text or "")
 
 
 async def test_submit_twice_opens_one_ticket(desk: Desk, fake: FakeBotApi) -> None:
@@ -558,3 +559,21 @@ async def test_a_flat_not_in_the_unit_register_is_questioned_once(
     await user.send(" 1503 ")
     shown = await user.wait_for_edit(card.message_id)
     assert w.t("intake.card_summary") in (shown.text or "") and "1503" in (shown.text or "")
+
+
+async def test_a_double_tap_on_the_card_costs_no_message(desk: Desk, fake: FakeBotApi) -> None:
+    user = fake.user(1018, language_code="en")
+    w = Words(desk.settings, "en")
+    await user.command("/new")
+    await expect(user, w.t("intake.ask_what"))
+    await user.send("Pipe burst under the sink")
+    card = await expect(user, w.t("intake.ask_estate"))
+    data = card.data_for(w.estate("harbour_view"))
+    await user.press_data(data, message_id=card.message_id)
+    await user.press_data(data, message_id=card.message_id)  # the same button again
+    await user.wait_idle()
+    assert (await draft(desk, 1018))["step"] == "building"
+    answers = [a.text for a in fake.callback_answers if a.text]
+    assert w.t("flow.stale_button") in answers
+    assert user.last.message_id == card.message_id  # no new message: the card is kept
+    assert w.t("intake.ask_building") in (user.last.text or "")

@@ -159,18 +159,18 @@ class Conversations:
             return self.services.catalog.text(visitor.lang, "flow.stale_conversation")
         runner = self.runner(state.flow, visitor.lang, state.answers)
         if data.step != state.step:
-            # A button of an earlier question: a toast, and the current question again.
-            if message is not None:
-                await replace_message(message, message.text or "…")
-            await self.reprompt(bot, visitor, state)
+            # A button of an earlier question: a toast, and the current question again (on
+            # the card itself when it was the card's: a double tap costs no message).
+            if runner.flow.card and message is not None and message.message_id == state.anchor:
+                await self._show(bot, visitor, state, runner.prompt(state), fresh=False)
+            else:
+                if message is not None:
+                    await replace_message(message, message.text or "…")
+                await self.reprompt(bot, visitor, state)
             return self.services.catalog.text(visitor.lang, "flow.stale_button")
         result = runner.handle(state, Press(data.step, data.action))
         await self._apply(bot, visitor, state, result, pressed=message)
         return None
-
-    async def cancel(self, visitor: Visitor) -> bool:
-        """End the chat's flow; True if there was one."""
-        return await self.services.store.delete_conversation(visitor.chat_id)
 
     async def _apply(
         self,
