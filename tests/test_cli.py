@@ -32,7 +32,7 @@ def test_check_config_passes_on_the_shipped_config() -> None:
     result = _run("check-config", "--config", "config.yaml")
     assert result.returncode == 0, result.stderr
     assert "config.yaml: OK" in result.stdout
-    assert "2 estates" in result.stdout and "flows: intake (13 steps)" in result.stdout
+    assert "2 estates" in result.stdout and "flows: intake (14 steps)" in result.stdout
 
 
 def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> N
     flows = tmp_path / "flows"
     flows.mkdir()
     intake = (ROOT / "flows" / "intake.yaml").read_text(encoding="utf-8")
-    (flows / "intake.yaml").write_text(intake.replace("next: photos", "next: fotos"), "utf-8")
+    (flows / "intake.yaml").write_text(intake.replace("next: category", "next: categry"), "utf-8")
     result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2
     assert "config.yaml: categories[3].name.en: missing" in result.stderr
@@ -51,7 +51,7 @@ def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> N
         "config.yaml: categories[6].department: unknown department 'secrity'"
         " (known: environment, maintenance, security, service)" in result.stderr
     )
-    assert "intake.yaml: step 'description': next 'fotos' is not a step" in result.stderr
+    assert "intake.yaml: step 'description': next 'categry' is not a step" in result.stderr
     assert "Traceback" not in result.stderr
 
 
