@@ -1,7 +1,7 @@
 """The reference: a bare python-telegram-bot echo bot (no database, no flows).
 
 Every message gets one reply with an inline button; every button press is answered and gets one
-message with a button too, so a simulated person can walk the same 11 steps as the intake.
+message with a button too, so a simulated person can walk the same 7 steps as the intake.
 Run as ``python -m bench.echo_bot`` with TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL set
 (ECHO_TRANSPORT=aiohttp: over the real bot's HTTP transport instead of PTB's default httpx).
 """

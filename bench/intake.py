@@ -29,49 +29,41 @@ PROBLEMS = (
 
 
 def owner_steps(labels: Labels, rng: random.Random) -> list[Step]:
-    """One owner's whole report: /new, category … photos, Submit, until the ticket number."""
+    """One first-time owner's whole report: /new, one sentence, estate, building, flat,
+    Submit, Skip the phone, until the ticket number (7 steps; the card is edited in place)."""
     settings = labels.settings
     t = labels.t
-    # Categories with subcategories and a real urgency choice, so every owner takes 11 steps;
-    # no urgency that shows the hotline (an extra message) and sets 5-minute deadlines.
-    choices = [
-        (c, [u for u in settings.urgencies_for(c.id) if not u.show_hotline])
+    # Subjects the description's words propose, without the hotline's 5-minute deadlines.
+    emergency = {u.id for u in settings.urgencies if u.show_hotline}
+    subjects = [
+        (c, sub)
         for c in settings.categories
-        if c.subcategories
+        for sub in c.subcategories
+        if sub.id != "other" and sub.urgency not in emergency
     ]
-    choices = [(c, us) for c, us in choices if len(us) >= 2]
-    category, urgencies = rng.choice(choices)
-    sub = rng.choice(category.subcategories)
+    _, sub = rng.choice(subjects)
     estate = rng.choice([e for e in settings.estates if e.buildings])
     building = rng.choice(estate.buildings)
-    urgency = rng.choice(urgencies)
-    photos_max = settings.limits.photos_max
     unit = f"{building.id}-{rng.randint(1, 30)}{rng.randint(1, 4):02d}"
     created = t("ticket.created", number="\x00").split("\x00")[0]
     number = re.compile(rf"{re.escape(settings.ticket_prefix)}-\d{{8}}-\d{{4,}}")
+    # The subcategory's own name is among its keywords: the card proposes it.
+    description = f"{labels.name(sub.name)}: {rng.choice(PROBLEMS)} (flat {unit})"
 
     def says(text: str) -> Any:
         return lambda m: text in (m.text or "")
 
     return [
-        Step("text", "/new", says(t("intake.ask_category")), "new"),
-        Step("press", labels.name(category.name), says(t("intake.ask_subcategory")), "category"),
-        Step("press", labels.name(sub.name), says(t("intake.ask_where")), "subcategory"),
-        Step("press", t("intake.ask_where.unit"), says(t("intake.ask_estate")), "where"),
+        Step("text", "/new", says(t("intake.ask_what")), "new"),
+        Step("text", description, says(t("intake.ask_estate")), "description"),
         Step("press", labels.name(estate.name), says(t("intake.ask_building")), "estate"),
         Step("press", labels.name(building.name), says(t("intake.ask_unit")), "building"),
-        Step("text", unit, says(t("intake.ask_urgency")), "unit"),
-        Step("press", labels.name(urgency.name), says(t("intake.ask_description")), "urgency"),
+        Step("text", unit, says(t("intake.card_summary")), "unit"),
+        Step("press", t("flow.btn_submit"), says(t("intake.ask_phone")), "summary"),
+        # The last step's answer is the ticket number ("submit" in the figures, as before).
         Step(
             "text",
-            f"{rng.choice(PROBLEMS)} (flat {unit})",
-            says(t("intake.ask_photos", max=photos_max)),
-            "description",
-        ),
-        Step("press", t("flow.btn_no_photos"), says(t("intake.summary")), "photos"),
-        Step(
-            "press",
-            t("flow.btn_submit"),
+            t("flow.btn_skip"),
             lambda m: created in (m.text or "") and bool(number.search(m.text or "")),
             "submit",
         ),

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.emulator.state import ChatState
+from bot.emulator.state import ApiCall, ChatState
 from tests.fakebot import FakeBotApi, FakeUser, StoredMessage
 
 Matcher = Callable[[StoredMessage], bool]
@@ -45,6 +45,20 @@ class Inbox:
             return message
 
         self.state.store = store  # type: ignore[method-assign]
+        recorded = self.state.record_call
+
+        def record_call(call: ApiCall) -> None:
+            # The report's card is edited in place: an edit is news to the person as well.
+            recorded(call)
+            if call.method != "editMessageText" or call.status != 200:
+                return
+            chat = self.state.chats.get(int(call.params.get("chat_id", 0)))
+            queue = self._queues.get(chat.id) if chat is not None else None
+            message = chat.find(int(call.params.get("message_id", 0))) if chat else None
+            if queue is not None and message is not None:
+                queue.put_nowait(message)
+
+        self.state.record_call = record_call  # type: ignore[method-assign]
 
     def user(self, user_id: int, first_name: str = "Owner", language_code: str = "en") -> FakeUser:
         """A person with a private chat with this bot, whose new messages are queued."""

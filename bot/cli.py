@@ -1,4 +1,5 @@
-"""The command line: ``python -m bot run | demo | web | check-config | migrate | copy-db | qr`` …"""
+"""The command line: ``python -m bot run | demo | web | check-config | migrate | copy-db | qr |
+import-units`` (and reports)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
             "web",
             "serve the supervisor dashboard alone (web.listen / WEB_LISTEN) on the bot's database",
         ),
+        ("import-units", "add the flats of a CSV file (estate,building,unit) to the unit register"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
         cmd.add_argument(
@@ -50,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                 help="the bot's @username (default: telegram.bot_username)",
             )
             cmd.add_argument("--lang", default=None, help="label language (default: default)")
+        if name == "import-units":
+            cmd.add_argument("file", type=Path, help="CSV file: estate,building,unit per row")
         if name == "copy-db":
             cmd.add_argument(
                 "--from", dest="source", required=True, help="source URL (sqlite:///FILE or …)"
@@ -115,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             return web_main(settings)
         except StorageError as exc:
             return storage_failure(exc, settings)
+    if args.command == "import-units":
+        from bot.cli_units import import_units_main
+
+        return import_units_main(args.file, settings)
     if args.command in ("export", "report"):
         from bot.cli_reports import export_main, report_main
 

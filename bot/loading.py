@@ -19,6 +19,7 @@ REQUIRED_FLOWS: dict[str, str] = {
     "note": "staff internal note",
     "transfer": "staff hand a ticket on",
     "resolve": "staff resolve a ticket",
+    "phone": "the owner gives or changes their phone number",
 }
 
 # The answers the bot reads when each flow is submitted: field → the step types that give it.
@@ -37,6 +38,7 @@ NEEDED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "note": {"text": ("text",)},
     "transfer": {"target": ("choice",), "reason": ("text",)},
     "resolve": {"note": ("text",)},
+    "phone": {"phone": ("contact",)},
 }
 
 

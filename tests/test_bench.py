@@ -64,7 +64,7 @@ def test_benchmark_smoke(tmp_path: Path) -> None:
     ours, echo = figures["intake"], figures["echo"]
     for run in (ours, echo, figures["echo_aiohttp"]):
         assert run["owners_completed"] == run["owners"] == 5, run["errors"]
-        assert run["updates"] == 55  # 11 steps each
+        assert run["updates"] == 35  # 7 steps each
         assert run["updates_per_s"] > 0 and run["completed_per_s"] > 0
         assert run["cpu_ms_per_update"] > 0 and run["peak_rss_mib"] > 0
         assert run["conversation_updates_per_s"] > 0 and run["conversation_cpu_ms_per_update"] > 0
@@ -123,7 +123,7 @@ def test_benchmark_smoke_on_postgres(tmp_path: Path) -> None:
     figures = json.loads(out.read_text(encoding="utf-8"))
     assert figures["options"]["storage"] == "postgres"
     ours = figures["intake"]
-    assert ours["owners_completed"] == 5 and ours["updates"] == 55, ours["errors"]
+    assert ours["owners_completed"] == 5 and ours["updates"] == 35, ours["errors"]
     assert ours["tickets"]["in_database"] == 5 and ours["tickets"]["lost"] == 0
     assert ours["outbox_drained"]
     assert figures["fanout"]["delivered"] == 50

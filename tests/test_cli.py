@@ -32,7 +32,7 @@ def test_check_config_passes_on_the_shipped_config() -> None:
     result = _run("check-config", "--config", "config.yaml")
     assert result.returncode == 0, result.stderr
     assert "config.yaml: OK" in result.stdout
-    assert "2 estates" in result.stdout and "flows: intake (13 steps)" in result.stdout
+    assert "2 estates" in result.stdout and "flows: intake (14 steps)" in result.stdout
 
 
 def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> N
     flows = tmp_path / "flows"
     flows.mkdir()
     intake = (ROOT / "flows" / "intake.yaml").read_text(encoding="utf-8")
-    (flows / "intake.yaml").write_text(intake.replace("next: photos", "next: fotos"), "utf-8")
+    (flows / "intake.yaml").write_text(intake.replace("next: category", "next: categry"), "utf-8")
     result = _run("check-config", "--config", str(tmp_path / "config.yaml"))
     assert result.returncode == 2
     assert "config.yaml: categories[3].name.en: missing" in result.stderr
@@ -51,7 +51,7 @@ def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> N
         "config.yaml: categories[6].department: unknown department 'secrity'"
         " (known: environment, maintenance, security, service)" in result.stderr
     )
-    assert "intake.yaml: step 'description': next 'fotos' is not a step" in result.stderr
+    assert "intake.yaml: step 'description': next 'categry' is not a step" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -233,3 +233,32 @@ def test_migrate_on_postgresql_and_a_foreign_database_is_refused(
         assert result.returncode == 5, result.stderr[-2000:]
         assert "is not an EstateDesk database (it has other tables: invoices)" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_import_units_checks_every_row_then_fills_the_register(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "desk.sqlite3"
+    env = {"DATABASE_PATH": str(db)}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "estate,building,unit\nharbour_view,3,1502\nharbour_vew,3,1503\nharbour_view,99,1\n"
+        "harbour_view,3\n",
+        encoding="utf-8",
+    )
+    result = _run("import-units", str(bad), "--config", "config.yaml", env=env)
+    assert result.returncode == 2
+    assert "bad.csv:3: unknown estate 'harbour_vew'" in result.stderr
+    assert "bad.csv:4: unknown building '99' of estate 'harbour_view'" in result.stderr
+    assert "bad.csv:5: expected estate,building,unit" in result.stderr
+    assert not db.exists()  # nothing written
+    good = tmp_path / "units.csv"
+    good.write_text(
+        "estate,building,unit\nharbour_view,3,1502\nharbour_view,3,1503\nharbour_view,3,1502\n",
+        encoding="utf-8",
+    )
+    result = _run("import-units", str(good), "--config", "config.yaml", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "3 units read, 2 new in the register" in result.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM units").fetchone() == (2,)

@@ -534,3 +534,32 @@ def test_settings_are_frozen(shipped: Settings) -> None:
 
     with pytest.raises(ValidationError):
         shipped.hotline = "110"  # type: ignore[misc]
+
+
+def test_keywords_and_safety_texts_are_checked_in_every_language(raw: dict[str, Any]) -> None:
+    water = raw["categories"][1]["subcategories"]
+    assert water[0]["id"] == "burst_pipe"
+    del water[0]["keywords"]["zh-Hant"]  # a language left out
+    water[0]["safety"]["en"] = "  "  # an empty safety text
+    raw["categories"][4]["keywords"] = {"zh-Hans": "垃圾", "zh-Hant": "垃圾", "en": "", "fr": "x"}
+    errors = errors_of(raw)
+    assert "categories[1].subcategories[0].keywords.zh-Hant: missing" in errors
+    assert "categories[1].subcategories[0].safety.en: empty" in errors
+    assert "categories[4].keywords.en: empty" in errors
+    assert any(e.startswith("categories[4].keywords.fr: unknown language") for e in errors)
+    water[1]["keywords"] = ["no water"]  # not a text per language
+    errors = errors_of(raw)
+    assert any(e.startswith("categories[1].subcategories[1].keywords:") for e in errors), errors
+
+
+def test_shipped_keywords_guess_the_subject(shipped: Settings) -> None:
+    from bot.core.proposals import guess_subject, suggested_urgency
+
+    assert guess_subject(shipped, "厨房水管漏水了，好急！") == ("water_power", "burst_pipe")
+    assert guess_subject(shipped, "廚房漏水呀，好急！") == ("water_power", "burst_pipe")
+    assert guess_subject(shipped, "The lift is out of order") == ("lift", "out_of_order")
+    assert guess_subject(shipped, "Rubbish by the ramp") == ("cleaning", None)
+    assert guess_subject(shipped, "hello there") is None
+    assert guess_subject(shipped, "漏水", "home_repair") is None  # only that category's
+    assert suggested_urgency(shipped, "water_power", "burst_pipe") == "emergency"
+    assert suggested_urgency(shipped, "cleaning", None) == "routine"  # the least urgent

@@ -33,7 +33,11 @@ async def _desk(path: Path) -> None:
     try:
         await store.upsert_person(Person(OWNER, "Ann", "Lee", "ann", "zh-hans"), NOW)
         await store.set_language(OWNER, "en", NOW)
-        first = await opened(store, effects=routed_to(STAFF))
+        await store.set_phone(OWNER, "+86 138 0000 0000", NOW)
+        first = await opened(store, effects=routed_to(STAFF), owner_phone="+86 138 0000 0000")
+        await store.import_units([("harbour_view", "A", "1203"), ("harbour_view", "A", "1204")])
+        draft = {"flow": "intake", "token": "gone", "answers": {"description": "漏水 ✓"}}
+        await store.stash_draft(NEIGHBOUR + 1, NEIGHBOUR + 1, draft, NOW)
         await store.save_card(first.id, STAFF, 555, "staff")
         after, event = accepted(first)
         assert await store.transition(first, after, event, [Outgoing(OWNER, "accepted")])
@@ -71,6 +75,8 @@ async def _snapshot(store: Storage) -> dict[str, Any]:
         "unavailable": await store.unavailable_staff(),
         "last_update": await store.last_handled_update(),
         "last_run": await store.last_run("weekly"),
+        "homes": await store.owner_homes(OWNER),
+        "units": await store.building_units("harbour_view", "A"),
     }
 
 
@@ -93,6 +99,8 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
     assert [t for t, _, _ in counts] == list(TABLES)
     assert all(mine == theirs for _, mine, theirs in counts)
     assert dict((t, n) for t, n, _ in counts)["ticket_events"] == len(want["events"]) + 1
+    assert want["ticket"].owner_phone and want["homes"] and want["units"]
+    assert dict((t, n) for t, n, _ in counts)["drafts"] == 1
     assert ("tickets", 2, 2) in seen
     target = await PostgresStore.open(pg_url)
     try:

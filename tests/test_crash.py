@@ -321,15 +321,18 @@ async def test_press_while_the_bot_was_down_is_taken(
     owner = fake.user(8_300_001, language_code="en")
     w = Words(desk.settings, "en")
     await owner.command("/new")
-    await owner.wait_for_message(lambda m: w.t("intake.ask_category") in (m.text or ""))
+    await owner.wait_for_message(lambda m: w.t("intake.ask_what") in (m.text or ""))
+    await owner.send("Water leaking under the kitchen sink")
+    card = await owner.wait_for_message(lambda m: w.t("intake.ask_estate") in (m.text or ""))
     await desk.stop()
-    press = await owner.press(w.category("water_power"))
+    press = await owner.press(w.estate("harbour_view"))
     # Down for longer than Telegram keeps a callback query answerable.
     fake.bot().open_queries.pop(press["callback_query"]["id"])
     caplog.clear()
     await desk.start()
     try:
-        await owner.wait_for_message(lambda m: w.t("intake.ask_subcategory") in (m.text or ""))
+        shown = await owner.wait_for_edit(card.message_id)
+        assert w.t("intake.ask_building") in (shown.text or "")
         await owner.wait_idle()
     finally:
         await desk.stop()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
+from tests.reporting import describe, settle_card, submit
 
 WANG, LIU, ZHANG, LI_SUP = 7034518826, 7129046613, 6875203341, 6021834457
 SUN_SECURITY, KAREN_SERVICE, ZHOU_ADMIN = 6392758014, 5842176903, 5713096628
@@ -44,8 +45,7 @@ async def file_ticket(
         description=description,
         photo=photo,
     )
-    await user.press(w.t("flow.btn_submit"))
-    await expect(user, "HV-")
+    await submit(user, w)
     await desk.outbox_settled()
     rows = await desk.rows("SELECT * FROM tickets ORDER BY id")
     assert len(rows) == before + 1
@@ -64,34 +64,20 @@ async def fill_report(
     description: str = "No water since this morning",
     photo: bool = False,
 ) -> None:
-    """An owner answers every question of a report, up to its summary."""
+    """An owner describes a problem and settles the card on the wanted answers (the
+    description's guesses corrected where they differ), up to its summary."""
     w = Words(desk.settings, "en")
-    await user.command("/new")
-    await expect(user, w.t("intake.ask_category"))
-    await user.press(w.category(category))
-    if sub is not None:
-        await expect(user, w.t("intake.ask_subcategory"))
-        await user.press(w.sub(category, sub))
-    await expect(user, w.t("intake.ask_where"))
-    await user.press(w.t("intake.ask_where.unit"))
-    await expect(user, w.t("intake.ask_estate"))
-    await user.press(w.estate(estate))
-    await expect(user, w.t("intake.ask_building"))
-    await user.press(w.building(estate, building))
-    await expect(user, w.t("intake.ask_unit"))
-    await user.send("1502")
-    await expect(user, w.t("intake.ask_urgency"))
-    await user.press(w.urgency(urgency))
-    await expect(user, w.t("intake.ask_description"))
-    await user.send(description)
-    await expect(user, w.t("intake.ask_photos", max=5))
-    if photo:
-        await user.send_photo()
-        await expect(user, w.t("flow.photos_count", count=1, max=5))
-        await user.press(w.t("flow.btn_done", count=1))
-    else:
-        await user.press(w.t("flow.btn_no_photos"))
-    await expect(user, w.t("intake.summary"))
+    await describe(user, w, description, photo=photo)
+    await settle_card(
+        desk,
+        user,
+        w,
+        category=category,
+        sub=sub,
+        urgency=urgency,
+        estate=estate,
+        building=building,
+    )
 
 
 def zh(desk: Desk) -> Words:
@@ -410,7 +396,12 @@ async def test_a_burst_of_reports_is_spread_over_the_people_on_duty(
     try:
         desk.clock.now = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # Thu 10:00
         owners = [fake.user(4100 + i, language_code="en") for i in range(6)]
-        for owner in owners:
+        for owner in owners:  # asked for their phone before: Submit files at once
+            await desk.execute(
+                "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
+                " VALUES (?, 'Li', '2026-01-01', '2026-01-01', 1)",
+                owner.id,
+            )
             await fill_report(desk, owner)
         w = Words(desk.settings, "en")
         for owner in owners:  # no await yields in between: one batch

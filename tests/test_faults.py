@@ -27,28 +27,30 @@ from tests.fakebot import BotMessage, FakeBotApi, FakeUser, RateLimits
 from tests.harness import DEFAULT_NOW, Desk, Words, expect
 
 TICKET_NUMBER = re.compile(r"\b[A-Z]{1,8}-\d{8}-\d{4}\b")
-# The intake questions in the order an owner reporting a problem in their flat meets them.
+# The intake questions in the order an owner reporting a problem in their flat meets them
+# (the card asks only what its guesses from the description leave open).
 STEPS = (
+    "description",
     "category",
     "subcategory",
-    "where",
+    "urgency",
+    "place",
     "estate",
     "building",
     "unit",
-    "urgency",
-    "description",
-    "photos",
     "summary",
+    "phone",
 )
 _PROMPTS = {
+    "description": "intake.ask_what",
     "category": "intake.ask_category",
     "subcategory": "intake.ask_subcategory",
-    "where": "intake.ask_where",
+    "urgency": "intake.ask_urgency",
+    "place": "intake.ask_place",
     "estate": "intake.ask_estate",
     "building": "intake.ask_building",
     "unit": "intake.ask_unit",
-    "urgency": "intake.ask_urgency",
-    "description": "intake.ask_description",
+    "phone": "intake.ask_phone",
 }
 UNFINISHED = "unfinished"  # "You have a report that is not finished yet" (after a nudge)
 CONFIRMATION = "confirmation"  # the ticket number
@@ -87,11 +89,8 @@ class Questions:
     def __init__(self, words: Words, photos_max: int) -> None:
         self.w = words
         self.prompts = {step: words.t(key) for step, key in _PROMPTS.items()}
-        self.prompts["photos"] = words.t("intake.ask_photos", max=photos_max)
-        self.photos_count = words.t("flow.photos_count", count="\x00", max=photos_max)
-        self.summary = words.t("intake.summary")
+        self.summary = words.t("intake.card_summary")
         self.unfinished = words.t("flow.unfinished")
-        self.done_prefix = words.t("flow.btn_done", count="\x00").split("\x00")[0]
 
     def kind(self, text: str | None) -> str | None:
         """The step a message asks for, ``unfinished``, ``confirmation``, or None."""
@@ -103,9 +102,6 @@ class Questions:
             return UNFINISHED
         if self.summary in text:
             return "summary"
-        head, _, tail = self.photos_count.partition("\x00")
-        if self.prompts["photos"] in text or (head in text and tail in text):
-            return "photos"
         for step, prompt in self.prompts.items():
             if prompt in text:
                 return step
@@ -134,7 +130,7 @@ class TolerantOwner:
         self.think = think
         self.patience = patience
         self.filing = Filing(user, report)
-        self._photo_sent = False
+        self._versions: dict[int, int] = {}  # message id → edits seen (the card is edited)
 
     async def _pause(self) -> None:
         await asyncio.sleep(self.rng.uniform(*self.think))
@@ -143,18 +139,25 @@ class TolerantOwner:
         self.filing.actions += 1
         self.filing.updates.append(int(update["update_id"]))
 
+    def _changed(self) -> list[BotMessage]:
+        """Bot messages sent or edited since last look."""
+        changed = []
+        for msg in self.user.chat.bot_messages():
+            if self._versions.get(msg.message_id, -1) < len(msg.edits):
+                self._versions[msg.message_id] = len(msg.edits)
+                changed.append(BotMessage.from_stored(msg))
+        return changed
+
     async def _fresh(self, timeout: float) -> list[BotMessage]:  # noqa: ASYNC109
-        """The bot messages that arrived since last look (waiting up to ``timeout`` s)."""
-        if timeout <= 0:
-            return []
-        try:
-            first = await self.user.wait_for_message(timeout=timeout)
-        except AssertionError:
-            return []
-        await asyncio.sleep(0.15)  # a reply often comes as an edit plus a new question
-        rest = self.user.unread
-        self.user.mark_read()
-        return [first, *rest]
+        """The bot messages sent or edited since last look (waiting up to ``timeout`` s)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            first = self._changed()
+            if first:
+                await asyncio.sleep(0.15)  # a reply often comes as an edit plus a new message
+                return [*first, *self._changed()]
+            await asyncio.sleep(0.05)
+        return []
 
     async def nudge(self) -> None:
         """Silence: ask again with /new (the bot offers to continue the report)."""
@@ -166,7 +169,7 @@ class TolerantOwner:
         """Go through the whole report; returns what happened (number None: never confirmed)."""
         start = time.monotonic()
         deadline = start + within
-        self.user.mark_read()
+        self._changed()  # what is already there is not news
         await self._pause()
         self._note(await self.user.command("/new"))
         asked = time.monotonic()
@@ -198,7 +201,7 @@ class TolerantOwner:
                     await self.nudge()  # "something went wrong, try again"
                 continue
             kind = self.q.kind(target.text)
-            if summary is not None and kind not in ("summary", UNFINISHED):
+            if summary is not None and kind not in ("summary", "phone", UNFINISHED):
                 continue  # submitted: only the confirmation is awaited now
             try:
                 await self._pause()
@@ -212,7 +215,7 @@ class TolerantOwner:
 
     def _actionable(self, msg: BotMessage) -> bool:
         kind = self.q.kind(msg.text)
-        return kind in ("unit", "description") or (kind is not None and bool(msg.buttons))
+        return kind in ("unit", "description", "phone") or (kind is not None and bool(msg.buttons))
 
     def _numbers(self, messages: Sequence[BotMessage]) -> list[str]:
         return [n for m in messages for n in TICKET_NUMBER.findall(m.text or "")]
@@ -226,7 +229,7 @@ class TolerantOwner:
         press = {
             UNFINISHED: w.t("flow.btn_continue"),
             "category": w.category(r.category),
-            "where": w.t("intake.ask_where.unit"),
+            "place": w.t("intake.place_new_unit"),
             "estate": w.estate(r.estate),
             "building": w.building(r.estate, r.building),
             "urgency": w.urgency(r.urgency),
@@ -237,18 +240,12 @@ class TolerantOwner:
         if kind == "unit":
             self._note(await user.send(r.unit))
         elif kind == "description":
-            self._note(await user.send(r.description))
-        elif kind == "photos":
-            done = next(
-                (label for label in msg.labels if label.startswith(self.q.done_prefix)), None
-            )
-            if done is not None:
-                self._note(await user.press(done, message_id=msg.message_id))
-            elif r.photo and not self._photo_sent:
-                self._photo_sent = True
-                self._note(await user.send_photo())
+            if r.photo:  # a photo with the description as its caption
+                self._note(await user.send_photo(caption=r.description))
             else:
-                self._note(await user.press(w.t("flow.btn_no_photos"), message_id=msg.message_id))
+                self._note(await user.send(r.description))
+        elif kind == "phone":
+            self._note(await user.tap(w.t("flow.btn_skip")))
         elif kind in press:
             self._note(await user.press(press[kind], message_id=msg.message_id))
 
@@ -259,10 +256,11 @@ def steps_seen(fake: FakeBotApi, chat_id: int, questions: Questions) -> list[tup
     for msg in fake.chat_messages(chat_id, include_deleted=True):
         if not msg.from_bot:
             continue
-        original = msg.edits[0].old_text if msg.edits else msg.text
-        kind = questions.kind(original)
-        if kind is not None and kind != UNFINISHED:
-            seen.append((msg.message_id, kind))
+        # The card is one message edited in place: every version of it counts.
+        for text in [*(e.old_text for e in msg.edits), msg.text]:
+            kind = questions.kind(text)
+            if kind is not None and kind != UNFINISHED and (msg.message_id, kind) not in seen:
+                seen.append((msg.message_id, kind))
     return seen
 
 
@@ -272,7 +270,7 @@ def assert_in_order(seen: list[tuple[int, str]], who: object) -> None:
     ranks = [order.index(kind) for _, kind in seen]
     assert ranks == sorted(ranks), f"{who}: questions out of order: {[k for _, k in seen]}"
     assert ranks and ranks[-1] == order.index(CONFIRMATION), f"{who}: {seen}"
-    assert {"category", "summary"} <= {k for _, k in seen}, f"{who}: {seen}"
+    assert {"description", "summary"} <= {k for _, k in seen}, f"{who}: {seen}"
 
 
 Rows = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -436,16 +434,18 @@ async def test_a_brief_5xx_is_ridden_out_and_a_long_one_is_told(
     w = Words(desk.settings, "en")
     fake.faults.next_5xx = 2
     await user.command("/new")
-    await expect(user, w.t("intake.ask_category"))
+    await expect(user, w.t("intake.ask_what"))
     assert fake.stats.injected_5xx == 2
-    await user.press(w.category("water_power"))
-    await expect(user, w.t("intake.ask_subcategory"))
+    await user.send("Water leaking under the kitchen sink")
+    card = await expect(user, w.t("intake.ask_estate"))
     assert not [m for m in user.messages if w.t("error.generic") in (m.text or "")]
 
     fake.faults.next_5xx = 3
-    await user.press(w.sub("water_power", "burst_pipe"))
+    await user.press(w.estate("harbour_view"), message_id=card.message_id)
     await expect(user, w.t("error.generic"))
     assert fake.stats.injected_5xx == 5
-    # The answer was kept: asking again continues at the question that could not be sent.
+    # The answer was kept: asking again continues at the question that could not be shown.
     await user.command("/new")
-    await expect(user, w.t("intake.ask_where"))
+    await expect(user, w.t("flow.unfinished"))
+    await user.press(w.t("flow.btn_continue"))
+    await expect(user, w.t("intake.ask_building"))

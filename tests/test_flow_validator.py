@@ -25,8 +25,11 @@ def _load(tmp_path: Path, text: str) -> FlowError:
 def test_shipped_flows_load() -> None:
     flows = load_flows(ROOT / "flows", sources=SOURCE_NAMES, has_text=CATALOG.missing)
     intake = flows["intake"]
-    assert intake.start == "category"
+    assert intake.start == "description" and intake.card
     assert intake.step("summary").type == "summary"
+    assert intake.step("summary").edit == ("description", "category", "urgency", "place", "photos")
+    assert intake.step("phone").type == "contact"
+    assert intake.step("category").propose == "category"
     assert intake.step("area_building").field == "building"
 
 
@@ -123,19 +126,26 @@ steps:
   - id: s
     type: summary
     ask: intake.summary
+    edit: [nowhere]
     next: first
+  - id: u
+    type: text
+    ask: intake.ask_unit
+    propose: place
+    next: s
 """,
     )
     errors = "\n".join(err.errors)
     assert "unknown key 'colour'" in errors
     assert (
         "step 'first': type 'dropdown' is unknown (use one of choice, multi, text,"
-        " message, photos, summary)" in errors
+        " message, photos, contact, summary)" in errors
     )
     assert "steps[1].id: 'Bad Id' must be 1-16 lower-case letters" in errors
     assert "step 't': unknown limit 'height'" in errors
     assert "step 't': the last arm of 'next' must have no 'if' (the default)" in errors
-    assert "step 's': a summary step ends the flow and takes no 'next'" in errors
+    assert "step 'u': propose 'place' needs a choice step and one of category" in errors
+    assert "step 's': edit names 'nowhere', which is not a step of flow 'demo'" in errors
     assert "start step 'first' is not a step" in errors
 
 

@@ -66,6 +66,11 @@ async def test_an_emergency_card_does_not_wait_behind_relays(
             o.id: await _accepted(desk, o, wang, f"Dripping pipe in flat {1601 + i}")
             for i, o in enumerate(owners)
         }
+        await desk.execute(
+            "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
+            " VALUES (?, 'Burst', '2026-01-01', '2026-01-01', 1)",
+            late.id,
+        )  # asked for a phone before: Submit files at once
         await fill_report(desk, late, urgency="emergency", description="A pipe burst in the hall")
         await desk.outbox_settled()
     finally:

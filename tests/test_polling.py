@@ -20,15 +20,15 @@ async def test_a_slow_send_to_one_owner_does_not_hold_up_another(
     fake.faults.next_slow = 1  # the first send, the slow owner's question, is answered late
     # No await yields in between: all three updates reach the bot in one batch.
     await slow.command("/new")
-    await slow.send("hello")  # the same person: must wait for the /new before it
+    await slow.send("hm")  # the same person: must wait for the /new before it
     await quick.command("/new")
     started = time.monotonic()
-    await expect(slow, w.t("intake.ask_category"))
-    await expect(quick, w.t("intake.ask_category"), wait=HELD - 1)
+    await expect(slow, w.t("intake.ask_what"))
+    await expect(quick, w.t("intake.ask_what"), wait=HELD - 1)
     assert time.monotonic() - started < HELD - 1, "the quick owner waited for the slow one"
-    await expect(slow, w.t("flow.use_buttons"), wait=HELD + 5)
+    await expect(slow, w.t("flow.too_short", min=5), wait=HELD + 5)
     texts = [m.text or "" for m in slow.messages]
-    asked = next(i for i, t in enumerate(texts) if w.t("intake.ask_category") in t)
-    told = next(i for i, t in enumerate(texts) if w.t("flow.use_buttons") in t)
+    asked = next(i for i, t in enumerate(texts) if w.t("intake.ask_what") in t)
+    told = next(i for i, t in enumerate(texts) if w.t("flow.too_short", min=5) in t)
     assert asked < told, texts
     assert fake.stats.slow == 1

@@ -479,10 +479,18 @@ async def not_stuck(world: World, who: int) -> None:
     user = person(world.fake, who)
     cancel = await user.send("/cancel")
     await handled(world, cancel)
-    assert replies_after(user, cancel["message"]["message_id"]), f"/cancel unanswered by {who}"
+    answers = replies_after(user, cancel["message"]["message_id"])
+    assert answers, f"/cancel unanswered by {who}"
+    words = [Words(world.desk.settings, lang) for lang in LANGS]
+    if any(w.t("cancel.btn_no") in (m.labels or []) for w in words for m in [user.last]):
+        # A report with several answers is cancelled only when they say so.
+        yes = next(
+            w.t("cancel.btn_yes") for w in words if w.t("cancel.btn_yes") in user.last.labels
+        )
+        await handled(world, await user.press(yes))
     new = await user.send("/new")
     await handled(world, new)
-    first = [Words(world.desk.settings, lang).t("intake.ask_category") for lang in LANGS]
+    first = [w.t("intake.ask_what") for w in words]
     texts = replies_after(user, new["message"]["message_id"])
     assert any(q in (t or "") for t in texts for q in first), (
         f"{who}: /new after /cancel did not ask the first question: {texts}"

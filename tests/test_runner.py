@@ -111,6 +111,12 @@ class FakeContext:
     def limits(self, name: str | None) -> tuple[int, int]:
         return {"unit": (1, 10), "description": (5, 50), "photos": (0, 3)}[name or ""]
 
+    def check(self, step: Any, answers: Any, text: str) -> str | None:
+        return None
+
+    def propose(self, name: str, answers: Any, text: str | None = None) -> Any:
+        return None
+
 
 def _flow() -> Flow:
     return parse_flow(

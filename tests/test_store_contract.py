@@ -95,6 +95,7 @@ async def submit(
     token: str = "tok",
     effects: Effects = no_effects,
     day: str = DAY,
+    owner_phone: str | None = None,
     **changes: Any,
 ) -> Ticket | None:
     """Save an intake conversation for ``chat`` and submit it as a ticket."""
@@ -106,6 +107,7 @@ async def submit(
         token=token,
         effects=effects,
         day_key=day,
+        owner_phone=owner_phone,
     )
 
 
@@ -172,6 +174,45 @@ async def test_conversations_are_replaced_and_ended_by_token(store: Storage) -> 
     await store.save_conversation(10, OWNER, state, NOW)
     assert await store.delete_conversation(10)
     assert not await store.delete_conversation(10)
+
+
+async def test_an_owner_is_remembered_phone_homes_and_drafts(store: Storage) -> None:
+    await store.upsert_person(Person(OWNER, "Ann"), NOW)
+    assert (await store.get_person(OWNER)) == Person(OWNER, "Ann")  # never asked
+    await store.set_phone(OWNER, None, NOW)  # skipped: asked, no number
+    assert (await store.get_person(OWNER)) == Person(OWNER, "Ann", phone_asked=True)
+    await store.set_phone(OWNER, "+852 5555 0000", NOW)
+    person = await store.get_person(OWNER)
+    assert person is not None and (person.phone, person.phone_asked) == ("+852 5555 0000", True)
+    # A ticket for a flat remembers it with the phone it was filed with; newest home first.
+    ticket = await opened(store, owner_phone="+852 5555 0000")
+    assert ticket.owner_phone == "+852 5555 0000"
+    assert (await store.get_ticket(ticket.id)) == ticket
+    await opened(store, day="20261128", building="B", unit="8F ✓")
+    await opened(store, day="20261129", building=None, unit=None, area="gate")  # not a home
+    later = NOW + timedelta(hours=1)
+    await store.remember_home(OWNER, "harbour_view", "A", "1203", later)  # used again
+    assert await store.owner_homes(OWNER) == [
+        ("harbour_view", "A", "1203"),
+        ("harbour_view", "B", "8F ✓"),
+    ]
+    assert await store.owner_homes(OWNER, limit=1) == [("harbour_view", "A", "1203")]
+    assert await store.owner_homes(OWNER + 1) == []
+    # The unit register: repeats ignored; a building without one has no units.
+    units = [("harbour_view", "A", "1203"), ("harbour_view", "A", "1204")]
+    assert await store.import_units([*units, units[0]]) == 2
+    assert await store.import_units(units) == 0
+    assert await store.building_units("harbour_view", "A") == {"1203", "1204"}
+    assert await store.building_units("harbour_view", "B") == frozenset()
+    # A cancelled draft is kept once per chat, and taken back only while it is fresh.
+    state = {"flow": "intake", "token": "t", "answers": {"description": "漏水 ✓"}}
+    await store.stash_draft(10, OWNER, state, NOW)
+    await store.stash_draft(10, OWNER, {**state, "token": "u"}, NOW)
+    assert await store.take_draft(10, NOW - timedelta(minutes=30)) == {**state, "token": "u"}
+    assert await store.take_draft(10, NOW - timedelta(minutes=30)) is None  # taken
+    await store.stash_draft(10, OWNER, state, NOW)
+    assert await store.take_draft(10, NOW + timedelta(seconds=1)) is None  # too old
+    assert await store.take_draft(10, NOW - timedelta(days=1)) is None  # and gone
 
 
 # ----- tickets --------------------------------------------------------------------------------

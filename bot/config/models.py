@@ -198,6 +198,10 @@ class Subcategory(_Model):
     id: Id
     name: LocalText
     urgency: str | None = None
+    # Words that point to it in an owner's description, per language, separated by 、 or ,
+    keywords: LocalText | None = None
+    # What to do at once, shown the moment it is chosen or guessed (with the hotline).
+    safety: LocalText | None = None
 
 
 class Category(_Model):
@@ -211,6 +215,7 @@ class Category(_Model):
     accept_within: Duration | None = None  # overrides the urgency's deadline when set
     resolve_within: Duration | None = None
     subcategories: list[Subcategory] = []
+    keywords: LocalText | None = None  # words that point to it (see Subcategory.keywords)
 
     def subcategory(self, subcategory_id: str) -> Subcategory | None:
         """The subcategory with this id, or None."""

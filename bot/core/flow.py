@@ -15,13 +15,24 @@ from typing import Any, Literal
 
 import yaml
 
-StepType = Literal["choice", "multi", "text", "message", "photos", "summary"]
-STEP_TYPES: tuple[str, ...] = ("choice", "multi", "text", "message", "photos", "summary")
+StepType = Literal["choice", "multi", "text", "message", "photos", "contact", "summary"]
+STEP_TYPES: tuple[str, ...] = (
+    "choice",
+    "multi",
+    "text",
+    "message",
+    "photos",
+    "contact",
+    "summary",
+)
 # A ``next`` that ends the flow at once, submitting the answers without a summary.
 FINISH = "_submit"
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Conversation-level limits a flow may refer to by name; the values live in config.yaml.
 LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos", "photo")
+# What a choice step's ``propose`` may name: the context guesses the answer from earlier ones
+# (the subject from the description's keywords, the urgency from it, a remembered home).
+PROPOSALS: tuple[str, ...] = ("category", "subcategory", "urgency", "place")
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,9 @@ class Step:
     limit: str | None = None
     columns: int = 1
     label: str | None = None
+    propose: str | None = None  # a name from PROPOSALS: answered by a guess until changed
+    hidden: bool = False  # not a line of the summary (its answer shows through other steps)
+    edit: tuple[str, ...] = ()  # a summary's one-tap edit buttons, by step id
 
     def next_step(self, answers: Mapping[str, Any]) -> str | None:
         """The id of the step that follows, given the answers so far."""
@@ -70,6 +84,7 @@ class Flow:
     start: str
     steps: Mapping[str, Step]
     path: Path
+    card: bool = False  # one message edited in place shows the answers so far and the question
 
     def step(self, step_id: str) -> Step:
         """The step with this id (KeyError if the flow has none)."""
@@ -132,8 +147,10 @@ def parse_flow(raw: Any, path: Path, *, sources: tuple[str, ...], has_text: Text
     if not isinstance(raw, dict):
         raise FlowError([f"{name}: a flow file must be a mapping with 'id', 'start' and 'steps'"])
     for key in raw:
-        if key not in ("id", "start", "steps"):
-            errors.append(f"{name}: unknown key '{key}' (allowed: id, start, steps)")
+        if key not in ("id", "start", "steps", "card"):
+            errors.append(f"{name}: unknown key '{key}' (allowed: id, start, steps, card)")
+    if not isinstance(raw.get("card", False), bool):
+        errors.append(f"{name}: 'card' must be true or false")
     flow_id = raw.get("id")
     if not isinstance(flow_id, str) or not flow_id:
         errors.append(f"{name}: 'id' is missing (give the flow a name, e.g. id: intake)")
@@ -157,9 +174,17 @@ def parse_flow(raw: Any, path: Path, *, sources: tuple[str, ...], has_text: Text
         )
     else:
         errors.extend(_check_graph(name, flow_id, start, steps))
+    for step in steps.values():
+        errors += [
+            f"{name}: step '{step.id}': edit names '{target}', which is not a step of flow"
+            f" '{flow_id}'"
+            for target in step.edit
+            if target not in steps
+        ]
     if errors:
         raise FlowError(errors)
-    return Flow(id=flow_id, start=str(start), steps=steps, path=path)
+    card = raw.get("card") is True
+    return Flow(id=flow_id, start=str(start), steps=steps, path=path, card=card)
 
 
 _STEP_KEYS = {
@@ -176,6 +201,9 @@ _STEP_KEYS = {
     "limit",
     "columns",
     "label",
+    "propose",
+    "hidden",
+    "edit",
 }
 
 
@@ -242,6 +270,15 @@ def _parse_step(
     if not isinstance(columns, int) or not 1 <= columns <= 4:
         errors.append(f"{where}: columns must be 1 to 4")
         columns = 1
+    propose = item.get("propose")
+    if propose is not None and (step_type != "choice" or propose not in PROPOSALS):
+        errors.append(
+            f"{where}: propose '{propose}' needs a choice step and one of {', '.join(PROPOSALS)}"
+        )
+    raw_edit = item.get("edit") or []
+    if raw_edit and (step_type != "summary" or not isinstance(raw_edit, list)):
+        errors.append(f"{where}: 'edit' is a list of step ids on a summary step")
+        raw_edit = []
     branches = _parse_next(item.get("next"), where, step_type, errors)
     return Step(
         id=step_id,
@@ -257,6 +294,9 @@ def _parse_step(
         limit=limit,
         columns=columns,
         label=None if label is None else str(label),
+        propose=None if propose is None else str(propose),
+        hidden=bool(item.get("hidden", False)),
+        edit=tuple(str(e) for e in raw_edit),
     )
 
 
@@ -274,9 +314,6 @@ def _parse_next(raw: Any, where: str, step_type: str, errors: list[str]) -> tupl
             errors.append(
                 f"{where}: 'next' is missing (end a flow with a summary step or next: {FINISH})"
             )
-        return ()
-    if step_type == "summary":
-        errors.append(f"{where}: a summary step ends the flow and takes no 'next'")
         return ()
     if isinstance(raw, str):
         return (Branch(goto=raw),)
@@ -320,6 +357,7 @@ def _check_graph(name: str, flow_id: str, start: str, steps: Mapping[str, Step])
             continue
         seen.add(current)
         todo.extend(b.goto for b in steps[current].next if b.goto != FINISH)
+        todo.extend(steps[current].edit)  # a summary's edit button leads there too
     for step_id in steps:
         if step_id not in seen:
             errors.append(

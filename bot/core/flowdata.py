@@ -19,7 +19,10 @@ class Option:
     id: str
     label: str
     hint: str | None = None
-    note: str | None = None  # sent right after it is picked (e.g. the emergency hotline)
+    note: str | None = None  # shown once it is picked (e.g. safety advice and the hotline)
+    # Other answers picking it gives at once (a remembered home: estate, building, unit);
+    # None removes an answer.
+    sets: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # A reply keyboard asking for the person's own contact: (share label, skip label).
+    contact: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,21 @@ class Press:
 
 
 @dataclass(frozen=True)
+class ContactInput:
+    """The person shared a contact; ``own`` when it is their own (its user id is theirs)."""
+
+    phone: str
+    own: bool
+
+
+@dataclass(frozen=True)
 class OtherInput:
     """Anything the flow cannot use: a sticker, voice note, location, …"""
 
     kind: str
 
 
-Event = TextInput | PhotoInput | Press | OtherInput
+Event = TextInput | PhotoInput | Press | ContactInput | OtherInput
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,9 @@ class FlowState:
     history: tuple[str, ...] = ()
     editing: bool = False
     locked: frozenset[str] = frozenset()
+    proposed: frozenset[str] = frozenset()  # answers guessed, not given: guessed again
+    anchor: int | None = None  # the channel's message showing a card flow, edited in place
+    seen: int = 0  # the channel's id of the last message that answered (a repeat is dropped)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form for the store."""
@@ -93,6 +109,9 @@ class FlowState:
             "history": list(self.history),
             "editing": self.editing,
             "locked": sorted(self.locked),
+            "proposed": sorted(self.proposed),
+            "anchor": self.anchor,
+            "seen": self.seen,
         }
 
     @classmethod
@@ -106,6 +125,9 @@ class FlowState:
             history=tuple(raw.get("history") or ()),
             editing=bool(raw.get("editing", False)),
             locked=frozenset(raw.get("locked") or ()),
+            proposed=frozenset(raw.get("proposed") or ()),
+            anchor=int(raw["anchor"]) if raw.get("anchor") is not None else None,
+            seen=int(raw.get("seen") or 0),
         )
 
 
@@ -139,4 +161,13 @@ class FlowContext(Protocol):
 
     def limits(self, name: str | None) -> tuple[int, int]:
         """(minimum, maximum) for a named limit: characters for texts, count for photos."""
+        ...
+
+    def check(self, step: Step, answers: Mapping[str, Any], text: str) -> str | None:
+        """What is doubtful about a typed answer (said to the person; the same text sent
+        again is taken), or None."""
+        ...
+
+    def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
+        """A guessed answer for a step's ``propose`` (from ``text`` when given), or None."""
         ...

@@ -40,6 +40,8 @@ class Person:
     username: str | None = None
     language_code: str | None = None
     language: str | None = None  # chosen with /language; wins over language_code
+    phone: str | None = None  # shared with Telegram's contact button (their own number)
+    phone_asked: bool = False  # asked once: given, or skipped for good
 
     @property
     def display_name(self) -> str:
@@ -84,6 +86,7 @@ class Ticket(TicketDraft):
     resolution_note: str | None = None
     resolution_photo: str | None = None
     paused_at: datetime | None = None  # the resolve clock waits for the owner since then
+    owner_phone: str | None = None  # the owner's phone when it was filed (staff cards only)
 
 
 @dataclass(frozen=True)

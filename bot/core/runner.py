@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.core import choices
+from bot.core import card, choices, questions
 from bot.core.flow import FINISH, Flow, Step
 from bot.core.flowdata import (
     Button,
+    ContactInput,
     Event,
     FlowContext,
     FlowState,
@@ -29,6 +30,7 @@ from bot.core.flowdata import (
 # Callers import the flow's data types from here, as before they had a module of their own.
 __all__ = [
     "Button",
+    "ContactInput",
     "Event",
     "FlowContext",
     "FlowState",
@@ -87,67 +89,22 @@ class Runner:
         if isinstance(event, PhotoInput):
             if step.type == "message":
                 return self._message(state, step, event.caption, event.file_id)
-            return self._photo(state, step, event.file_id)
+            return self._photo(state, step, event.file_id, event.caption)
+        if isinstance(event, ContactInput):
+            return self._contact(state, step, event)
+        if event.kind == "voice":
+            return self._refuse(state, self.ctx.text("flow.voice"))
         return self._refuse(state, self._unsupported(event.kind))
 
     def prompt(self, state: FlowState, page: int = 0) -> Reply:
-        """The question of the current step, with its buttons (``page`` of a long list)."""
+        """The question of the current step, with its buttons (``page`` of a long list); in a
+        card flow headed by the answers so far."""
+        reply = questions.question(self, state, page)
         step = self.flow.step(state.step)
-        nav = self._nav(state, step)
-        if step.type == "choice":
-            options = self._options(step, state.answers)
-            page, start, shown = choices.window(options, page)
-            lines = [self.ctx.text(step.ask)]
-            hints = [f"• {o.label}: {o.hint}" for o in shown if o.hint]
-            if hints:
-                lines.append("\n".join(hints))
-            lines.extend(choices.page_note(self.ctx.text, len(options), page))
-            buttons = [
-                Button(o.label, choices.pick_action(start + i, o)) for i, o in enumerate(shown)
-            ]
-            pager = choices.pager(self.ctx.text, len(options), page)
-            return Reply("\n\n".join(lines), (*choices.rows(buttons, step.columns), *pager, *nav))
-        if step.type == "multi":
-            picked = set(state.answers.get(step.field) or ())
-            options = self._options(step, state.answers)
-            page, start, shown = choices.window(options, page)
-            rows = choices.rows(
-                [
-                    Button(
-                        ("✅ " if o.id in picked else "▫️ ") + o.label,
-                        choices.pick_action(start + i, o),
-                    )
-                    for i, o in enumerate(shown)
-                ],
-                step.columns,
-            )
-            done = (Button(self.ctx.text("flow.btn_done", count=len(picked)), DONE),)
-            text = "\n".join(
-                [
-                    self.ctx.text(step.ask),
-                    self.ctx.text("flow.pick_several"),
-                    *choices.page_note(self.ctx.text, len(options), page),
-                ]
-            )
-            pager = choices.pager(self.ctx.text, len(options), page)
-            return Reply(text, (*rows, *pager, done, *nav))
-        if step.type in ("text", "message"):
-            _, high = self.ctx.limits(step.limit)
-            text = self.ctx.text(step.ask) + "\n" + self.ctx.text("flow.text_limit", max=high)
-            current = state.answers.get(step.field)
-            if state.editing and current:
-                text += "\n\n" + self.ctx.text("flow.current", value=_clip(str(current), 300))
-            return Reply(text, nav)
-        if step.type == "photos":
-            count = len(state.answers.get(step.field) or [])
-            _, high = self.ctx.limits(step.limit)
-            text = (
-                self.ctx.text(step.ask, max=high)
-                + "\n"
-                + self.ctx.text("flow.photos_count", count=count, max=high)
-            )
-            return Reply(text, nav)
-        return self._summary(state)
+        if not self.flow.card or step.type in ("summary", "contact"):
+            return reply
+        head = card.header(self, state)
+        return replace(reply, text=f"{head}\n\n{reply.text}") if head else reply
 
     # ----- events -------------------------------------------------------------------------
 
@@ -212,10 +169,14 @@ class Runner:
         if step.type == "multi":
             return self._refuse(state, self.ctx.text("flow.use_buttons"))
         if step.type == "choice":
-            match = self._match_option(step, state.answers, text)
+            match = card.match_option(self, step, state.answers, text)
             if match is None:
-                return self._refuse(state, self.ctx.text("flow.use_buttons"))
+                return self._refuse(state, self.ctx.text("flow.no_match", text=_clip(text, 40)))
             return self._choose(state, step, match)
+        if step.type == "contact":
+            if text.casefold() == self.ctx.text("flow.btn_skip").casefold():
+                return self._answer(state, step, "", echo=self.ctx.text("flow.skipped"))
+            return self._refuse(state, self.ctx.text("flow.contact_use_button"))
         if step.type == "message":
             return self._message(state, step, text, None)
         if step.type == "text":
@@ -227,6 +188,12 @@ class Runner:
             if len(text) < max(low, 1):
                 key = "flow.too_short" if text else "flow.empty_text"
                 return self._refuse(state, self.ctx.text(key, min=max(low, 1)))
+            doubt = self.ctx.check(step, state.answers, text)
+            asked = f"_doubted_{step.field}"
+            if doubt is not None and state.answers.get(asked) != text:
+                # Said once; the same text again means the person is sure.
+                new = replace(state, answers={**state.answers, asked: text})
+                return Result(state=new, replies=(Reply(doubt), self.prompt(new)))
             return self._answer(state, step, text)
         if step.type == "photos":
             return self._refuse(state, self.ctx.text("flow.photos_or_done"))
@@ -253,10 +220,26 @@ class Runner:
             return self._refuse(state, self.ctx.text("flow.empty_text", min=1))
         return self._answer(state, step, {"text": text, "photo": photo})
 
-    def _photo(self, state: FlowState, step: Step, file_id: str) -> Result:
+    def _contact(self, state: FlowState, step: Step, event: ContactInput) -> Result:
+        """Only the sender's own contact answers a contact step."""
+        if step.type != "contact":
+            return self._refuse(state, self._unsupported("contact"))
+        if not event.own:
+            return self._refuse(state, self.ctx.text("flow.contact_not_own"))
+        return self._answer(state, step, event.phone.strip()[:32])
+
+    def _photo(self, state: FlowState, step: Step, file_id: str, caption: str = "") -> Result:
         photos_step = step if step.type == "photos" else self._photos_step()
         if photos_step is None:
             return self._refuse(state, self._unsupported("photo"))
+        if step.type == "text" and caption.strip() and self.flow.card:
+            # A photo with a caption answers a text question: the caption is the text.
+            photos = list(state.answers.get(photos_step.field) or [])
+            _, high = self.ctx.limits(photos_step.limit)
+            if file_id not in photos and len(photos) < high:
+                photos.append(file_id)
+            kept = replace(state, answers={**state.answers, photos_step.field: photos})
+            return self._text(kept, step, caption)
         photos = list(state.answers.get(photos_step.field) or [])
         _, high = self.ctx.limits(photos_step.limit)
         if len(photos) >= high:
@@ -264,7 +247,8 @@ class Runner:
         if file_id not in photos:
             photos.append(file_id)
         new = replace(state, answers={**state.answers, photos_step.field: photos})
-        if step.type == "photos":
+        if step.type == "photos" or self.flow.card:
+            # A card counts the photos itself; nothing else need be said.
             return Result(state=new, replies=(self.prompt(new),))
         # A photo sent early is kept for the photo step rather than lost.
         note = self.ctx.text("flow.photo_kept", count=len(photos), max=high)
@@ -273,9 +257,9 @@ class Runner:
     # ----- moves --------------------------------------------------------------------------
 
     def _choose(self, state: FlowState, step: Step, chosen: Option) -> Result:
-        notes = (Reply(chosen.note),) if chosen.note else ()
-        echo = f"{self.ctx.text(step.ask)}\n✅ {chosen.label}"
-        return self._answer(state, step, chosen.id, echo=echo, notes=notes)
+        notes = (Reply(chosen.note),) if chosen.note and not self.flow.card else ()
+        echo = None if self.flow.card else f"{self.ctx.text(step.ask)}\n✅ {chosen.label}"
+        return self._answer(state, step, chosen.id, echo=echo, notes=notes, sets=chosen.sets)
 
     def _answer(
         self,
@@ -285,8 +269,9 @@ class Runner:
         *,
         echo: str | None = None,
         notes: tuple[Reply, ...] = (),
+        sets: Mapping[str, Any] | None = None,
     ) -> Result:
-        answers = {**state.answers, step.field: value}
+        answers, locked, proposed = card.apply_sets(state, {step.field: value}, sets or {})
         nxt = step.next_step(answers)
         assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
         if nxt == FINISH:
@@ -302,7 +287,8 @@ class Runner:
             answers=answers,
             step=nxt,
             history=(*state.history, step.id),
-            locked=state.locked - {step.field},
+            locked=locked - {step.field},
+            proposed=proposed - {step.field},
         )
         settled = self._settle(moved)
         return Result(state=settled, replies=(*notes, self.prompt(settled)), echo=echo)
@@ -310,12 +296,13 @@ class Runner:
     def _settle(self, state: FlowState) -> FlowState:
         """Skip steps that need no question: empty sources, single options, kept answers."""
         answers = dict(state.answers)
+        locked, proposed = set(state.locked), set(state.proposed)
         step = self.flow.step(state.step)
         for _ in range(len(self.flow.steps) + 1):
             if step.type == "summary":
                 break
-            skip = False
-            if step.type == "choice":
+            skip = card.propose(self, step, answers, locked, proposed, state.editing)
+            if not skip and step.type == "choice":
                 options = self._options(step, answers)
                 if not options and step.skip_if_empty:
                     answers.pop(step.field, None)
@@ -323,7 +310,7 @@ class Runner:
                 elif len(options) == 1 and step.auto_pick_single:
                     answers[step.field] = options[0].id
                     skip = True
-            keep = state.editing or step.field in state.locked
+            keep = state.editing or step.field in locked
             if not skip and keep and self._valid(step, answers):
                 skip = True
             if not skip:
@@ -333,7 +320,14 @@ class Runner:
                 break  # nothing left to skip to: ask this step after all
             step = self.flow.step(nxt)
         editing = state.editing and step.type != "summary"
-        return replace(state, step=step.id, answers=answers, editing=editing)
+        return replace(
+            state,
+            step=step.id,
+            answers=answers,
+            editing=editing,
+            locked=frozenset(locked),
+            proposed=frozenset(proposed),
+        )
 
     def _back(self, state: FlowState) -> Result:
         if not state.history:
@@ -349,11 +343,16 @@ class Runner:
 
     def _summary_action(self, state: FlowState, action: str) -> Result:
         if action == SUBMIT:
+            after = card.after_summary(self, state)
+            if after is not None:
+                return Result(
+                    state=after, replies=(self.prompt(after),), echo=card.done(self, state)
+                )
             return Result(
                 state=None,
                 outcome="submitted",
                 answers=self.final_answers(state.answers),
-                echo=self.prompt(state).text,
+                echo=card.done(self, state),
             )
         if action == EDIT:
             return Result(state=state, replies=(self._edit_menu(state),), changed=False)
@@ -362,6 +361,7 @@ class Runner:
         if action.startswith("e:"):
             target = action[2:]
             editable = {s.id for s in self.path(state.answers) if s.label}
+            editable |= card.edit_targets(self, state)
             if target not in editable:
                 return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
             new = replace(
@@ -370,6 +370,7 @@ class Runner:
                 editing=True,
                 history=(*state.history, state.step),
                 locked=state.locked - {self.flow.step(target).field},
+                proposed=state.proposed - {self.flow.step(target).field},
             )
             return Result(state=new, replies=(self.prompt(new),))
         return self._refuse(state, self.ctx.text("flow.stale_button"), changed=False)
@@ -387,7 +388,7 @@ class Runner:
         while current is not None and len(steps) <= len(self.flow.steps):
             step = self.flow.step(current)
             steps.append(step)
-            if step.type == "summary":
+            if step.type == "summary" and not step.next:
                 break
             current = step.next_step(answers)
             if current == FINISH:
@@ -398,7 +399,7 @@ class Runner:
         """The answers on the chosen path (a changed branch leaves stale ones behind), plus the
         context the flow was started with (fields no step asks for, e.g. the ticket)."""
         asked = {s.field for s in self.flow.steps.values()}
-        fields = {s.field for s in self.path(answers)}
+        fields = {s.field for s in self.path(answers)} | card.edit_fields(self)
         return {k: v for k, v in answers.items() if k in fields or k not in asked}
 
     def describe(self, step: Step, answers: Mapping[str, Any]) -> str:
@@ -417,21 +418,6 @@ class Runner:
             return _clip(str(value.get("text") or ""), 500) + photo
         return _clip(str(value), 500) if value else "—"
 
-    def _summary(self, state: FlowState) -> Reply:
-        step = self.flow.step(state.step)
-        lines = [self.ctx.text(step.ask), ""]
-        for s in self.path(state.answers):
-            if s.label and s.field in state.answers and s.type != "summary":
-                lines.append(f"{self.ctx.text(s.label)}: {self.describe(s, state.answers)}")
-        buttons = (
-            (Button(self.ctx.text("flow.btn_submit"), SUBMIT),),
-            (
-                Button(self.ctx.text("flow.btn_edit"), EDIT),
-                Button(self.ctx.text("flow.btn_cancel"), CANCEL),
-            ),
-        )
-        return Reply("\n".join(lines), buttons)
-
     def _edit_menu(self, state: FlowState) -> Reply:
         targets = [s for s in self.path(state.answers) if s.label and s.type != "summary"]
         rows = choices.rows([Button(self.ctx.text(s.label or ""), f"e:{s.id}") for s in targets], 2)
@@ -439,23 +425,6 @@ class Runner:
         return Reply(self.ctx.text("flow.edit_which"), (*rows, back))
 
     # ----- helpers ------------------------------------------------------------------------
-
-    def _nav(self, state: FlowState, step: Step) -> tuple[tuple[Button, ...], ...]:
-        first: list[Button] = []
-        if step.type == "photos":
-            count = len(state.answers.get(step.field) or [])
-            if count:
-                first.append(Button(self.ctx.text("flow.btn_done", count=count), DONE))
-                first.append(Button(self.ctx.text("flow.btn_clear"), CLEAR))
-            elif step.optional:
-                first.append(Button(self.ctx.text("flow.btn_no_photos"), SKIP))
-        elif step.optional and step.type != "multi":  # a multi step's Done (0) is its skip
-            first.append(Button(self.ctx.text("flow.btn_skip"), SKIP))
-        second = []
-        if state.history:
-            second.append(Button(self.ctx.text("flow.btn_back"), BACK))
-        second.append(Button(self.ctx.text("flow.btn_cancel"), CANCEL))
-        return tuple(row for row in (tuple(first), tuple(second)) if row)
 
     def _options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
         return self.ctx.options(step, answers)
@@ -471,15 +440,13 @@ class Runner:
             return isinstance(value, list) and all(v in ids for v in value)
         return True
 
-    def _match_option(self, step: Step, answers: Mapping[str, Any], text: str) -> Option | None:
-        options = self._options(step, answers)
-        if text.isdigit() and 1 <= int(text) <= len(options):
-            return options[int(text) - 1]
-        folded = text.casefold()
-        for option in options:
-            if option.label.casefold() == folded or option.id.casefold() == folded:
-                return option
-        return None
+    def options_of(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
+        """The options a choice step offers, given the answers."""
+        return self._options(step, answers)
+
+    def valid(self, step: Step, answers: Mapping[str, Any]) -> bool:
+        """Whether the answers hold a usable answer for the step."""
+        return self._valid(step, answers)
 
     def _photos_step(self) -> Step | None:
         return next((s for s in self.flow.steps.values() if s.type == "photos"), None)

@@ -7,10 +7,15 @@ from typing import Any
 
 from bot.config import Settings
 from bot.core.flow import Step
+from bot.core.proposals import guess_subject, suggested_urgency
 from bot.core.runner import Option
 from bot.texts import Catalog
 
 ESTATE_GROUNDS = "_estate"  # the "building" of places that belong to no building (car park…)
+HOMES = "homes"  # the answer holding an owner's remembered homes: [[estate, building, unit]…]
+NEW_UNIT, COMMON = "new_unit", "common"  # the place choices beside the remembered homes
+# Answers a place choice replaces: a home sets them, another place asks them again.
+_PLACE_FIELDS = ("where", "estate", "building", "unit", "area", "detail")
 
 
 class ConfigContext:
@@ -22,16 +27,20 @@ class ConfigContext:
         catalog: Catalog,
         lang: str,
         context: Mapping[str, Any] | None = None,
+        units: frozenset[str] = frozenset(),
     ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.lang = lang
+        # The register's units of the building being answered (empty: no register to check).
+        self.units = frozenset(_unit_key(u) for u in units)
         # Values every text of the flow may use, e.g. {number} of the ticket being worked on.
         self.context = dict(context or {})
 
     def text(self, key: str, **params: Any) -> str:
         """A catalog text in this person's language."""
-        return self.catalog.text(self.lang, key, **{**self.context, **params})
+        base = {"hotline": self.settings.hotline, **self.context}
+        return self.catalog.text(self.lang, key, **{**base, **params})
 
     def local(self, names: Mapping[str, str]) -> str:
         """A config name in this person's language."""
@@ -49,6 +58,35 @@ class ConfigContext:
         }
         return table.get(name or "", (1, 1000))
 
+    def check(self, step: Step, answers: Mapping[str, Any], text: str) -> str | None:
+        """A flat the unit register does not know is questioned once."""
+        if step.limit != "unit" or not self.units or _unit_key(text) in self.units:
+            return None
+        estate = self.settings.estate(str(answers.get("estate")))
+        building = estate.building(str(answers.get("building"))) if estate else None
+        name = self.local(building.name) if building is not None else ""
+        return self.text("intake.unit_unknown", building=name, unit=text)
+
+    def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
+        """A guessed answer: the subject from the description's (or ``text``'s) keywords, the
+        urgency the subject suggests, the most recent remembered home."""
+        words = text if text is not None else str(answers.get("description") or "")
+        if name == "category":
+            guess = guess_subject(self.settings, words)
+            return guess[0] if guess else None
+        if name == "subcategory":
+            guess = guess_subject(self.settings, words, str(answers.get("category")))
+            return guess[1] if guess else None
+        if name == "urgency" and text is None:
+            found = suggested_urgency(
+                self.settings, str(answers.get("category")), answers.get("subcategory")
+            )
+            return found or None
+        if name == "place" and text is None:
+            homes = _homes(self.settings, answers)
+            return home_id(*homes[0]) if homes else NEW_UNIT
+        return None
+
     def options(self, step: Step, answers: Mapping[str, Any]) -> Sequence[Option]:
         """The options of a choice step: fixed ones from the flow or a config source."""
         if step.options:
@@ -56,15 +94,30 @@ class ConfigContext:
         return SOURCES[step.source or ""](self, answers)
 
 
+def _unit_key(unit: str) -> str:
+    """A unit as compared with the register: case and spaces do not count."""
+    return "".join(unit.split()).casefold()
+
+
 def _categories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
-    return [Option(c.id, ctx.local(c.name)) for c in ctx.settings.categories]
+    # Picking a category asks its subcategory afresh (a guess from before does not carry over).
+    clear = {"subcategory": None}
+    return [Option(c.id, ctx.local(c.name), sets=clear) for c in ctx.settings.categories]
 
 
 def _subcategories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
     category = ctx.settings.category(str(answers.get("category")))
     if category is None:
         return []
-    return [Option(s.id, ctx.local(s.name)) for s in category.subcategories]
+    hotline = ctx.text("intake.hotline_card", hotline=ctx.settings.hotline)
+    return [
+        Option(
+            s.id,
+            ctx.local(s.name),
+            note=f"⚠️ {ctx.local(s.safety)}\n{hotline}" if s.safety else None,
+        )
+        for s in category.subcategories
+    ]
 
 
 def _estates(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
@@ -100,7 +153,7 @@ def _areas(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
 
 
 def _urgencies(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
-    hotline = ctx.text("intake.hotline_now", hotline=ctx.settings.hotline)
+    hotline = ctx.text("intake.hotline_card", hotline=ctx.settings.hotline)
     category = ctx.settings.category(str(answers.get("category")))
     sub = category.subcategory(str(answers.get("subcategory"))) if category else None
     suggested = sub.urgency if sub is not None else None
@@ -113,6 +166,52 @@ def _urgencies(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
         )
         for u in ctx.settings.urgencies_for(str(answers.get("category")))
     ]
+
+
+def home_id(estate: str, building: str, unit: str) -> str:
+    """The option id of a remembered home (never travels: buttons carry an index and a tag)."""
+    return f"h:{estate}/{building}/{unit}"
+
+
+def _homes(settings: Settings, answers: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The remembered homes that still exist in the config, newest first."""
+    homes = []
+    for raw in answers.get(HOMES) or ():
+        if not isinstance(raw, list | tuple) or len(raw) != 3:
+            continue
+        estate = settings.estate(str(raw[0]))
+        if estate is not None and estate.building(str(raw[1])) is not None:
+            homes.append((str(raw[0]), str(raw[1]), str(raw[2])))
+    return homes
+
+
+def home_label(ctx: ConfigContext, estate_id: str, building_id: str, unit: str) -> str:
+    """A home as an owner reads it: estate, building, flat."""
+    estate = ctx.settings.estate(estate_id)
+    building = estate.building(building_id) if estate is not None else None
+    if estate is None or building is None:
+        return unit
+    return f"{ctx.local(estate.name)} · {ctx.local(building.name)} · {unit}"
+
+
+def _places(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
+    """The owner's remembered homes (one tap each), another flat, or a common area."""
+    clear: dict[str, Any] = dict.fromkeys(_PLACE_FIELDS)
+    options = [
+        Option(
+            home_id(e, b, u),
+            "🏠 " + home_label(ctx, e, b, u),
+            sets={**clear, "where": "unit", "estate": e, "building": b, "unit": u},
+        )
+        for e, b, u in _homes(ctx.settings, answers)
+    ]
+    options.append(
+        Option(NEW_UNIT, ctx.text("intake.place_new_unit"), sets={**clear, "where": "unit"})
+    )
+    options.append(
+        Option(COMMON, ctx.text("intake.place_common"), sets={**clear, "where": "common"})
+    )
+    return options
 
 
 def _transfer_targets(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
@@ -141,6 +240,7 @@ SOURCES: dict[str, Source] = {
     "area_buildings": _area_buildings,
     "areas": _areas,
     "urgencies": _urgencies,
+    "places": _places,
     "transfer_targets": _transfer_targets,
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
@@ -153,8 +253,10 @@ def area_prefill(settings: Settings, area_id: str) -> dict[str, str] | None:
         return None
     estate, area = found
     return {
+        "place": COMMON,
         "where": "common",
         "estate": estate.id,
         "building": area.building or ESTATE_GROUNDS,
         "area": area.id,
+        "detail": "",
     }

@@ -104,7 +104,7 @@ class TicketText:
             ),
         ]
         if level is not None and level.show_hotline:
-            lines.append(self.t("intake.hotline_now", hotline=self.settings.hotline))
+            lines.append(self.t("intake.hotline_card", hotline=self.settings.hotline))
         lines.append(self.t("ticket.track_hint"))
         return "\n\n".join(lines)
 

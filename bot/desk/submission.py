@@ -74,6 +74,7 @@ class Submission:
                 token=token,
                 effects=effects,
                 day_key=f"{local_day:%Y%m%d}",
+                owner_phone=str(answers.get("phone") or "") or None,
             )
         if ticket is not None:
             log.info(

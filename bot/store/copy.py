@@ -32,6 +32,9 @@ TABLES: tuple[str, ...] = (
     "handled_updates",
     "web_logins",
     "web_sessions",
+    "homes",
+    "units",
+    "drafts",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 SKIPPED = frozenset({"estatedesk_schema"})

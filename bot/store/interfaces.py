@@ -67,6 +67,32 @@ class PersonStore(Protocol):
         """Remember a person's chosen language (no-op for an unknown person)."""
         ...
 
+    async def set_phone(self, telegram_id: int, phone: str | None, now: datetime) -> None:
+        """Keep an owner's phone (None: they chose not to give one); either way it was asked."""
+        ...
+
+
+class OwnerMemory(Protocol):
+    """What is remembered of owners' homes between reports, and the register of real units."""
+
+    async def remember_home(
+        self, owner_id: int, estate: str, building: str, unit: str, now: datetime
+    ) -> None:
+        """Record a home an owner reported from (again: it becomes the most recent)."""
+        ...
+
+    async def owner_homes(self, owner_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
+        """An owner's homes as (estate, building, unit), most recently used first."""
+        ...
+
+    async def import_units(self, units: Sequence[tuple[str, str, str]]) -> int:
+        """Add (estate, building, unit) rows to the register (repeats ignored); how many new."""
+        ...
+
+    async def building_units(self, estate: str, building: str) -> frozenset[str]:
+        """The registered units of a building (empty: the building has no register)."""
+        ...
+
 
 class ConversationStore(Protocol):
     """Each chat's flow state, written at every step so a restart resumes it."""
@@ -79,6 +105,16 @@ class ConversationStore(Protocol):
         self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
     ) -> None:
         """Replace a chat's state (``state`` holds ``flow`` and ``token``); durable on return."""
+        ...
+
+    async def stash_draft(
+        self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a cancelled conversation's state so it can be restored (one per chat)."""
+        ...
+
+    async def take_draft(self, chat_id: int, since: datetime) -> dict[str, Any] | None:
+        """Remove a chat's stashed draft; its state if it was stashed at or after ``since``."""
         ...
 
     async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
@@ -98,13 +134,16 @@ class TicketStore(Protocol):
         token: str,
         effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
         day_key: str,
+        owner_phone: str | None = None,
     ) -> Ticket | None:
         """One transaction: end conversation (chat_id, token), count the day, insert, effects.
 
         None (nothing written) when that conversation is gone, so a double submit opens one
         ticket. ``number_for(n)`` numbers the ``day_key``'s n-th ticket; ``effects`` runs
         inside the transaction and gives the routed ticket, its events and the messages to
-        queue. The returned ticket is committed before anyone can be shown its number.
+        queue. The returned ticket is committed before anyone can be shown its number; it keeps
+        ``owner_phone``, the phone the owner had given when filing, and a ticket for a flat
+        (building and unit) records it among the owner's homes in the same transaction.
         """
         ...
 
@@ -389,6 +428,7 @@ class WebAuthStore(Protocol):
 class Storage(
     UpdateLog,
     PersonStore,
+    OwnerMemory,
     ConversationStore,
     TicketStore,
     StaffState,

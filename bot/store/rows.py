@@ -60,6 +60,7 @@ def ticket_of(row: Row, read: ReadMoment) -> Ticket:
         resolution_note=row["resolution_note"],
         resolution_photo=row["resolution_photo"],
         paused_at=_maybe(read, row["paused_at"]),
+        owner_phone=row["owner_phone"],
     )
 
 

@@ -31,6 +31,29 @@ UPSERT_PERSON = """
 """
 GET_PERSON = "SELECT * FROM users WHERE telegram_id = ?"
 SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE telegram_id = ?"
+SET_PHONE = "UPDATE users SET phone = ?, phone_asked = 1, updated_at = ? WHERE telegram_id = ?"
+
+# ----- homes, the unit register and cancelled drafts -------------------------------------------
+
+REMEMBER_HOME = """
+    INSERT INTO homes (owner_id, estate, building, unit, used_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (owner_id, estate, building, unit) DO UPDATE SET used_at = excluded.used_at
+"""
+OWNER_HOMES = (
+    "SELECT estate, building, unit FROM homes WHERE owner_id = ?"
+    " ORDER BY used_at DESC, estate, building, unit LIMIT ?"
+)
+ADD_UNIT = (
+    "INSERT INTO units (estate, building, unit) VALUES (?, ?, ?)"
+    " ON CONFLICT (estate, building, unit) DO NOTHING"
+)
+BUILDING_UNITS = "SELECT unit FROM units WHERE estate = ? AND building = ?"
+STASH_DRAFT = """
+    INSERT INTO drafts (chat_id, user_id, state, saved_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        user_id = excluded.user_id, state = excluded.state, saved_at = excluded.saved_at
+"""
+TAKE_DRAFT = "DELETE FROM drafts WHERE chat_id = ? RETURNING state, saved_at"
 
 # ----- conversations --------------------------------------------------------------------------
 
@@ -84,7 +107,7 @@ TICKET_COLUMNS = (
     "id, number, owner_id, kind, category, subcategory, department, estate, building, unit,"
     " area, location_detail, urgency, description, photos, language, status, assignee_id,"
     " created_at, updated_at, accept_due, resolve_due, version, overdue, resolution_note,"
-    " resolution_photo, paused_at"
+    " resolution_photo, paused_at, owner_phone"
 )
 NEXT_NUMBER = (
     "INSERT INTO counters (name, value) VALUES (?, 1)"
@@ -93,7 +116,7 @@ NEXT_NUMBER = (
 INSERT_TICKET = f"""
     INSERT INTO tickets ({TICKET_COLUMNS.removeprefix("id, ")})
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?,
-            0, 0, NULL, NULL, NULL)
+            0, 0, NULL, NULL, NULL, ?)
     RETURNING id
 """
 WRITE_TICKET = """

@@ -31,7 +31,7 @@ from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
-from bot.tg.intake import Conversations
+from bot.tg.intake import PHONE, Conversations
 from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
@@ -108,6 +108,7 @@ def build_application(
     conversations.finishers.update(tickets.finishers())
     conversations.finishers.update(staff.finishers())
     conversations.finishers[SURVEY_FLOW] = surveys.finish
+    conversations.finishers[PHONE] = desk.finish_phone
     buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))

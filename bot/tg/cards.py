@@ -59,6 +59,9 @@ class Cards:
         ]
         if private:
             lines.append(f"{text.t('card.owner')}: {owner_name}")
+            if ticket.owner_phone:
+                # Only the assignee's card (a supervisor's when it is theirs), never the group's.
+                lines.append(f"{text.t('card.phone')}: {ticket.owner_phone}")
         if ticket.photos and private:
             lines.append(text.t("card.photos", count=len(ticket.photos)))
         lines.append(f"{text.t('field.created')}: {text.when(ticket.created_at)}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.core.runner import Event, OtherInput, PhotoInput, TextInput
+from bot.core.runner import ContactInput, Event, OtherInput, PhotoInput, TextInput
 
 # Message attributes we recognise but cannot use in a flow, in the order they are checked.
 _OTHER_KINDS = (
@@ -33,6 +33,11 @@ def event_of(message: Message) -> Event:
         return PhotoInput(message.photo[-1].file_id, message.caption or "")
     if message.text is not None:
         return TextInput(message.text)
+    if message.contact is not None:
+        # Only a contact whose user id is the sender's is their own number.
+        sender = message.from_user.id if message.from_user is not None else None
+        own = sender is not None and message.contact.user_id == sender
+        return ContactInput(message.contact.phone_number, own)
     for kind in _OTHER_KINDS:
         if getattr(message, kind, None):
             return OtherInput(kind)

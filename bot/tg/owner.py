@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from telegram import Bot, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.core.runner import PhotoInput
+from bot.core.runner import ContactInput, FlowState, OtherInput, PhotoInput
 from bot.core.sources import area_prefill
 from bot.tg import callbacks as cb
 from bot.tg.inputs import event_of
-from bot.tg.intake import INTAKE, Conversations
+from bot.tg.intake import INTAKE, PHONE, RESTORE_WITHIN, Conversations
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.render import replace_message, send
 from bot.tg.services import Services, Visitor, visitor_of
@@ -55,9 +57,10 @@ class OwnerDesk:
                 (self.t(visitor, "menu.my"), cb.encode(cb.Menu("my"))),
             ],
             [
+                (self.t(visitor, "menu.phone"), cb.encode(cb.Menu("phone"))),
                 (self.t(visitor, "menu.language"), cb.encode(cb.Menu("lang"))),
-                (self.t(visitor, "menu.help"), cb.encode(cb.Menu("help"))),
             ],
+            [(self.t(visitor, "menu.help"), cb.encode(cb.Menu("help")))],
         ]
 
     async def _visitor(self, update: Update) -> Visitor | None:
@@ -98,24 +101,30 @@ class OwnerDesk:
         await self._resume_hint(context.bot, visitor)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/cancel: leave the report in progress."""
+        """/cancel: leave the report in progress (asking first when it has several answers)."""
         visitor = await self._visitor(update)
         if visitor is None:
             return
-        if await self.conversations.cancel(visitor):
-            await send(
-                context.bot,
-                visitor.chat_id,
-                self.t(visitor, "flow.cancelled_long"),
-                self.menu_rows(visitor),
-            )
-        else:
+        state = await self.conversations.current(visitor.chat_id)
+        if state is None:
             await send(
                 context.bot,
                 visitor.chat_id,
                 self.t(visitor, "cancel.nothing"),
                 self.menu_rows(visitor),
             )
+            return
+        count = self.conversations.answered(state)
+        if state.flow == INTAKE and count > 2:
+            rows = [
+                [(self.t(visitor, "cancel.btn_yes"), cb.encode(cb.Menu("cancel", state.token)))],
+                [(self.t(visitor, "cancel.btn_no"), cb.encode(cb.Menu("continue")))],
+            ]
+            await send(
+                context.bot, visitor.chat_id, self.t(visitor, "cancel.confirm", count=count), rows
+            )
+            return
+        await self.conversations.cancelled(context.bot, visitor, state, None, "")
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language: pick the interface language."""
@@ -154,7 +163,19 @@ class OwnerDesk:
             return
         if message.reply_to_message is not None and await self.relay(context.bot, visitor, message):
             return
-        if await self.conversations.feed(context.bot, visitor, event_of(message)):
+        event = event_of(message)
+        if await self.conversations.feed(context.bot, visitor, event, message.message_id):
+            return
+        if isinstance(event, ContactInput) and event.own:
+            # Shared outside a report (the keyboard still open): kept as their number.
+            await self.services.store.set_phone(visitor.id, event.phone, self.services.clock())
+            await send(
+                context.bot, visitor.chat_id, self.t(visitor, "phone.saved", phone=event.phone)
+            )
+            return
+        if isinstance(event, OtherInput) and event.kind == "voice":
+            hotline = self.services.settings.hotline
+            await send(context.bot, visitor.chat_id, self.t(visitor, "flow.voice", hotline=hotline))
             return
         await send(
             context.bot, visitor.chat_id, self.t(visitor, "start.no_flow"), self.menu_rows(visitor)
@@ -243,6 +264,25 @@ class OwnerDesk:
             if state is None:
                 return self.t(visitor, "flow.stale_conversation")
             await self.conversations.reprompt(bot, visitor, state)
+        elif data.item == "phone":
+            await self.conversations.begin(bot, visitor, PHONE)
+        elif data.item == "cancel":
+            state = await self.conversations.current(visitor.chat_id)
+            if state is None or state.token != data.arg:
+                return self.t(visitor, "flow.stale_conversation")
+            await replace_message(message, self.t(visitor, "flow.cancelled"))
+            await self.conversations.cancelled(bot, visitor, state, None, "")
+        elif data.item == "restore":
+            await replace_message(message, self.t(visitor, "flow.continuing"))
+            since = self.services.clock() - RESTORE_WITHIN
+            raw = await self.services.store.take_draft(visitor.chat_id, since)
+            if raw is None:
+                minutes = int(RESTORE_WITHIN.total_seconds() // 60)
+                await send(
+                    bot, visitor.chat_id, self.t(visitor, "cancel.restore_gone", minutes=minutes)
+                )
+                return None
+            await self.conversations.restore(bot, visitor, raw)
         elif data.item == "restart":
             prefill = area_prefill(self.services.settings, data.arg) if data.arg else None
             await replace_message(message, self.t(visitor, "flow.restarting"))
@@ -308,3 +348,14 @@ class OwnerDesk:
         if state is not None:
             await self.conversations.reprompt(bot, switched, state)
         return None
+
+    async def finish_phone(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
+        """The phone flow (from the menu): keep the shared number; Skip keeps the old one."""
+        await self.services.store.delete_conversation(visitor.chat_id, state.token)
+        phone = str(answers.get(PHONE) or "")
+        if not phone:
+            return self.t(visitor, "phone.skipped")
+        await self.services.store.set_phone(visitor.id, phone, self.services.clock())
+        return self.t(visitor, "phone.saved", phone=phone)

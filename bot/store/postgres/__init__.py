@@ -11,6 +11,7 @@ from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
+from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
 from bot.store.postgres.reports import PgReports
@@ -26,6 +27,7 @@ __all__ = ["MIGRATIONS", "PostgresStore"]
 class PostgresStore(
     PgUpdateLog,
     PgPeople,
+    PgHomes,
     PgConversations,
     PgTickets,
     PgStaffState,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         CardStore,
         ConversationStore,
         OutboxStore,
+        OwnerMemory,
         PersonStore,
         ReportReads,
         ReportRuns,
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     def _each_part_alone(
         updates: PgUpdateLog,
         people: PgPeople,
+        homes: PgHomes,
         conversations: PgConversations,
         tickets: PgTickets,
         staff: PgStaffState,
@@ -76,6 +80,7 @@ if TYPE_CHECKING:
     ) -> tuple[
         UpdateLog,
         PersonStore,
+        OwnerMemory,
         ConversationStore,
         TicketStore,
         StaffState,
@@ -90,6 +95,7 @@ if TYPE_CHECKING:
         return (
             updates,
             people,
+            homes,
             conversations,
             tickets,
             staff,

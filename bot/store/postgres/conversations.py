@@ -42,6 +42,20 @@ class PgConversations(PgBase):
             now,
         )
 
+    async def stash_draft(
+        self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a cancelled conversation's state so it can be restored (one per chat)."""
+        text = json.dumps(state, ensure_ascii=False)
+        await self._execute(sql.STASH_DRAFT, chat_id, user_id, text, now)
+
+    async def take_draft(self, chat_id: int, since: datetime) -> dict[str, Any] | None:
+        """Remove a chat's stashed draft; its state if it was stashed at or after ``since``."""
+        row = await self._fetchrow(sql.TAKE_DRAFT, chat_id)
+        if row is None or row["saved_at"] < since:
+            return None
+        return dict(json.loads(row["state"]))
+
     async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
         """End a chat's flow (only the one with ``token``, when given); True if one ended."""
         touched = await self._execute(

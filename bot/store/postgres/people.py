@@ -40,6 +40,8 @@ class PgPeople(PgBase):
             username=row["username"],
             language_code=row["language_code"],
             language=row["language"],
+            phone=row["phone"],
+            phone_asked=bool(row["phone_asked"]),
         )
 
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
@@ -50,3 +52,7 @@ class PgPeople(PgBase):
             now,
             telegram_id,
         )
+
+    async def set_phone(self, telegram_id: int, phone: str | None, now: datetime) -> None:
+        """Keep an owner's phone (None: they chose not to give one); either way it was asked."""
+        await self._execute(sql.SET_PHONE, phone, now, telegram_id)

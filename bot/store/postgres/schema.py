@@ -170,6 +170,34 @@ MIGRATIONS: list[str] = [
         ON tickets (status, paused_at, work_started, resolve_due, id);
     CREATE INDEX tickets_board_due ON tickets (status, resolve_due, id);
     """,
+    # Owners are remembered (issue 13): their phone (asked once), the homes they reported from
+    # (offered as one tap), an optional register of real units, and a cancelled report kept a
+    # while so it can be restored; a ticket keeps the phone it was filed with.
+    """
+    ALTER TABLE users ADD COLUMN phone TEXT;
+    ALTER TABLE users ADD COLUMN phone_asked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tickets ADD COLUMN owner_phone TEXT;
+    CREATE TABLE homes (
+        owner_id BIGINT NOT NULL,
+        estate   TEXT NOT NULL,
+        building TEXT NOT NULL,
+        unit     TEXT NOT NULL,
+        used_at  TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (owner_id, estate, building, unit)
+    );
+    CREATE TABLE units (
+        estate   TEXT NOT NULL,
+        building TEXT NOT NULL,
+        unit     TEXT NOT NULL,
+        PRIMARY KEY (estate, building, unit)
+    );
+    CREATE TABLE drafts (
+        chat_id  BIGINT PRIMARY KEY,
+        user_id  BIGINT NOT NULL,
+        state    TEXT NOT NULL,
+        saved_at TIMESTAMPTZ NOT NULL
+    );
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -190,6 +218,9 @@ TABLES: frozenset[str] = frozenset(
         "handled_updates",
         "web_logins",
         "web_sessions",
+        "homes",
+        "units",
+        "drafts",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""

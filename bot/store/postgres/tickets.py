@@ -36,6 +36,7 @@ class PgTickets(PgBase):
         token: str,
         effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
         day_key: str,
+        owner_phone: str | None = None,
     ) -> Ticket | None:
         """Open a ticket from a finished conversation, in one transaction (see SQLite's
         ``create_ticket``: a double submit opens one ticket; ``effects`` runs inside)."""
@@ -68,6 +69,7 @@ class PgTickets(PgBase):
                 draft.created_at,
                 draft.accept_due,
                 draft.resolve_due,
+                owner_phone,
             )
             ticket = Ticket(
                 **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
@@ -75,6 +77,7 @@ class PgTickets(PgBase):
                 number=number,
                 status=Status.NEW,
                 updated_at=draft.created_at,
+                owner_phone=owner_phone,
             )
             await add_event(
                 db,
@@ -83,6 +86,10 @@ class PgTickets(PgBase):
                     {"urgency": draft.urgency},
                 ),
             )  # fmt: skip
+            if draft.unit and draft.building:
+                # The owner's home, offered as one tap next time, kept with the ticket.
+                home = (draft.owner_id, draft.estate, draft.building, draft.unit)
+                await db.execute(pg(sql.REMEMBER_HOME), *home, draft.created_at)
             after, events, messages = effects(ticket)
             if after != ticket:
                 await _write_ticket(db, after)

@@ -8,6 +8,7 @@ from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
+from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
 from bot.store.sqlite.reports import SqliteReports
@@ -23,6 +24,7 @@ __all__ = ["MIGRATIONS", "Store"]
 class Store(
     SqliteUpdateLog,
     SqlitePeople,
+    SqliteHomes,
     SqliteConversations,
     SqliteTickets,
     SqliteStaffState,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         CardStore,
         ConversationStore,
         OutboxStore,
+        OwnerMemory,
         PersonStore,
         ReportReads,
         ReportRuns,
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     def _each_part_alone(
         updates: SqliteUpdateLog,
         people: SqlitePeople,
+        homes: SqliteHomes,
         conversations: SqliteConversations,
         tickets: SqliteTickets,
         staff: SqliteStaffState,
@@ -76,6 +80,7 @@ if TYPE_CHECKING:
     ) -> tuple[
         UpdateLog,
         PersonStore,
+        OwnerMemory,
         ConversationStore,
         TicketStore,
         StaffState,
@@ -90,6 +95,7 @@ if TYPE_CHECKING:
         return (
             updates,
             people,
+            homes,
             conversations,
             tickets,
             staff,

@@ -43,9 +43,16 @@ class SqlitePeople(SqliteBase):
             username=row["username"],
             language_code=row["language_code"],
             language=row["language"],
+            phone=row["phone"],
+            phone_asked=bool(row["phone_asked"]),
         )
 
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
         """Remember the language a user chose."""
         async with self._tx() as db:
             await db.execute(sql.SET_LANGUAGE, (language, ts(now), telegram_id))
+
+    async def set_phone(self, telegram_id: int, phone: str | None, now: datetime) -> None:
+        """Keep an owner's phone (None: they chose not to give one); either way it was asked."""
+        async with self._tx() as db:
+            await db.execute(sql.SET_PHONE, (phone, ts(now), telegram_id))

@@ -177,4 +177,32 @@ MIGRATIONS: tuple[str, ...] = (
         ON tickets (status, paused_at, work_started, resolve_due, id);
     CREATE INDEX IF NOT EXISTS tickets_board_due ON tickets (status, resolve_due, id);
     """,
+    # Owners are remembered (issue 13): their phone (asked once), the homes they reported from
+    # (offered as one tap), an optional register of real units, and a cancelled report kept a
+    # while so it can be restored; a ticket keeps the phone it was filed with.
+    """
+    ALTER TABLE users ADD COLUMN phone TEXT;
+    ALTER TABLE users ADD COLUMN phone_asked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tickets ADD COLUMN owner_phone TEXT;
+    CREATE TABLE IF NOT EXISTS homes (
+        owner_id INTEGER NOT NULL,
+        estate   TEXT NOT NULL,
+        building TEXT NOT NULL,
+        unit     TEXT NOT NULL,
+        used_at  TEXT NOT NULL,
+        PRIMARY KEY (owner_id, estate, building, unit)
+    );
+    CREATE TABLE IF NOT EXISTS units (
+        estate   TEXT NOT NULL,
+        building TEXT NOT NULL,
+        unit     TEXT NOT NULL,
+        PRIMARY KEY (estate, building, unit)
+    );
+    CREATE TABLE IF NOT EXISTS drafts (
+        chat_id  INTEGER PRIMARY KEY,
+        user_id  INTEGER NOT NULL,
+        state    TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    );
+    """,
 )

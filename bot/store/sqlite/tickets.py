@@ -35,6 +35,7 @@ class SqliteTickets(SqliteBase):
         token: str,
         effects: Callable[[Ticket], tuple[Ticket, Sequence[TicketEvent], Sequence[Outgoing]]],
         day_key: str,
+        owner_phone: str | None = None,
     ) -> Ticket | None:
         """Open a ticket from a finished conversation, in one transaction.
 
@@ -75,6 +76,7 @@ class SqliteTickets(SqliteBase):
                     now,
                     ts(draft.accept_due),
                     ts(draft.resolve_due),
+                    owner_phone,
                 ),
             )
             inserted = await cursor.fetchone()
@@ -86,6 +88,7 @@ class SqliteTickets(SqliteBase):
                 number=number,
                 status=Status.NEW,
                 updated_at=draft.created_at,
+                owner_phone=owner_phone,
             )
             await add_event(
                 db,
@@ -97,6 +100,10 @@ class SqliteTickets(SqliteBase):
                     {"urgency": draft.urgency},
                 ),
             )
+            if draft.unit and draft.building:
+                # The owner's home, offered as one tap next time, kept with the ticket.
+                home = (draft.owner_id, draft.estate, draft.building, draft.unit, now)
+                await db.execute(sql.REMEMBER_HOME, home)
             after, events, messages = effects(ticket)
             if after != ticket:
                 await _write_ticket(db, after)
