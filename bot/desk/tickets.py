@@ -79,8 +79,14 @@ class TicketDesk:
         )
 
     def text(self, lang: str) -> TicketText:
-        """Ticket wording in a language."""
-        return TicketText(self.services.settings, self.services.catalog, lang)
+        """Ticket wording in a language, dates told relative to the clock's now."""
+        return TicketText(
+            self.services.settings,
+            self.services.catalog,
+            lang,
+            now=self.services.clock(),
+            calendars=self.services.calendars,
+        )
 
     # ----- routing ---------------------------------------------------------------------------
 

@@ -63,9 +63,9 @@ class Cards:
             lines.append(text.t("card.photos", count=len(ticket.photos)))
         lines.append(f"{text.t('field.created')}: {text.when(ticket.created_at)}")
         if ticket.status in (Status.NEW, Status.ASSIGNED):
-            lines.append(f"{text.t('field.accept_due')}: {text.when(ticket.accept_due)}")
+            lines.append(text.due_left("field.accept_due", ticket.accept_due))
         elif ticket.status is Status.ACCEPTED:
-            lines.append(f"{text.t('field.resolve_due')}: {text.when(ticket.resolve_due)}")
+            lines.append(text.due_left("field.resolve_due", ticket.resolve_due))
         who = assignee.name if assignee else text.t("card.nobody")
         lines.append(f"{text.t('field.status')}: {state} · {who}")
         if ticket.overdue:
