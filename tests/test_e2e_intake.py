@@ -65,7 +65,10 @@ async def test_owner_completes_a_report_in_each_language(
     confirmation = await expect(user, w.t("ticket.created", number="HV-").split("HV-")[0][:6])
     number = NUMBER.search(confirmation.text or "")
     assert number is not None, confirmation.text
-    assert w.t("time.minutes", n=5) in (confirmation.text or "")
+    # An emergency's promise is told as a time of today, with the hotline.
+    today_by = re.escape(w.t("when.today", time="HH:MM")).replace("HH:MM", r"\d\d:\d\d")
+    assert re.search(today_by, confirmation.text or ""), confirmation.text
+    assert desk.settings.hotline in (confirmation.text or "")
 
     rows = await desk.rows("SELECT * FROM tickets")
     assert len(rows) == 1

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config.storage import Storage
+from bot.core.holidays_cn import supported as holiday_region_known
 from bot.durations import Duration
 from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
@@ -34,6 +35,8 @@ _AREA_ID = re.compile(r"[A-Za-z0-9_-]{1,48}")
 _TICKET_PREFIX = re.compile(r"[A-Z0-9]{2,5}")
 _BOT_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
+# "王强 (王师傅)": the part in brackets is how colleagues and owners call the person.
+_NICKNAME = re.compile(r"[(（]([^()（）]+)[)）]\s*$")
 
 
 def _check_id(value: str) -> str:
@@ -263,6 +266,11 @@ class BusinessHours(_Model):
     def _country(cls, value: str | None) -> str | None:
         if value is not None and not _COUNTRY.fullmatch(value):
             raise ValueError(f"{value!r} is not a two-letter country code (e.g. CN, HK, TW)")
+        if value is not None and not holiday_region_known(value):
+            raise ValueError(
+                f"{value!r}: python-holidays has no calendar for this region (e.g. CN, HK, TW,"
+                " SG, MY); leave it empty and list days off in extra_holidays"
+            )
         return value
 
 
@@ -276,6 +284,8 @@ class StaffMember(_Model):
     estates: list[str] = []  # empty: every estate
     language: str | None = None
     phone: str | None = None
+    # What owners read instead of the internal name ("工程部 王师傅" for "王强 (王师傅)").
+    display_name: LocalText | None = None
 
     def works_in(self, estate_id: str) -> bool:
         """True when this person covers the estate (an empty estates list covers all)."""
@@ -449,6 +459,16 @@ class Settings(_Model):
     def staff_member(self, telegram_id: int) -> StaffMember | None:
         """The staff member with this Telegram id, or None (most users are owners)."""
         return next((s for s in self.staff if s.telegram_id == telegram_id), None)
+
+    def shown_name(self, telegram_id: int | None, lang: str) -> str:
+        """A staff member as owners see them: the display name, else the nickname in brackets."""
+        member = self.staff_member(telegram_id) if telegram_id is not None else None
+        if member is None:
+            return ""
+        if member.display_name:
+            return self.text(member.display_name, lang)
+        nick = _NICKNAME.search(member.name)
+        return nick.group(1).strip() if nick else member.name
 
     def urgencies_for(self, category_id: str) -> list[Urgency]:
         """The urgency levels an owner may pick for a category, in config order."""

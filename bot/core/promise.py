@@ -22,7 +22,7 @@ _DAY = timedelta(days=1)
 
 
 def day_words(day: date, today: date, catalog: Catalog, lang: str) -> str:
-    """A local date as a person says it: 今天, 明天（周五）, 12月8日（周四）, 2027年1月5日（周二）."""
+    """A local date as a person says it: 今天, 明天（周五）, 12月8日（周四）."""
     weekday = catalog.text(lang, f"weekday.{day.weekday()}")
     if day == today:
         return catalog.text(lang, "when.today_day")
@@ -30,7 +30,9 @@ def day_words(day: date, today: date, catalog: Catalog, lang: str) -> str:
         return catalog.text(lang, "when.tomorrow_day", weekday=weekday)
     if day == today - _DAY:
         return catalog.text(lang, "when.yesterday_day", weekday=weekday)
-    return catalog.text(lang, "when.date_day", date=date_words(day, today, catalog, lang), weekday=weekday)
+    return catalog.text(
+        lang, "when.date_day", date=date_words(day, today, catalog, lang), weekday=weekday
+    )
 
 
 def date_words(day: date, today: date, catalog: Catalog, lang: str) -> str:
@@ -61,7 +63,9 @@ def due_words(now: datetime, due: datetime, tz: ZoneInfo, catalog: Catalog, lang
     )
 
 
-def stamp_words(moment: datetime, now: datetime | None, tz: ZoneInfo, catalog: Catalog, lang: str) -> str:
+def stamp_words(
+    moment: datetime, now: datetime | None, tz: ZoneInfo, catalog: Catalog, lang: str
+) -> str:
     """A past or future moment with its time: 今天 09:40, 12月8日（周四）10:10."""
     local = moment.astimezone(tz)
     today = (now or moment).astimezone(tz).date()

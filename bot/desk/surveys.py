@@ -141,12 +141,11 @@ class SurveyJobs:
         """The rating question, five star buttons, in the owner's language."""
         lang = await self.desk.lang_of(ticket.owner_id)
         text = self.desk.text(lang)
-        staff = self.services.settings.staff_member(survey.staff_id or 0)
         body = text.t(
             key,
             number=ticket.number,
             category=text.category(ticket),
-            staff=staff.name if staff else "",
+            staff=self.services.settings.shown_name(survey.staff_id, lang),
         )
         rows = tuple(
             (

@@ -244,12 +244,10 @@ class TicketDesk:
         now = self.services.clock()
         after = replace(ticket, paused_at=now, updated_at=now)
         lang = await self.lang_of(ticket.owner_id)
-        member = self.services.settings.staff_member(actor.telegram_id or 0)
+        shown = self.services.settings.shown_name(actor.telegram_id, lang)
         owner_note = Outgoing(
             ticket.owner_id,
-            self.text(lang).t(
-                "notify.owner.waiting", number=ticket.number, by_name=member.name if member else ""
-            ),
+            self.text(lang).t("notify.owner.waiting", number=ticket.number, by_name=shown),
             ticket_id=ticket.id,
         )
         cards = await self._cards(ticket, after, new_assignee=False)
@@ -388,7 +386,7 @@ class TicketDesk:
         self, person: int, lang: str, notice: Notice, ticket: Ticket
     ) -> Outgoing:
         text = self.text(lang)
-        params = self._readable(notice.params, lang)
+        params = self._readable(notice.params, lang, owner=notice.key.startswith("notify.owner."))
         body = text.t(notice.key, **params)
         buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
         photo: str | None = None
@@ -423,15 +421,21 @@ class TicketDesk:
         until = hold.until
         return Outgoing(person, body, ticket_id=ticket.id, not_before=until, collapse="relays")
 
-    def _readable(self, params: Mapping[str, object], lang: str) -> dict[str, Any]:
-        """Ids in notice parameters become names a person understands."""
+    def _readable(
+        self, params: Mapping[str, object], lang: str, *, owner: bool = False
+    ) -> dict[str, Any]:
+        """Ids in notice parameters become names a person understands (owners read the
+        staff member's display name, never the internal label)."""
         settings = self.services.settings
         out: dict[str, Any] = {k: ("" if v is None else v) for k, v in params.items()}
         for key in ("to", "by"):
             value = params.get(key)
             if isinstance(value, int):
                 member = settings.staff_member(value)
-                out[f"{key}_name"] = member.name if member else str(value)
+                name = member.name if member else str(value)
+                if owner and member is not None:
+                    name = settings.shown_name(value, lang)
+                out[f"{key}_name"] = name
         for key in ("to_department", "from_department", "department"):
             value = params.get(key)
             dept = settings.department(str(value)) if value else None
