@@ -252,11 +252,14 @@ async def test_group_card_shows_no_owner_flat_or_photos(desk: Desk, fake: FakeBo
     cards = [
         r
         for r in fake.sent
-        if r.method in ("sendMessage", "editMessageText")
-        and (r.text or "").startswith(row["number"])  # a card's first line
+        if r.method in ("sendMessage", "editMessageText", "sendPhoto", "editMessageCaption")
+        and (r.text or r.caption or "").endswith(row["number"])  # a card's last line
     ]
     assert {r.chat_id for r in cards} == {GROUP, WANG, ZHANG}  # ZHANG: his own, once taken
-    assert cards and all(_preview_off(r) for r in cards), [r.params for r in cards]
+    # A staff member's card is the caption of the owner's photo; the group's is text only.
+    assert {r.chat_id for r in cards if r.method == "sendPhoto"} == {WANG, ZHANG}
+    texts = [r for r in cards if r.method in ("sendMessage", "editMessageText")]
+    assert texts and all(_preview_off(r) for r in texts), [r.params for r in texts]
 
 
 async def test_a_card_the_ticket_has_left_says_so_once(desk: Desk, fake: FakeBotApi) -> None:

@@ -110,6 +110,27 @@ class TicketText:
         text = " · ".join(parts)
         return f"{text} ({ticket.location_detail})" if ticket.location_detail else text
 
+    def place(self, ticket: Ticket, *, unit: bool = True, estate: bool = False) -> str:
+        """The place in short: 3栋大堂, 3栋 1502 室 (the estate after it when ``estate``)."""
+        found = self.settings.estate(ticket.estate)
+        parts: list[str] = []
+        if ticket.area:
+            area = self.settings.area(ticket.area)
+            # An area's name already says its building ("3栋大堂").
+            parts.append(self.settings.text(area[1].name, self.lang) if area else ticket.area)
+        else:
+            if found and ticket.building:
+                building = found.building(ticket.building)
+                name = self.settings.text(building.name, self.lang) if building else None
+                parts.append(name or ticket.building)
+            if ticket.unit and unit:
+                parts.append(self.t("ticket.unit", unit=ticket.unit))
+        text = " ".join(parts)
+        if not parts or estate:
+            name = self.settings.text(found.name, self.lang) if found else ticket.estate
+            text = f"{text} · {name}" if text else name
+        return f"{text}（{ticket.location_detail}）" if ticket.location_detail else text
+
     def urgency(self, ticket: Ticket) -> str:
         """The urgency's name."""
         level = self.settings.urgency(ticket.urgency)

@@ -474,11 +474,11 @@ class TicketDesk:
             chats.setdefault(dept.group_chat_id, "group")
         messages: list[Outgoing] = []
         for chat, audience in chats.items():
-            if existing.get(chat, LEFT) == LEFT and after.photos and audience == "staff":
-                # The owner's photos go just above a new card, as an album of their own (never
-                # to the group: they may show the owner's home).
-                messages.append(Outgoing(chat, "", ticket_id=after.id, photos=after.photos))
             messages.append(Outgoing(chat, "", ticket_id=after.id, card=audience))
+            if existing.get(chat, LEFT) == LEFT and len(after.photos) > 1 and audience == "staff":
+                # A new staff card is the caption of the owner's first photo; the others follow
+                # it as an album (never to the group: they may show the owner's home).
+                messages.append(Outgoing(chat, "", ticket_id=after.id, photos=after.photos[1:]))
         return [_alert(m) for m in messages]  # cards go before relays and notices
 
 
