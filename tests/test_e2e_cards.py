@@ -5,7 +5,8 @@ photo carrying the card as its caption (edited in place as the ticket moves)."""
 from __future__ import annotations
 
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk
+from tests.harness import Desk, Words
+from tests.test_e2e_limits import _resolve
 from tests.test_e2e_staff import GROUP, WANG, file_ticket, zh
 
 
@@ -57,3 +58,17 @@ async def test_a_long_description_gives_way_within_the_caption_limit(
     assert card.photos and len(text) <= 1024
     assert "…" in text  # the description gave way, visibly
     assert zh(desk).t("field.accept_due") in text and text.endswith(row["number"])
+
+
+async def test_an_owner_is_told_the_result_note_is_in_another_language(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    owner = fake.user(4703, first_name="Mei", language_code="en")
+    w = Words(desk.settings, "en")
+    row = await file_ticket(desk, owner)
+    await _resolve(desk, row["number"], "更换了门禁读卡器，已测试正常", photo=False)
+    result = await owner.wait_for_message(lambda m: "更换了门禁读卡器" in (m.text or ""))
+    assert w.t("notify.note_in.cjk").strip() in (result.text or "")
+    # Thanks for the patience, and the rating question in the same message.
+    assert "thank you for your patience" in (result.text or "")
+    assert f"★★★★★ {w.t('survey.rating.5')}" in result.labels

@@ -171,10 +171,17 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
     await expect(wang, z.t("staff.resolved", number=row["number"]))
     result = await owner.wait_for_message(lambda m: "Replaced the valve" in (m.text or ""))
     assert result.photos and result.photos[-1] == result_photo
-    assert result.labels == [w.t("owner.btn_fixed"), w.t("owner.btn_not_fixed")]
+    # The survey's first question comes with the result: a good rating also says "fixed".
+    five = f"★★★★★ {w.t('survey.rating.5')}"
+    assert result.labels[0] == five and result.labels[-1] == w.t("owner.btn_not_fixed")
+    assert len(result.labels) == 6
+    assert w.t("notify.note_in.cjk") not in (result.text or "")  # an English note for him
     assert accepted.message_id < result.message_id
-    await owner.press(w.t("owner.btn_fixed"), message_id=result.message_id)
+    await owner.press(five, message_id=result.message_id)
     await expect(wang, z.t("notify.assignee.confirmed", number=row["number"]))
+    await expect(owner, w.t("survey.ask_praise"))
+    survey = (await desk.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]
+    assert (survey["status"], survey["rating"]) == ("answered", 5)
     final = await ticket(desk, row["id"])
     assert (final["status"], final["resolution_note"], final["resolution_photo"]) == (
         "closed",

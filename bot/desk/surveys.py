@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.actions import SYSTEM, Actor, Close, Reopen
+from bot.core.actions import SYSTEM, Actor, Close, ConfirmFixed, Reopen
 from bot.core.lifecycle import Refusal
 from bot.core.models import Outgoing, Status, Survey, Ticket, action_ref
 from bot.core.scope import out_of_scope
@@ -180,6 +180,44 @@ class SurveyJobs:
             return "survey.already_answered" if survey.status == "answered" else "survey.stale"
         log.info("ticket %s: rated %d", ticket.number, rating)
         return survey, ticket
+
+    async def rate_from_result(
+        self, ticket_id: int, owner: Actor, rating: int
+    ) -> tuple[Survey, Ticket] | str:
+        """A rating pressed on the "resolved" message: the survey's first question, asked
+        there. It answers the round's survey, once; a good one also confirms the fix."""
+        store = self.services.store
+        ticket = await store.get_ticket(ticket_id)
+        if ticket is None or ticket.owner_id != owner.telegram_id:
+            return "ticket.not_found"
+        if ticket.status is not Status.RESOLVED:
+            return "refusal.wrong_state"
+        waiting = [s for s in await store.surveys_pending(ticket.id) if s.status != "answered"]
+        survey = max(waiting, key=lambda s: s.round, default=None)
+        if survey is None:
+            return "survey.stale"
+        now = self.services.clock()
+        # Asked in the "resolved" message: the survey counts as sent then, so its own
+        # invitation never follows.
+        if survey.status == "scheduled":
+            await store.survey_mark(
+                survey.id, expect="scheduled", status="sent", column="sent_at", now=now
+            )
+        rated = await self.record_rating(survey.id, ticket.owner_id, rating)
+        if isinstance(rated, str):
+            return rated
+        if not needs_followup(self.services.settings, rating, ()):
+            # A good rating says "fixed": the engineer hears so and the ticket closes. A low
+            # one leaves it resolved for the supervisor's call (who may reopen it).
+            result = await self.desk.act(ticket.id, ConfirmFixed(), owner)
+            if isinstance(result, Refusal):
+                log.info("ticket %s: rated, not confirmed (%s)", ticket.number, result.code)
+        return rated
+
+    def supervisor_for(self, ticket: Ticket) -> int | None:
+        """The supervisor who calls an unhappy owner back (the first in the ticket's patch)."""
+        people = self.desk.supervisors_of(ticket.department, ticket.estate)
+        return people[0] if people else None
 
     async def act_on_rating(self, ticket: Ticket, survey: Survey, rating: int) -> bool:
         """A low rating opens a follow-up (True if it did), any other closes the ticket."""

@@ -17,7 +17,7 @@ from bot.core.actions import SYSTEM, Action, Actor, AddNote, Assign, Reassign, R
 from bot.core.card_audience import LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, fill
-from bot.core.language import pick_language
+from bot.core.language import note_language_differs, pick_language
 from bot.core.lifecycle import Decision, Notice, Refusal, apply, decide
 from bot.core.models import (
     OutboxItem,
@@ -32,7 +32,7 @@ from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
 from bot.core.scope import supervisors_of
-from bot.core.surveys import survey_due
+from bot.core.surveys import RATINGS, stars, survey_due
 from bot.core.ticket_text import TicketText
 from bot.desk.context import DeskServices
 from bot.store.interfaces import SurveyChange
@@ -392,15 +392,21 @@ class TicketDesk:
         photo: str | None = None
         if notice.key == "notify.owner.resolved":
             photo = ticket.resolution_photo
+            # The first survey question comes with the news: a rating says "fixed" too.
             buttons = (
-                (
-                    (text.t("owner.btn_fixed"), action_ref("owner.fixed", ticket.id)),
+                *(
                     (
-                        text.t("owner.btn_not_fixed"),
-                        action_ref("owner.notfixed", ticket.id),
-                    ),
+                        (
+                            f"{stars(r)} {text.t(f'survey.rating.{r}')}",
+                            action_ref(f"owner.rate{r}", ticket.id),
+                        ),
+                    )
+                    for r in RATINGS
                 ),
+                ((text.t("owner.btn_not_fixed"), action_ref("owner.notfixed", ticket.id)),),
             )
+            other = note_language_differs(str(params.get("note") or ""), lang)
+            params["note_language"] = text.t(f"notify.note_in.{other}") if other else ""
         elif notice.key == "notify.owner.reply":
             photo = str(notice.params.get("photo") or "") or None
         elif notice.key == "notify.assignee.owner_message":
