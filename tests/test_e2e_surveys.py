@@ -127,6 +127,22 @@ async def test_bad_rating_opens_a_followup_with_a_deadline(sv: Desk, fake: FakeB
     followup = await supervisor.wait_for_message(
         lambda m: row["number"] in (m.text or "") and z.t("survey.btn_reopen") in m.labels
     )
+    await sv.outbox_settled()
+    # ONE card, edited as the owner answered: rating, problems, comment, engineer, times.
+    cards = [m for m in supervisor.messages if z.t("survey.btn_called") in m.labels]
+    assert [m.message_id for m in cards] == [followup.message_id]
+    card = cards[0].text or ""
+    for part in (
+        "★☆☆☆☆",
+        z.t("survey.ask_problems.not_fixed"),
+        z.t("survey.ask_problems.slow"),
+        "Still leaking at night",
+        "王强 (王师傅)",
+        z.t("followup.time.accepted", when="").strip(),
+        z.t("followup.time.resolved", when="").strip(),
+        z.t("followup.no_phone"),  # where the owner's phone goes once tickets carry it
+    ):
+        assert part in card, (part, card)
     # Nobody calls back in time: the manager hears of it, once.
     await expect(fake.user(ZHOU_ADMIN), z.t("survey.followup_late", number=row["number"]), wait=10)
     survey = (await sv.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]

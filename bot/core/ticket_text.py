@@ -230,5 +230,7 @@ class TicketText:
 
 
 # Internal matters (notes, escalations, delivery trouble) stay off the owner's timeline.
-_OWNER_HIDDEN = frozenset({"note", "escalated", "delivery_failed"})
-_QUOTED = frozenset({"note", "reply", "owner_message", "reopened"})
+_OWNER_HIDDEN = frozenset({"note", "escalated", "delivery_failed", "followup_done"})
+_QUOTED = frozenset(
+    {"note", "reply", "owner_message", "reopened", "followup_reply", "followup_done"}
+)

@@ -14,6 +14,7 @@ from bot.core.lifecycle import work_started
 from bot.core.models import OutboxItem, Status, Ticket, TicketEvent
 from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
+from bot.tg.followup import FollowupCards, survey_of_card
 from bot.tg.render import fit, keyboard
 from bot.tg.services import Services
 
@@ -50,6 +51,7 @@ class Cards:
     def __init__(self, services: Services, desk: TicketDesk) -> None:
         self.services = services
         self.desk = desk
+        self.followups = FollowupCards(services, desk)
 
     def render(
         self,
@@ -168,6 +170,8 @@ class Cards:
         """Send a card, or edit the one already in that chat; None if the ticket is gone."""
         store = self.services.store
         message = item.message
+        if survey_of_card(message.card) is not None:
+            return await self.followups.deliver(bot, item)
         assert message.ticket_id is not None and message.card is not None
         ticket = await store.get_ticket(message.ticket_id)
         if ticket is None:

@@ -26,6 +26,7 @@ from bot.tg.staff import refusal_text
 log = logging.getLogger(__name__)
 
 SURVEY_FLOW = "survey"
+OUTCOME_FLOW = "followup_outcome"
 
 
 class SurveyDesk:
@@ -140,7 +141,7 @@ class SurveyDesk:
                         opened = await store.get_survey(survey.id)
                         await self._someone_will_call(bot, visitor, ticket, opened or fresh)
                 elif fresh is not None:
-                    await self.jobs.tell_supervisors(ticket, fresh, "survey.followup_details")
+                    await self.jobs.tell_supervisors(ticket, fresh)  # the card, redrawn
         self.services.bell.ring()
         if followup and ticket is not None:
             # The owner's words went to the supervisor's card: tell them so, by name.
@@ -176,7 +177,7 @@ class SurveyDesk:
     async def on_followup(
         self, bot: Bot, visitor: Visitor, data: cb.FollowupPress, message: Message | None
     ) -> str | None:
-        """Call back done (the ticket closes), or reopen it for the same staff member."""
+        """Called back (asks the outcome first), or reopen it for the same staff member."""
         t = self.services.catalog
         actor = actor_for(self.services.settings, visitor.id)
         reason = t.text(visitor.lang, "survey.reopen_reason")
@@ -185,7 +186,32 @@ class SurveyDesk:
             return refusal_text(self.services, visitor.lang, outcome.refusal)
         if outcome.ticket is None:
             return t.text(visitor.lang, outcome.key)
-        done = t.text(visitor.lang, outcome.key, number=outcome.ticket.number)
-        if message is not None:
-            await replace_message(message, (message.text or "") + "\n\n" + done)
-        return done
+        if outcome.key == "survey.ask_outcome":
+            prefill = {"survey": data.survey_id, "number": outcome.ticket.number}
+            await self.conversations.begin(bot, visitor, OUTCOME_FLOW, prefill)
+            return None
+        # The card itself is redrawn (it says reopened, its buttons go).
+        return t.text(visitor.lang, outcome.key, number=outcome.ticket.number)
+
+    async def finish_outcome(
+        self, bot: Bot, visitor: Visitor, state: FlowState, answers: Mapping[str, Any]
+    ) -> str | None:
+        """The call-back's outcome, typed: on the timeline, the ticket closed, cards redrawn."""
+        t = self.services.catalog
+        if not await self.services.store.delete_conversation(visitor.chat_id, state.token):
+            return t.text(visitor.lang, "flow.already_submitted")
+        actor = actor_for(self.services.settings, visitor.id)
+        outcome = await self.jobs.followup_done(
+            int(answers["survey"]), actor, str(answers["outcome"])
+        )
+        number = outcome.ticket.number if outcome.ticket else ""
+        return t.text(visitor.lang, outcome.key, number=number)
+
+    async def followup_reply(
+        self, visitor: Visitor, survey_id: int, words: str, photo: str | None
+    ) -> str:
+        """A supervisor replied to a follow-up card: the owner reads it, even after closing."""
+        actor = actor_for(self.services.settings, visitor.id)
+        outcome = await self.jobs.followup_reply(survey_id, actor, words, photo)
+        number = outcome.ticket.number if outcome.ticket else ""
+        return self.services.catalog.text(visitor.lang, outcome.key, number=number)
