@@ -112,11 +112,10 @@ async def test_owner_completes_a_report_in_each_language(
     assert events == [{"kind": "created", "actor_id": 1001}, {"kind": "assigned", "actor_id": None}]
     await desk.outbox_settled()
     outbox = await desk.rows("SELECT status, chat_id FROM outbox ORDER BY id")
-    # The owner's confirmation, then the owner's photo and a card for the engineer, and a
-    # card without the photo (the owner's home) for the maintenance group.
+    # The owner's confirmation, then the engineer's card as the caption of the owner's photo,
+    # and a card without the photo (the owner's home) for the maintenance group.
     assert outbox == [
         {"status": "sent", "chat_id": 1001},
-        {"status": "sent", "chat_id": 7034518826},
         {"status": "sent", "chat_id": 7034518826},
         {"status": "sent", "chat_id": -1001234567890},
     ]

@@ -56,6 +56,10 @@ class TicketText:
         now = self.now or moment
         return due_words(now, moment, self.tz, self.catalog, self.lang)
 
+    def left(self, moment: datetime) -> str:
+        """Time left until a deadline (剩 5 分钟), or how late it is; "" without a now."""
+        return left_words(self.now, moment, self.catalog, self.lang) if self.now else ""
+
     def due_left(self, label_key: str, moment: datetime) -> str:
         """A deadline with the time left, for staff: 响应时限：今天 10:05 前（剩 5 分钟）."""
         if self.now is None:
