@@ -190,6 +190,8 @@ class SurveyJobs:
         ticket = await store.get_ticket(ticket_id)
         if ticket is None or ticket.owner_id != owner.telegram_id:
             return "ticket.not_found"
+        if ticket.status is Status.CLOSED:
+            return "survey.stale"  # rated through the survey itself, or closed meanwhile
         if ticket.status is not Status.RESOLVED:
             return "refusal.wrong_state"
         waiting = [s for s in await store.surveys_pending(ticket.id) if s.status != "answered"]
