@@ -221,7 +221,10 @@ CARD_ACTIONS = st.one_of(
     st.sampled_from(["accept", "start", "pause", "resume", "reply", "note", "transfer", "resolve"]),
     WORD,
 )
-OWNER_ACTIONS = st.one_of(st.sampled_from(["fixed", "notfixed", "msg", "cancel", "withdraw"]), WORD)
+OWNER_ACTIONS = st.one_of(
+    st.sampled_from(["fixed", "notfixed", "msg", "cancel", "withdraw", "rate1", "rate5", "rate9"]),
+    WORD,
+)
 AREAS = ["hv-1-lobby", "hv-carpark", "el-garden", "el-a-lifts"]
 STEPS = [
     "category",
@@ -238,6 +241,7 @@ STEPS = [
     "comment",
     "note",
     "target",
+    "outcome",
 ]
 
 FORGED = st.one_of(
