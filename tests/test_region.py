@@ -169,3 +169,24 @@ def test_emergency_confirmation_says_today_and_gives_the_hotline(settings: Setti
         assert promise in text and problem in text
         assert "400-800-1234" in text
         assert "📅" not in text  # an emergency's clock never waits for a holiday
+
+
+def test_a_new_staff_card_comes_first_and_the_other_photos_follow_it(settings: Settings) -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from bot.desk.context import DeskServices
+    from bot.desk.tickets import TicketDesk
+
+    desk = TicketDesk(cast(DeskServices, SimpleNamespace(settings=settings)))
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=SH)
+    base = _ticket(settings, now, "water_power", "urgent")
+    ticket = replace(base, photos=("p1", "p2", "p3"), assignee_id=7034518826)
+    messages = desk._card_messages(ticket, {})
+    staff = [m for m in messages if m.chat_id == 7034518826]
+    # The card (captioning p1 when sent), then the other two as an album: no bare photo first.
+    assert [(m.card, m.photos) for m in staff] == [("staff", ()), (None, ("p2", "p3"))]
+    group = [m for m in messages if m.chat_id < 0]
+    assert [(m.card, m.photos) for m in group] == [("group", ())]
+    single = desk._card_messages(replace(ticket, photos=("p1",)), {})
+    assert [m.photos for m in single] == [(), ()]  # one photo: it is the card itself
