@@ -4,8 +4,10 @@ photo carrying the card as its caption (edited in place as the ticket moves)."""
 
 from __future__ import annotations
 
+import re
+
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk, Words
+from tests.harness import Desk, Words, expect
 from tests.test_e2e_limits import _resolve
 from tests.test_e2e_staff import GROUP, WANG, file_ticket, zh
 
@@ -72,3 +74,18 @@ async def test_an_owner_is_told_the_result_note_is_in_another_language(
     # Thanks for the patience, and the rating question in the same message.
     assert "thank you for your patience" in (result.text or "")
     assert f"★★★★★ {w.t('survey.rating.5')}" in result.labels
+
+
+async def test_owners_and_staff_read_no_iso_dates(desk: Desk, fake: FakeBotApi) -> None:
+    owner = fake.user(4704, first_name="Mei", language_code="en")
+    w = Words(desk.settings, "en")
+    row = await file_ticket(desk, owner)
+    confirmation = next(m for m in owner.messages if row["number"] in (m.text or ""))
+    await owner.press(w.t("ticket.btn_view"), message_id=confirmation.message_id)
+    details = await expect(owner, w.t("ticket.details_title", number=row["number"]))
+    wang = fake.user(WANG)
+    card = await wang.wait_for_message(lambda m: row["number"] in (m.text or ""))
+    iso = re.compile(r"\d{4}-\d{2}-\d{2}")
+    for text in (confirmation.text, details.text, card.text):
+        assert text and not iso.search(text.replace(row["number"], "")), text
+    assert w.t("when.today_day") in (details.text or "")  # the timeline: "today 10:00"
