@@ -86,10 +86,10 @@ class Cards:
             state = "⏸ " + text.t("card.waiting", since=text.when(ticket.paused_at))
 
         def compose(description: str, note: str) -> str:
-            overdue = "⏰ " if ticket.overdue else ""
+            overdue = " ⏰" if ticket.overdue else ""  # after the mark: urgency reads first
             lines = [
-                f"{overdue}{urgency_mark(settings, ticket.urgency)} {text.urgency(ticket)}"
-                f" · {text.problem(ticket)}",
+                f"{urgency_mark(settings, ticket.urgency)} {text.urgency(ticket)}"
+                f" · {text.problem(ticket)}{overdue}",
                 f"📍 {text.place(ticket, unit=private, estate=self._estate_needed(chat_id))}",
                 f"📝 {description}",
             ]
