@@ -380,6 +380,8 @@ async def test_staff_commands(desk: Desk, fake: FakeBotApi) -> None:
     await wang.command("/queue")
     queue = await expect(wang, z.t("staff.queue_title", count=1))
     assert row["number"] in (queue.text or "")
+    # The deadline in words with the time left (urgent: 30 minutes on a standing clock).
+    assert z.t("left.remaining", span=z.t("time.minutes", n=30)) in (queue.text or "")
     await wang.command("/ticket", row["number"])
     details = await expect(wang, z.t("ticket.details_title", number=row["number"]))
     assert z.t("card.btn_accept") in details.labels
