@@ -5,6 +5,7 @@ photo carrying the card as its caption (edited in place as the ticket moves)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
@@ -89,3 +90,19 @@ async def test_owners_and_staff_read_no_iso_dates(desk: Desk, fake: FakeBotApi) 
     for text in (confirmation.text, details.text, card.text):
         assert text and not iso.search(text.replace(row["number"], "")), text
     assert w.t("when.today_day") in (details.text or "")  # the timeline: "today 10:00"
+
+
+async def test_a_promise_over_national_day_says_when_and_why(desk: Desk, fake: FakeBotApi) -> None:
+    desk.clock.now = datetime(2026, 9, 30, 9, 40, tzinfo=UTC)  # Wed 17:40 in Shanghai
+    owner = fake.user(4705, first_name="Mei", language_code="en")
+    z = zh(desk)
+    row = await file_ticket(desk, owner, urgency="routine")
+    confirmation = next(m for m in owner.messages if row["number"] in (m.text or ""))
+    text = confirmation.text or ""
+    assert "respond Thu 8 Oct by 10:10" in text  # not "within 2 business hours"
+    assert "National Day holiday (1–7 Oct): only emergencies are handled" in text
+    assert "fixed Fri 9 Oct by 17:40" in text
+    assert desk.settings.hotline in text
+    card = await fake.user(WANG).wait_for_message(lambda m: row["number"] in (m.text or ""))
+    assert "10月8日（周四）10:10 前" in (card.text or "")
+    assert z.t("left.remaining", span=z.t("time.days_hours", d=7, h=16)) in (card.text or "")
