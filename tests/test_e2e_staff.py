@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.staff_names import shown_name
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
 
@@ -146,7 +147,7 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
         owner,
         w.t(
             "notify.owner.accepted",
-            by_name=desk.settings.shown_name(WANG, "en"),  # never the internal "王强 (王师傅)"
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
             number=row["number"],
         ),
     )
@@ -331,7 +332,7 @@ async def test_relay_both_ways_and_withdraw(desk: Desk, fake: FakeBotApi) -> Non
         owner,
         w.t(
             "notify.owner.accepted",
-            by_name=desk.settings.shown_name(WANG, "en"),  # never the internal "王强 (王师傅)"
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
             number=row["number"],
         ),
     )
@@ -462,7 +463,7 @@ async def test_a_reply_faster_than_telegrams_answer_still_reaches_the_engineer(
         owner,
         w.t(
             "notify.owner.accepted",
-            by_name=desk.settings.shown_name(WANG, "en"),  # never the internal "王强 (王师傅)"
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
             number=row["number"],
         ),
     )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import ShiftedClock
+from bot.core.staff_names import shown_name
 from tests.fakebot import FakeBotApi
 from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_deadlines import until
@@ -108,7 +109,7 @@ async def test_bad_rating_opens_a_followup_with_a_deadline(sv: Desk, fake: FakeB
     row = await resolved(sv, fake, owner)
     question = await survey_message(owner, w, row["number"])
     await owner.press(f"★☆☆☆☆ {w.t('survey.rating.1')}", message_id=question.message_id)
-    sup = sv.settings.shown_name(LI_SUP, "en")
+    sup = shown_name(sv.settings, LI_SUP, "en")
     rated = await owner.wait_for_edit(question.message_id)
     assert rated.text == w.t("survey.rated_low", number=row["number"], stars="★☆☆☆☆")
     assert "thank" not in (rated.text or "").lower()  # no "thank you" for a bad rating

@@ -16,6 +16,7 @@ import pytest
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.calendars import Calendars
 from bot.core.models import Ticket
+from bot.core.staff_names import shown_name
 from bot.core.ticket_text import TicketText
 from bot.core.tickets import draft_from_answers
 from bot.texts import default_catalog
@@ -101,13 +102,13 @@ def test_display_name_needs_every_language(tmp_path: Path) -> None:
 def test_owners_read_display_names_never_internal_labels() -> None:
     settings = load_settings(SHIPPED, env={})
     wang = next(s for s in settings.staff if s.name == "王强 (王师傅)")
-    assert settings.shown_name(wang.telegram_id, "zh-Hans") == "工程部 王师傅"
-    assert settings.shown_name(wang.telegram_id, "en") == "Mr Wang, Maintenance"
+    assert shown_name(settings, wang.telegram_id, "zh-Hans") == "工程部 王师傅"
+    assert shown_name(settings, wang.telegram_id, "en") == "Mr Wang, Maintenance"
     zhou = next(s for s in settings.staff if s.name == "周敏 (周经理)")
     assert zhou.display_name is None
-    assert settings.shown_name(zhou.telegram_id, "zh-Hans") == "周经理"  # the name in brackets
+    assert shown_name(settings, zhou.telegram_id, "zh-Hans") == "周经理"  # the name in brackets
     plain = next(s for s in settings.staff if s.name == "孙浩")
-    assert settings.shown_name(plain.telegram_id, "en") == "孙浩"
+    assert shown_name(settings, plain.telegram_id, "en") == "孙浩"
 
 
 # --- the confirmation, from the shipped config and China's calendar ---------------------------

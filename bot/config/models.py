@@ -35,8 +35,6 @@ _AREA_ID = re.compile(r"[A-Za-z0-9_-]{1,48}")
 _TICKET_PREFIX = re.compile(r"[A-Z0-9]{2,5}")
 _BOT_USERNAME = re.compile(r"[A-Za-z0-9_]{5,32}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-# "王强 (王师傅)": the part in brackets is how colleagues and owners call the person.
-_NICKNAME = re.compile(r"[(（]([^()（）]+)[)）]\s*$")
 
 
 def _check_id(value: str) -> str:
@@ -267,10 +265,7 @@ class BusinessHours(_Model):
         if value is not None and not _COUNTRY.fullmatch(value):
             raise ValueError(f"{value!r} is not a two-letter country code (e.g. CN, HK, TW)")
         if value is not None and not holiday_region_known(value):
-            raise ValueError(
-                f"{value!r}: python-holidays has no calendar for this region (e.g. CN, HK, TW,"
-                " SG, MY); leave it empty and list days off in extra_holidays"
-            )
+            raise ValueError(f"{value!r}: python-holidays has no calendar for this region")
         return value
 
 
@@ -459,16 +454,6 @@ class Settings(_Model):
     def staff_member(self, telegram_id: int) -> StaffMember | None:
         """The staff member with this Telegram id, or None (most users are owners)."""
         return next((s for s in self.staff if s.telegram_id == telegram_id), None)
-
-    def shown_name(self, telegram_id: int | None, lang: str) -> str:
-        """A staff member as owners see them: the display name, else the nickname in brackets."""
-        member = self.staff_member(telegram_id) if telegram_id is not None else None
-        if member is None:
-            return ""
-        if member.display_name:
-            return self.text(member.display_name, lang)
-        nick = _NICKNAME.search(member.name)
-        return nick.group(1).strip() if nick else member.name
 
     def urgencies_for(self, category_id: str) -> list[Urgency]:
         """The urgency levels an owner may pick for a category, in config order."""

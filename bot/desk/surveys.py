@@ -17,6 +17,7 @@ from bot.core.actions import SYSTEM, Actor, Close, ConfirmFixed, Reopen
 from bot.core.lifecycle import Refusal
 from bot.core.models import Outgoing, Priority, Status, Survey, Ticket, TicketEvent, action_ref
 from bot.core.scope import out_of_scope
+from bot.core.staff_names import shown_name
 from bot.core.surveys import RATINGS, expiry, needs_followup, reminder_due, stars
 from bot.desk.context import DeskServices
 from bot.desk.tickets import TicketDesk
@@ -145,7 +146,7 @@ class SurveyJobs:
             key,
             number=ticket.number,
             category=text.category(ticket),
-            staff=self.services.settings.shown_name(survey.staff_id, lang),
+            staff=shown_name(self.services.settings, survey.staff_id, lang),
         )
         rows = tuple(
             (
@@ -293,7 +294,7 @@ class SurveyJobs:
         text = self.desk.text(lang)
         body = text.t(
             "notify.owner.followup",
-            supervisor=self.services.settings.shown_name(actor.telegram_id, lang),
+            supervisor=shown_name(self.services.settings, actor.telegram_id, lang),
             number=ticket.number,
             text=words,
         )

@@ -32,6 +32,7 @@ from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
 from bot.core.scope import supervisors_of
+from bot.core.staff_names import shown_name
 from bot.core.surveys import RATINGS, stars, survey_due
 from bot.core.ticket_text import TicketText
 from bot.desk.context import DeskServices
@@ -244,7 +245,7 @@ class TicketDesk:
         now = self.services.clock()
         after = replace(ticket, paused_at=now, updated_at=now)
         lang = await self.lang_of(ticket.owner_id)
-        shown = self.services.settings.shown_name(actor.telegram_id, lang)
+        shown = shown_name(self.services.settings, actor.telegram_id, lang)
         owner_note = Outgoing(
             ticket.owner_id,
             self.text(lang).t("notify.owner.waiting", number=ticket.number, by_name=shown),
@@ -440,7 +441,7 @@ class TicketDesk:
                 member = settings.staff_member(value)
                 name = member.name if member else str(value)
                 if owner and member is not None:
-                    name = settings.shown_name(value, lang)
+                    name = shown_name(settings, value, lang)
                 out[f"{key}_name"] = name
         for key in ("to_department", "from_department", "department"):
             value = params.get(key)

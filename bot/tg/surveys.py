@@ -14,6 +14,7 @@ from bot.core.actions import Actor, actor_for
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip
 from bot.core.models import Survey, Ticket
 from bot.core.runner import FlowState
+from bot.core.staff_names import shown_name
 from bot.core.surveys import stars
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
@@ -153,7 +154,7 @@ class SurveyDesk:
     def _who(self, ticket: Ticket, lang: str) -> str:
         """The supervisor who calls back, as owners know them."""
         person = self.jobs.supervisor_for(ticket)
-        name = self.services.settings.shown_name(person, lang) if person is not None else ""
+        name = shown_name(self.services.settings, person, lang) if person is not None else ""
         return name or self.services.catalog.text(lang, "survey.a_supervisor")
 
     async def _someone_will_call(
