@@ -12,6 +12,7 @@ from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
+from bot.store.postgres.replicas import PgInbox
 from bot.store.postgres.reports import PgReports
 from bot.store.postgres.schema import MIGRATIONS
 from bot.store.postgres.staff import PgStaffState
@@ -32,6 +33,7 @@ class PostgresStore(
     PgCards,
     PgSurveys,
     PgReports,
+    PgInbox,
     PgBase,
 ):
     """A PostgreSQL database: the aggregates share one connection pool (``PgBase``); a
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from bot.store.interfaces import (
         CardStore,
         ConversationStore,
+        OutboxClaims,
         OutboxStore,
         PersonStore,
         ReportReads,
@@ -52,11 +55,15 @@ if TYPE_CHECKING:
         Storage,
         SurveyStore,
         TicketStore,
+        UpdateInbox,
         UpdateLog,
     )
 
     def _store_is_storage(store: PostgresStore) -> Storage:
         return store
+
+    def _store_serves_replicas(store: PostgresStore) -> tuple[UpdateInbox, OutboxClaims]:
+        return store, store
 
     def _each_part_alone(
         updates: PgUpdateLog,

@@ -144,4 +144,9 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS outbox_chat;
     CREATE INDEX IF NOT EXISTS outbox_chat_priority ON outbox (status, chat_id, priority, id);
     """,
+    # Migration 8 — the outbox column PostgreSQL replicas claim a message with (kept alike on
+    # both backends so copy-db moves the same columns; SQLite runs one bot and never claims).
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    """,
 )
