@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -15,19 +16,20 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.clock import Clock, utc_now
+from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
 from bot.redaction import redact
 from bot.store import Storage
-from bot.store.open import HoldsInstanceLock, open_storage
+from bot.store.open import open_storage
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
+from bot.tg.replicas import Replica, config_hash, replica_id
 from bot.tg.reports import schedule_reports
 from bot.tg.services import Services
 from bot.timer import Timer
@@ -95,24 +97,42 @@ class BotRuntime:
         self.poller: Poller | None = None
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
+        self.replica: Replica | None = None  # on PostgreSQL: this process among replicas
         self._lock: IO[str] | None = None
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
         storage = self.settings.storage
+        clock = self.options.clock
+        name: str | None = None
         if storage.backend == "sqlite":
             self._lock = hold_lock(storage.path)
+        else:
+            # PostgreSQL: any number of replicas share the work (docs/architecture.md,
+            # "Replicas"); the real clock is set by the database's, so they agree on time.
+            name = replica_id()
+            if clock is utc_now:
+                clock = DatabaseClock()
         try:
-            self.store = await open_storage(self.settings)
-            # PostgreSQL has no lock file to share: the server holds the lock for us.
-            if isinstance(self.store, HoldsInstanceLock) and not (
-                await self.store.hold_instance_lock()
-            ):
-                raise _already_running(storage.shown, "it holds the database's instance lock")
+            self.store = await open_storage(self.settings, name)
+            if name is not None:
+                from bot.store.postgres.replicas import ReplicaLink
+
+                link = ReplicaLink(
+                    storage.url, name, socket.gethostname(), config_hash(self.settings)
+                )
+                self.replica = Replica(
+                    link,
+                    self.store,
+                    clock if isinstance(clock, DatabaseClock) else None,
+                    self.options.poll_timeout,
+                    ALLOWED_UPDATES,
+                )
+                await self.replica.join()
         except BaseException:
             await self._release()
             raise
-        year = self.options.clock().astimezone(self.settings.tz).year
+        year = clock().astimezone(self.settings.tz).year
         calendars = Calendars(self.settings, (year, year + 1))
         for warning in calendars.warnings:
             log.warning("business calendar: %s", warning)
@@ -122,17 +142,18 @@ class BotRuntime:
             catalog=default_catalog(),
             flows=self.flows,
             calendars=calendars,
-            clock=self.options.clock,
+            clock=clock,
             handled_before=await self.store.last_handled_update(),
         )
         self.services = services
-        timer = Timer(self.options.clock, nap=self.options.timer_nap)
+        timer = Timer(clock, nap=self.options.timer_nap)
         wiring = build_application(
             services,
             self.settings.telegram.token,
             self.settings.telegram.api_base_url,
             timer,
             outbox_idle=self.options.outbox_idle,
+            replica=name,
         )
         app = wiring.app
         self.governor = wiring.governor
@@ -165,12 +186,23 @@ class BotRuntime:
         timer.start()
         self.outbox.start()
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
-        self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
-        self.poller.start()
-        log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
+        if self.replica is not None:
+            self.replica.start(app, clock)
+        else:
+            self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
+            self.poller.start()
+        log.info(
+            "bot @%s started; database %s%s",
+            app.bot.username,
+            self.settings.storage.shown,
+            f"; replica {name}" if name else "",
+        )
 
     async def _release(self) -> None:
-        """Close the database and give up the lock."""
+        """Leave the replica set, close the database and give up the lock."""
+        if self.replica is not None:
+            await self.replica.close()
+            self.replica = None
         if self.store is not None:
             await self.store.close()
             self.store = None
@@ -185,6 +217,8 @@ class BotRuntime:
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None
+            if self.replica is not None:
+                await self.replica.stop()
             if app is not None and app.running:
                 await app.stop()
             if self.timer is not None:

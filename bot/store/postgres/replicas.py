@@ -10,6 +10,7 @@ moment compared here is the database's ``now()``, so a replica's own clock never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -30,7 +31,9 @@ INBOX_CHANNEL = "estatedesk_inbox"
 KEEP_HANDLED = 10_000
 
 # A holder is alive while its heartbeat is fresh (by the database's clock).
-_ALIVE_SQL = "EXISTS (SELECT 1 FROM replicas r WHERE r.id = {col} AND r.seen_at > now() - $%d::interval)"
+_ALIVE_SQL = (
+    "EXISTS (SELECT 1 FROM replicas r WHERE r.id = {col} AND r.seen_at > now() - $%d::interval)"
+)
 
 
 def _alive(col: str, param: int) -> str:
@@ -144,7 +147,7 @@ class ReplicaLink:
             if self._conn is not None:
                 self._conn.terminate()  # cut by the server: let go of what is left of it
                 self._conn = None
-            conn = await connect(self.url)
+            conn = await connect(self.url, f"estatedesk {self.id}")
             await conn.add_listener(INBOX_CHANNEL, self._notified)
             self._conn = conn
         return self._conn
@@ -233,14 +236,12 @@ class ReplicaLink:
 
     async def close(self, leave: bool = True) -> None:
         """Leave the replica set (the row goes) and close the connection."""
-        try:
-            if leave:
+        if leave:
+            # If this fails, the heartbeat's age says the same soon enough.
+            with contextlib.suppress(Exception):
                 await self._call("DELETE FROM replicas WHERE id = $1", self.id)
-        except Exception:  # the heartbeat's age says the same soon enough
-            log.info("replica %s: could not sign off", self.id)
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.close(), 5.0)
-            except Exception:
-                conn.terminate()
+            conn.terminate()  # a no-op once closed; frees a session that would not close
