@@ -163,6 +163,7 @@ class Governor:
         self._clock = time.monotonic
         self._chat_rate = chat_per_second
         self._group_rate = group_per_minute / 60
+        self._per_second = per_second
         self._global = _Bucket(per_second, GLOBAL_BURST, GLOBAL_BURST, self._clock())
         self._chats: dict[int | str, _Bucket] = {}
         self._held: dict[int | str, float] = {}  # chat → until (a 429's retry_after)
@@ -189,6 +190,12 @@ class Governor:
                 self._waiters.remove(waiter)
             self._dispatch()  # its place goes to the next one
             raise
+
+    def share(self, replicas: int) -> float:
+        """Send at 1/``replicas`` of the overall rate: replicas on one bot token share
+        Telegram's budget (each counts the live ones at every heartbeat). The new rate."""
+        self._global.rate = self._per_second / max(replicas, 1)
+        return self._global.rate
 
     def hold(self, chat: int | str | None, seconds: float) -> None:
         """Telegram said wait (429): nothing more to this chat for ``seconds``."""

@@ -168,6 +168,7 @@ class InboxWorker:
         self._in_hand: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self._stopping = False
 
     def wake(self) -> None:
         """Something was stored or finished: look for work now."""
@@ -179,6 +180,9 @@ class InboxWorker:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Claim nothing more, finish what is in hand, give back what could not be."""
+        # A flag as well as the cancel: on Python 3.11 wait_for can swallow a cancel that
+        # arrives as the wake-up does, and the loop would go on.
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -194,7 +198,7 @@ class InboxWorker:
             await self.inbox.inbox_release(self.holder)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             free = self.concurrency - len(self._in_hand)
             if free > 0:

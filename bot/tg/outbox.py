@@ -64,6 +64,7 @@ class OutboxWorker:
             store if holder is not None and isinstance(store, OutboxClaims) else None
         )
         self.holder = holder or ""
+        self._stopping = False
         # The desk rings the services' bell after a commit; the worker listens to it.
         self._wake = services.bell
         self._task: asyncio.Task[None] | None = None
@@ -82,12 +83,16 @@ class OutboxWorker:
 
     def start(self) -> None:
         """Run the worker in the background."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, flush_timeout: float = 3.0) -> None:
         """Stop the background loop, then deliver what is due (for up to ``flush_timeout``)."""
         if self._task is None:
             return
+        # A flag as well as the cancel: on Python 3.11 wait_for can swallow a cancel that
+        # arrives together with a wake-up, and the loop would go on.
+        self._stopping = True
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -127,7 +132,7 @@ class OutboxWorker:
             )
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()  # before looking: a wake during the pass is not lost
             try:
                 await self.deliver_due()

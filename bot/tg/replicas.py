@@ -24,10 +24,11 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.clock import DatabaseClock, utc_now
+from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings
 from bot.store.interfaces import Storage, UpdateInbox, UpdateLog
 from bot.store.postgres.replicas import ReplicaLink
+from bot.tg.governor import Governor
 from bot.tg.inbox import InboxPoller, InboxWorker
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class Replica:
         self._next_beat = 0.0
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self.governor: Governor | None = None
+        self.replicas = 1  # live replicas at the last heartbeat
 
     @property
     def id(self) -> str:
@@ -109,6 +112,11 @@ class Replica:
         server = await self.link.beat()
         after = utc_now()
         self._next_beat = time.monotonic() + BEAT
+        live = await self.link.live()
+        if self.governor is not None and live != self.replicas:
+            rate = self.governor.share(live)
+            log.info("replicas: %d alive; this one sends up to %.1f messages a second", live, rate)
+        self.replicas = live
         if self.db_clock is None:
             return
         was = self.db_clock.offset
@@ -120,8 +128,17 @@ class Replica:
                 -offset.total_seconds(),
             )
 
-    def start(self, app: Application[Any, Any, Any, Any, Any, Any], clock: Any) -> None:
-        """Handle the inbox, and poll Telegram whenever this replica holds the lease."""
+    def start(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        clock: Clock,
+        governor: Governor | None = None,
+    ) -> None:
+        """Handle the inbox, and poll Telegram whenever this replica holds the lease; share
+        the ``governor``'s overall rate with the other replicas."""
+        self.governor = governor
+        if governor is not None:
+            governor.share(self.replicas)
         self.worker = InboxWorker(app, self.inbox, self.handled, self.id, clock)
         self.link.on_inbox(self.worker.wake)
         self.poller = InboxPoller(

@@ -187,7 +187,7 @@ class BotRuntime:
         self.outbox.start()
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         if self.replica is not None:
-            self.replica.start(app, clock)
+            self.replica.start(app, clock, self.governor)
         else:
             self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
             self.poller.start()

@@ -195,6 +195,13 @@ class ReplicaLink:
         assert isinstance(now, datetime)
         return now
 
+    async def live(self) -> int:
+        """How many replicas are alive now (this one included)."""
+        value = await self._call(
+            "SELECT COUNT(*) FROM replicas WHERE seen_at > now() - $1::interval", ALIVE
+        )
+        return max(int(value or 0), 1)
+
     async def try_lead(self, name: str, ttl: timedelta) -> bool:
         """Take the lease ``name`` if it is free, expired, or its holder's session is gone."""
         holder = await self._call(
