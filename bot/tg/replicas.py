@@ -18,7 +18,7 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -80,6 +80,7 @@ class Replica:
         self._failing = False
         self.governor: Governor | None = None
         self.replicas = 1  # live replicas at the last heartbeat
+        self.sweep: Callable[[], Awaitable[int]] | None = None
 
     @property
     def id(self) -> str:
@@ -133,10 +134,13 @@ class Replica:
         app: Application[Any, Any, Any, Any, Any, Any],
         clock: Clock,
         governor: Governor | None = None,
+        sweep: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         """Handle the inbox, and poll Telegram whenever this replica holds the lease; share
-        the ``governor``'s overall rate with the other replicas."""
+        the ``governor``'s overall rate with the other replicas; ``sweep`` at every heartbeat
+        (plans the scheduled work other replicas changed)."""
         self.governor = governor
+        self.sweep = sweep
         if governor is not None:
             governor.share(self.replicas)
         self.worker = InboxWorker(app, self.inbox, self.handled, self.id, clock)
@@ -172,6 +176,8 @@ class Replica:
         assert self.poller is not None
         if time.monotonic() >= self._next_beat:
             await self._beat()
+            if self.sweep is not None:
+                await self.sweep()
         asked = time.monotonic()
         if self.leads_since is not None:
             if not await self.link.renew(LEASE, LEASE_TTL):

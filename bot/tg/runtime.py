@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
+from bot.desk.sweep import Sweep
 from bot.redaction import redact
 from bot.store import Storage
 from bot.store.open import open_storage
@@ -187,7 +188,9 @@ class BotRuntime:
         self.outbox.start()
         await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         if self.replica is not None:
-            self.replica.start(app, clock, self.governor)
+            self.replica.start(
+                app, clock, self.governor, Sweep(self.store, self.jobs, wiring.surveys).run
+            )
         else:
             self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
             self.poller.start()

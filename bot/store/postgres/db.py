@@ -75,7 +75,7 @@ def unavailable(url: str, error: BaseException) -> StorageUnavailable:
 
 def _named(name: str | None) -> dict[str, str]:
     """Server settings naming the session (pg_stat_activity shows which replica it is)."""
-    return {"application_name": name[:63]} if name else {}
+    return {"application_name": f"estatedesk {name}"[:63]} if name else {}
 
 
 async def connect(url: str, name: str | None = None) -> asyncpg.Connection:

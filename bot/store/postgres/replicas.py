@@ -147,7 +147,7 @@ class ReplicaLink:
             if self._conn is not None:
                 self._conn.terminate()  # cut by the server: let go of what is left of it
                 self._conn = None
-            conn = await connect(self.url, f"estatedesk {self.id}")
+            conn = await connect(self.url, self.id)
             await conn.add_listener(INBOX_CHANNEL, self._notified)
             self._conn = conn
         return self._conn
