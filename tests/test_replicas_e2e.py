@@ -26,7 +26,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-import yaml
 
 from tests.fakebot import FakeBotApi, RateLimits
 from tests.harness import ROOT, TOKEN, Words, register_staff, settings_for
@@ -41,16 +40,11 @@ SENDS = {"sendMessage", "sendPhoto", "sendMediaGroup"}
 
 def short_deadlines(tmp_path: Path) -> Path:
     """config.yaml with every accept deadline at 25 s around the clock, flows beside it."""
-    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    for level in data["urgencies"]:
-        level["accept_within"] = ACCEPT_WITHIN
-        level["clock"] = "always"
-    for category in data["categories"]:
-        category.pop("accept_within", None)
-        for sub in category.get("subcategories", []) or []:
-            sub.pop("accept_within", None)
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(\s+accept_within:) \S+", rf"\1 {ACCEPT_WITHIN}", text)
+    text = re.sub(r"(?m)^(\s+clock:) business", r"\1 always", text)
     path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     (tmp_path / "flows").symlink_to(ROOT / "flows")
     return path
 
@@ -194,12 +188,13 @@ async def test_three_replicas_lose_nothing_while_the_leader_dies(
             await asyncio.sleep(0.05)
         takeovers.append((taken, polled))
         events.append(f"killed leader {old}: lease taken {taken:.1f}s, polling {polled:.1f}s")
-        await ids[old].start()  # systemd's Restart=always
-        ids[await ids[old].started()] = ids[old]
+        replica = ids.pop(old)
+        await replica.start()  # systemd's Restart=always
+        ids[await replica.started()] = replica
 
     async def cut_a_follower() -> None:
         poller = await leader()
-        victim = next(i for i in ids if i != poller and ids[i].proc and not ids[i].proc.returncode)
+        victim = next(i for i in ids if i != poller)
         cut = await _value(
             pg_url,
             "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -230,9 +225,13 @@ async def test_three_replicas_lose_nothing_while_the_leader_dies(
         chaos_task = asyncio.create_task(chaos())
         filings = await asyncio.gather(*(life(o, rng.uniform(0, 5)) for o in owners))
         await chaos_task
-        unsent = await outbox_all_sent(lambda sql: _rows(pg_url, sql), within=60.0)
-        # Escalations that fall due now still count: wait out the last accept deadline.
-        await asyncio.sleep(3)
+        # Nobody accepts, so escalations go on every 25 s: what was queued while the owners
+        # filed must be out within a minute (plus a group's 20 a minute).
+        filed = await _value(pg_url, "SELECT now()")
+        unsent = await outbox_all_sent(
+            lambda sql: _rows(pg_url, sql.replace("WHERE", "WHERE created_at < $1 AND"), filed),
+            within=60.0,
+        )
     finally:
         codes = [await r.terminate() for r in replicas]
     seconds = time.monotonic() - started
@@ -276,7 +275,7 @@ async def test_three_replicas_lose_nothing_while_the_leader_dies(
     assert len(tickets) == OWNERS
     assert unsent == [], unsent
     # At least once: a killed replica may have sent a message it could not mark sent.
-    assert sum(n - 1 for n in twice.values()) <= 3, twice
+    assert sum(n - 1 for n in twice.values()) <= 3, list(twice.items())[:5]
     assert [k for k, n in repeated.items() if n > 1] == []
     assert escalations, "no deadline fell inside the run"
     assert overdue_unescalated == []
