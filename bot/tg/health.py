@@ -32,9 +32,7 @@ async def health(store: Storage, clock: Clock, replica: Replica | None = None) -
         counts = await asyncio.wait_for(store.outbox_counts(), TIMEOUT)
         report["outbox_pending"] = counts.get("pending", 0)
         if isinstance(store, UpdateInbox):
-            oldest: datetime | None = await asyncio.wait_for(
-                store.inbox_oldest_pending(), TIMEOUT
-            )
+            oldest: datetime | None = await asyncio.wait_for(store.inbox_oldest_pending(), TIMEOUT)
             if oldest is not None:
                 waited = (clock() - oldest).total_seconds()
                 report["oldest_unhandled_update_seconds"] = round(max(waited, 0.0), 1)

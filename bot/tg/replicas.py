@@ -81,6 +81,7 @@ class Replica:
         self.governor: Governor | None = None
         self.replicas = 1  # live replicas at the last heartbeat
         self.sweep: Callable[[], Awaitable[int]] | None = None
+        self.polls = True
 
     @property
     def id(self) -> str:
@@ -135,10 +136,13 @@ class Replica:
         clock: Clock,
         governor: Governor | None = None,
         sweep: Callable[[], Awaitable[int]] | None = None,
+        poll: bool = True,
     ) -> None:
         """Handle the inbox, and poll Telegram whenever this replica holds the lease; share
         the ``governor``'s overall rate with the other replicas; ``sweep`` at every heartbeat
-        (plans the scheduled work other replicas changed)."""
+        (plans the scheduled work other replicas changed). ``poll`` False: webhook mode, where
+        Telegram pushes to every replica and nobody polls."""
+        self.polls = poll
         self.governor = governor
         self.sweep = sweep
         if governor is not None:
@@ -178,6 +182,8 @@ class Replica:
             await self._beat()
             if self.sweep is not None:
                 await self.sweep()
+        if not self.polls:
+            return
         asked = time.monotonic()
         if self.leads_since is not None:
             if not await self.link.renew(LEASE, LEASE_TTL):

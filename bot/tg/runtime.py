@@ -12,27 +12,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings
+from bot.config.webhook import Webhook
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
 from bot.desk.sweep import Sweep
 from bot.redaction import redact
 from bot.store import Storage
+from bot.store.interfaces import UpdateInbox
 from bot.store.open import open_storage
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor
+from bot.tg.health import health
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
 from bot.tg.replicas import Replica, config_hash, replica_id
 from bot.tg.reports import schedule_reports
 from bot.tg.services import Services
+from bot.tg.webhook import WebhookListener
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)
@@ -99,6 +103,7 @@ class BotRuntime:
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
         self.replica: Replica | None = None  # on PostgreSQL: this process among replicas
+        self.webhook: WebhookListener | None = None  # webhook mode: Telegram's POSTs
         self._lock: IO[str] | None = None
 
     async def start(self) -> None:
@@ -106,6 +111,12 @@ class BotRuntime:
         storage = self.settings.storage
         clock = self.options.clock
         name: str | None = None
+        webhook = self.settings.telegram.webhook
+        if webhook is not None and storage.backend == "sqlite":
+            raise CannotStart(
+                "telegram.webhook needs PostgreSQL (storage.url or DATABASE_URL): updates are"
+                " stored in its inbox before Telegram is answered; use long polling on SQLite"
+            )
         if storage.backend == "sqlite":
             self._lock = hold_lock(storage.path)
         else:
@@ -186,12 +197,21 @@ class BotRuntime:
         self.timer = timer
         timer.start()
         self.outbox.start()
-        await app.bot.delete_webhook()  # long polling and a webhook exclude each other
         if self.replica is not None:
+            replica = self.replica
             self.replica.start(
-                app, clock, self.governor, Sweep(self.store, self.jobs, wiring.surveys).run
+                app,
+                clock,
+                self.governor,
+                Sweep(self.store, self.jobs, wiring.surveys).run,
+                poll=webhook is None,
             )
+            if webhook is None:
+                await app.bot.delete_webhook()  # long polling and a webhook exclude each other
+            else:
+                await self._listen(webhook, app.bot, clock, replica)
         else:
+            await app.bot.delete_webhook()
             self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
             self.poller.start()
         log.info(
@@ -199,6 +219,28 @@ class BotRuntime:
             app.bot.username,
             self.settings.storage.shown,
             f"; replica {name}" if name else "",
+        )
+
+    async def _listen(self, webhook: Webhook, bot: Bot, clock: Clock, replica: Replica) -> None:
+        """Webhook mode: tell Telegram where to push, and take its POSTs."""
+        store = self.store
+        assert store is not None and isinstance(store, UpdateInbox) and replica.worker
+        secret = self.settings.telegram.webhook_secret
+        self.webhook = WebhookListener(
+            webhook,
+            secret,
+            bot,
+            store,
+            clock,
+            replica.worker.wake,
+            lambda: health(store, clock, replica),
+        )
+        await self.webhook.start()
+        await bot.set_webhook(
+            url=webhook.url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
         )
 
     async def _release(self) -> None:
@@ -220,6 +262,9 @@ class BotRuntime:
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None
+            if self.webhook is not None:
+                await self.webhook.stop()
+                self.webhook = None
             if self.replica is not None:
                 await self.replica.stop()
             if app is not None and app.running:
