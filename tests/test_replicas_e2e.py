@@ -52,8 +52,11 @@ def short_deadlines(tmp_path: Path) -> Path:
 class Replica:
     """One ``python -m bot run`` process on the shared database."""
 
-    def __init__(self, fake: FakeBotApi, url: str, config: Path, log: Path) -> None:
+    def __init__(
+        self, fake: FakeBotApi, url: str, config: Path, log: Path, prefix: tuple[str, ...] = ()
+    ) -> None:
         self.fake, self.url, self.config, self.log = fake, url, config, log
+        self.prefix = prefix  # e.g. faketime: a machine whose clock is off
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -68,7 +71,7 @@ class Replica:
         }
         with self.log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(self.config),
+                *self.prefix, sys.executable, "-m", "bot", "run", "--config", str(self.config),
                 env=env, cwd=ROOT, stdout=out, stderr=out,
             )  # fmt: skip
         self.starts += 1
