@@ -181,7 +181,7 @@ class Replica:
         if time.monotonic() >= self._next_beat:
             await self._beat()
             if self.sweep is not None:
-                await self.sweep()
+                await self._sweep(self.sweep)
         if not self.polls:
             return
         asked = time.monotonic()
@@ -197,6 +197,14 @@ class Replica:
         self._valid_until = asked + LEASE_TTL.total_seconds() - MARGIN
         if not self.poller.running:
             self.poller.start()
+
+    async def _sweep(self, sweep: Callable[[], Awaitable[int]]) -> None:
+        """Plan what others changed; a failure here (the pool's, not the link's) must not
+        cost this replica the lease: the next heartbeat tries again."""
+        try:
+            await sweep()
+        except Exception as exc:  # noqa: BLE001 — any failure of the database or its driver
+            log.warning("replica %s: planning scheduled work failed (%s)", self.id, exc)
 
     async def _lose(self, why: str) -> None:
         """Stop polling at once: another replica may be polling already."""
