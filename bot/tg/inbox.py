@@ -99,7 +99,11 @@ class InboxPoller:
 
     async def _run(self) -> None:
         backoff = 0.5
-        self._offset = await self.inbox.inbox_next_offset()
+        try:
+            self._offset = await self.inbox.inbox_next_offset()
+        except Exception as exc:  # noqa: BLE001 — the replica's next step starts it again
+            log.warning("poller: cannot read the inbox (%s); polling waits", exc)
+            return
         while True:
             if not self.leading():
                 log.warning("poller: the lease is lost; polling stops")
