@@ -160,3 +160,31 @@ async def test_webhook_mode_on_sqlite_refuses_to_start(fake: FakeBotApi, tmp_pat
     else:
         await runtime.stop()
         raise AssertionError("started a webhook bot on SQLite")
+
+
+def test_webhook_config_errors_name_key_and_value(fake: FakeBotApi, tmp_path: Path) -> None:
+    from bot.config.load import ConfigError
+
+    def plain_http(data: dict[str, Any]) -> None:
+        _webhook(data)
+        data["telegram"]["webhook"]["url"] = "http://desk.example.com/telegram"
+
+    def no_secret(data: dict[str, Any]) -> None:
+        _webhook(data)
+        data["telegram"]["webhook_secret"] = ""
+
+    def bad_listen(data: dict[str, Any]) -> None:
+        _webhook(data)
+        data["telegram"]["webhook"]["listen"] = "8443"
+
+    said = []
+    for edit in (plain_http, no_secret, bad_listen):
+        try:
+            settings_for(fake, tmp_path / "desk.sqlite3", edit=edit)
+        except ConfigError as exc:
+            said.append("\n".join(exc.errors))
+        else:
+            raise AssertionError(f"{edit.__name__} was accepted")
+    assert "telegram.webhook.url" in said[0] and "http://desk.example.com" in said[0]
+    assert "TELEGRAM_WEBHOOK_SECRET" in said[1]
+    assert "telegram.webhook.listen" in said[2] and "'8443'" in said[2]
