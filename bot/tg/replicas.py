@@ -20,16 +20,18 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application
 
 from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings
 from bot.store.interfaces import Storage, UpdateInbox, UpdateLog
-from bot.store.postgres.replicas import ReplicaLink
 from bot.tg.governor import Governor
 from bot.tg.inbox import InboxPoller, InboxWorker
+
+if TYPE_CHECKING:  # SQLite installations never load the PostgreSQL driver
+    from bot.store.postgres.replicas import ReplicaLink
 
 log = logging.getLogger(__name__)
 
