@@ -53,10 +53,10 @@ class Replica:
     """One ``python -m bot run`` process on the shared database."""
 
     def __init__(
-        self, fake: FakeBotApi, url: str, config: Path, log: Path, prefix: tuple[str, ...] = ()
+        self, fake: FakeBotApi, url: str, config: Path, log: Path, env: dict[str, str] | None = None
     ) -> None:
         self.fake, self.url, self.config, self.log = fake, url, config, log
-        self.prefix = prefix  # e.g. faketime: a machine whose clock is off
+        self.env = env or {}  # e.g. libfaketime's: a machine whose clock is off
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -68,10 +68,11 @@ class Replica:
             "TELEGRAM_API_BASE_URL": self.fake.url,
             "DATABASE_URL": self.url,
             "PTB_TIMEDELTA": "true",
+            **self.env,
         }
         with self.log.open("ab") as out:
             self.proc = await asyncio.create_subprocess_exec(
-                *self.prefix, sys.executable, "-m", "bot", "run", "--config", str(self.config),
+                sys.executable, "-m", "bot", "run", "--config", str(self.config),
                 env=env, cwd=ROOT, stdout=out, stderr=out,
             )  # fmt: skip
         self.starts += 1
