@@ -74,6 +74,7 @@ class InboxPoller:
         self.polls = 0
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False  # with the cancel, which a wait_for inside may swallow (3.11)
 
     @property
     def running(self) -> bool:
@@ -82,12 +83,14 @@ class InboxPoller:
 
     def start(self) -> None:
         """Begin polling in the background."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="inbox-poller")
 
     async def stop(self, confirm: bool = True) -> None:
         """Stop at once (a pending long poll is abandoned); then confirm what was stored."""
         if self._task is None:
             return
+        self._stopping = True
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -104,7 +107,7 @@ class InboxPoller:
         except Exception as exc:  # noqa: BLE001 — the replica's next step starts it again
             log.warning("poller: cannot read the inbox (%s); polling waits", exc)
             return
-        while True:
+        while not self._stopping:
             if not self.leading():
                 log.warning("poller: the lease is lost; polling stops")
                 return

@@ -84,6 +84,9 @@ class Replica:
         self.replicas = 1  # live replicas at the last heartbeat
         self.sweep: Callable[[], Awaitable[int]] | None = None
         self.polls = True
+        # Set with the cancel: on Python 3.11 wait_for (around each link query) can swallow a
+        # cancel that arrives as the query returns, and the loop would go on.
+        self._stopping = False
 
     @property
     def id(self) -> str:
@@ -164,7 +167,7 @@ class Replica:
         self._task = asyncio.create_task(self._run(), name="replica")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._step()
                 if self._failing:
@@ -218,6 +221,7 @@ class Replica:
 
     async def stop(self) -> None:
         """Stop polling (the lease goes to another at once), finish the updates in hand."""
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
