@@ -184,11 +184,14 @@ class TolerantOwner:
                 elif self._has_button(summary.message_id, self.w.t("flow.btn_submit")):
                     # Still showing Submit: the press was lost; press it again.
                     await self._pause()
-                    self._note(
-                        await self.user.press(
-                            self.w.t("flow.btn_submit"), message_id=summary.message_id
+                    try:
+                        self._note(
+                            await self.user.press(
+                                self.w.t("flow.btn_submit"), message_id=summary.message_id
+                            )
                         )
-                    )
+                    except AssertionError:  # the number came meanwhile and took the buttons
+                        pass
                 continue
             target = next((m for m in reversed(fresh) if self._actionable(m)), None)
             if target is None:
