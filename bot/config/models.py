@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from bot.config.storage import Storage
 from bot.config.web import Web
+from bot.config.webhook import SECRET, Webhook
 from bot.core.holidays_cn import supported as holiday_region_known
 from bot.durations import Duration
 from bot.redaction import redact
@@ -88,8 +89,21 @@ class Telegram(_Model):
     # minute: Telegram's own limits. Raise them only against a test server.
     chat_messages_per_second: float = Field(1.0, gt=0, le=1000)
     group_messages_per_minute: float = Field(20.0, gt=0, le=60000)
+    # Webhook mode instead of long polling (bot/config/webhook.py); its secret is set by the
+    # environment (TELEGRAM_WEBHOOK_SECRET), never in the file.
+    webhook: Webhook | None = None
+    webhook_secret: str = ""
 
     _blank = field_validator("api_base_url", "bot_username", mode="before")(_blank_to_none)
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Telegram:
+        if self.webhook is not None and not SECRET.fullmatch(self.webhook_secret):
+            raise ValueError(
+                "telegram.webhook needs TELEGRAM_WEBHOOK_SECRET in the environment: 1-256 of"
+                " A-Z a-z 0-9 _ - (Telegram sends it back with every update)"
+            )
+        return self
 
     @field_validator("api_base_url")
     @classmethod
