@@ -17,9 +17,9 @@ import asyncpg
 import pytest
 
 from bot.core.models import Outgoing
-from bot.store.interfaces import StoredUpdate
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.replicas import ReplicaLink
+from bot.store.replica_interfaces import StoredUpdate
 from tests.pg import pg_server, pg_url  # noqa: F401
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol
 
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
@@ -431,64 +431,6 @@ class WebAuthStore(Protocol):
 
     async def end_session(self, session_hash: str) -> None:
         """End a session (sign out, or its person left the staff list)."""
-        ...
-
-
-@dataclass(frozen=True)
-class StoredUpdate:
-    """An update as the inbox keeps it: id, chat and sender (for ordering), the JSON."""
-
-    update_id: int
-    chat_id: int | None
-    user_id: int | None
-    payload: dict[str, Any]
-    attempts: int = 0
-
-
-@runtime_checkable
-class UpdateInbox(Protocol):
-    """Updates stored before Telegram is told, handled by any replica (PostgreSQL only).
-
-    An update is claimed by one holder at a time; one claimed by a holder that died is
-    claimed again. It is claimable only when no earlier unfinished update shares its chat or
-    its sender, so each conversation is handled in order whichever replica takes it.
-    """
-
-    async def inbox_add(self, updates: Sequence[StoredUpdate], now: datetime) -> None:
-        """Store updates durably (a repeat of a stored one is ignored)."""
-        ...
-
-    async def inbox_next_offset(self) -> int | None:
-        """The getUpdates offset that confirms every stored update (None: none stored)."""
-        ...
-
-    async def inbox_claim(self, holder: str, limit: int) -> list[StoredUpdate]:
-        """Claim up to ``limit`` updates that may be handled now, oldest first."""
-        ...
-
-    async def inbox_done(self, update_id: int, holder: str, now: datetime) -> bool:
-        """Mark a claimed update handled; False if it was not (any longer) the holder's."""
-        ...
-
-    async def inbox_release(self, holder: str) -> int:
-        """Give back the holder's unfinished claims; how many."""
-        ...
-
-    async def inbox_oldest_pending(self) -> datetime | None:
-        """When the oldest unhandled update was stored, or None."""
-        ...
-
-
-@runtime_checkable
-class OutboxClaims(Protocol):
-    """Outbox delivery shared by replicas: a message is sent by the one that claimed it."""
-
-    async def outbox_claim(self, item_ids: Sequence[int], holder: str) -> set[int]:
-        """Claim pending messages; the ids won (a live replica's claim is never taken)."""
-        ...
-
-    async def outbox_release(self, holder: str, item_id: int | None = None) -> None:
-        """Give back one claim of ``holder``, or all of them."""
         ...
 
 

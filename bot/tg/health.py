@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.store.interfaces import Storage, UpdateInbox
+from bot.store.interfaces import Storage
+from bot.store.replica_interfaces import UpdateInbox
 from bot.tg.replicas import Replica
 
 # A health check must answer even when the database does not.

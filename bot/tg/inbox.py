@@ -26,7 +26,8 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.core.models import Priority
-from bot.store.interfaces import StoredUpdate, UpdateInbox, UpdateLog
+from bot.store.interfaces import UpdateLog
+from bot.store.replica_interfaces import StoredUpdate, UpdateInbox
 from bot.tg.governor import sending_as
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,8 @@ from telegram.error import (
 
 from bot.core.models import OutboxItem, Priority
 from bot.redaction import redact
-from bot.store.interfaces import OutboxClaims, OutboxStore
+from bot.store.interfaces import OutboxStore
+from bot.store.replica_interfaces import OutboxClaims
 from bot.tg.callbacks import callback_rows
 from bot.tg.governor import sending_as
 from bot.tg.render import fit, keyboard

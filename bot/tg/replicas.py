@@ -26,7 +26,8 @@ from telegram.ext import Application
 
 from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings
-from bot.store.interfaces import Storage, UpdateInbox, UpdateLog
+from bot.store.interfaces import Storage, UpdateLog
+from bot.store.replica_interfaces import UpdateInbox
 from bot.tg.governor import Governor
 from bot.tg.inbox import InboxPoller, InboxWorker
 

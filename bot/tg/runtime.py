@@ -25,8 +25,8 @@ from bot.desk.deadlines import DeadlineJobs
 from bot.desk.sweep import Sweep
 from bot.redaction import redact
 from bot.store import Storage
-from bot.store.interfaces import UpdateInbox
 from bot.store.open import open_storage
+from bot.store.replica_interfaces import UpdateInbox
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor

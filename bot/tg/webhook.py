@@ -21,7 +21,7 @@ from telegram import Bot, Update
 
 from bot.clock import Clock
 from bot.config.webhook import Webhook
-from bot.store.interfaces import UpdateInbox
+from bot.store.replica_interfaces import UpdateInbox
 from bot.tg.inbox import stored
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,6 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
-        OutboxClaims,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -61,10 +60,10 @@ if TYPE_CHECKING:
         Storage,
         SurveyStore,
         TicketStore,
-        UpdateInbox,
         UpdateLog,
         WebAuthStore,
     )
+    from bot.store.replica_interfaces import OutboxClaims, UpdateInbox
 
     def _store_is_storage(store: PostgresStore) -> Storage:
         return store

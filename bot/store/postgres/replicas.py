@@ -19,8 +19,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.store.interfaces import StoredUpdate
 from bot.store.postgres.db import PgBase, connect, rowcount
+from bot.store.replica_interfaces import StoredUpdate
 
 log = logging.getLogger(__name__)
 
