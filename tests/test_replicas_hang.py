@@ -55,7 +55,7 @@ async def test_a_hung_poller_is_replaced_and_steps_down_when_it_wakes(
         assert await _value(pg_url, HOLDER) == now_holder  # it did not take the lease back
         w = Words(settings, "en")
         await user.command("/new")
-        await expect(user, w.t("intake.ask_category"), wait=10)
+        await expect(user, w.t("intake.ask_what"), wait=10)
         print(f"\nhung poller replaced after {taken:.1f}s")
     finally:
         for replica in replicas:

@@ -442,6 +442,10 @@ async def test_events_in_progress_holds_only_open_tickets_timelines(store: Stora
     for ticket_id, events in timelines.items():
         assert events == await store.ticket_events(ticket_id)
     assert [e.kind for e in timelines[taken.id]][-1] == "accepted"
+    assert await store.versions_in_progress() == {
+        waiting.id: waiting.version,
+        taken.id: taken.version + 1,
+    }
 
 
 async def test_a_survey_moves_on_once_per_step(store: Storage) -> None:

@@ -32,6 +32,9 @@ class DeadlineJobs:
         self.services = services
         self.desk = desk
         self._live: set[int] | None = None  # while rebuilding: tickets live work scheduled
+        # Once the start-up plan is made: the version of each ticket it planned (replicas'
+        # sweep goes on from there, bot.desk.sweep).
+        self.versions: dict[int, int] | None = None
 
     async def rebuild(self) -> int:
         """Make the jobs of every open ticket (at start-up); returns how many were made.
@@ -53,6 +56,7 @@ class DeadlineJobs:
                         count += self._plan(ticket, timelines.get(ticket.id, []))
         finally:
             self._live = None
+        self.versions = {t.id: t.version for t in tickets}
         log.info("scheduler: %d jobs for %d open tickets", count, len(tickets))
         return count
 

@@ -27,18 +27,32 @@ class Sweep:
         self.surveys = surveys
         self._tickets: dict[int, int] = {}  # ticket id → version planned
         self._surveys: dict[int, SurveyKey] = {}
+        self._seeded = False
 
     async def run(self) -> int:
-        """Look once; returns how many tickets and surveys were planned anew."""
+        """Look once; returns how many tickets and surveys were planned anew.
+
+        It runs beside the replica's heartbeat, so it stays light: until the start-up plan is
+        made (``DeadlineJobs.rebuild``, in the background) it waits; then it reads only ids
+        and versions and fetches the tickets whose version it has not planned.
+        """
+        if self.deadlines.versions is None:
+            return 0
+        if not self._seeded:
+            self._tickets = dict(self.deadlines.versions)
+            self._seeded = True
         planned = 0
-        tickets = await self.store.tickets_in_progress()
-        for ticket in tickets:
-            if self._tickets.get(ticket.id) != ticket.version:
-                await self.deadlines.schedule(ticket)
-                self._tickets[ticket.id] = ticket.version
-                planned += 1
-        open_ids = {t.id for t in tickets}
-        for gone in set(self._tickets) - open_ids:
+        versions = await self.store.versions_in_progress()
+        for ticket_id, version in versions.items():
+            if self._tickets.get(ticket_id) == version:
+                continue
+            ticket = await self.store.get_ticket(ticket_id)
+            if ticket is None:
+                continue
+            await self.deadlines.schedule(ticket)
+            self._tickets[ticket_id] = ticket.version
+            planned += 1
+        for gone in set(self._tickets) - set(versions):
             del self._tickets[gone]
         surveys = await self.store.surveys_pending()
         for survey in surveys:

@@ -196,6 +196,10 @@ class TicketStore(Protocol):
         """Every new, assigned or accepted ticket, by id."""
         ...
 
+    async def versions_in_progress(self) -> dict[int, int]:
+        """Ticket id → version of every ticket in progress (a light read: no rows mapped)."""
+        ...
+
     async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
         """The timelines of the tickets in progress with ids first..last, by ticket id."""
         ...

@@ -151,6 +151,10 @@ TICKETS_IN_PROGRESS = (
     f"SELECT {TICKET_COLUMNS} FROM tickets WHERE status IN ('new', 'assigned', 'accepted')"
     " ORDER BY id"
 )
+# Which tickets are in progress, and in which version (replicas look every couple of seconds).
+VERSIONS_IN_PROGRESS = (
+    "SELECT id, version FROM tickets WHERE status IN ('new', 'assigned', 'accepted')"
+)
 # The timelines of the tickets in progress with ids in a range (start-up plans their deadlines).
 EVENTS_IN_PROGRESS = (
     "SELECT e.ticket_id, e.at, e.kind, e.actor_id, e.data FROM ticket_events e"

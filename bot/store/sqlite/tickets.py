@@ -188,6 +188,10 @@ class SqliteTickets(SqliteBase):
         rows = await self._fetchall(sql.ASSIGNED_TICKETS, (telegram_id, limit))
         return [_ticket(r) for r in rows]
 
+    async def versions_in_progress(self) -> dict[int, int]:
+        """Ticket id → version of every ticket in progress (a light read: no rows mapped)."""
+        return {int(r[0]): int(r[1]) for r in await self._fetchall(sql.VERSIONS_IN_PROGRESS)}
+
     async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
         """The timelines of the tickets in progress with ids first..last, by ticket id."""
         timelines: dict[int, list[TicketEvent]] = {}
