@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser import browser  # noqa: F401  (the fixture)
-from tests.demo_harness import Demo, owner_report_script, running_demo
+from tests.demo_harness import LEAK, Demo, owner_report_script, running_demo
 from tests.harness import Words, read_rows
 
 WAIT = 15_000  # ms: a step of the bot, on a loaded machine
@@ -51,19 +52,29 @@ async def see(page: Page, needle: str) -> None:
     )
 
 
+async def keyboard_tap(page: Page, label: str) -> None:
+    """Tap a button of the reply keyboard under the chat."""
+    await page.locator("#keyboard button").filter(has_text=label).click(timeout=WAIT)
+
+
 async def report_leak_as_owner(page: Page, w: Words) -> None:
     """The owner's scripted path (``owner_report_script``), played by clicking and typing."""
     await page.locator("#start").click()
-    for kind, value in owner_report_script(w, photo=True):
-        if kind == "press":
-            await press(page, value)
-        elif kind == "type":
-            await type_text(page, value)
-        elif kind == "see":
-            await see(page, value)
-        else:
+    for step in owner_report_script(w, photo=True):
+        if step.kind == "press":
+            await press(page, step.value)
+        elif step.kind == "tap":
+            await keyboard_tap(page, step.value)
+        elif step.kind == "type":
+            await type_text(page, step.value)
+        elif step.kind == "see":
+            await see(page, step.value)
+        else:  # Telegram's way: type the caption, attach the photo, the text goes with it
+            await page.locator("#text").fill(step.caption)
             await page.locator("#attach").click()
-            await page.locator(f'#sample-list img[data-sample="{value}"]').click()
+            await expect(page.locator("#caption")).to_have_value(step.caption)
+            await page.locator(f'#sample-list img[data-sample="{step.value}"]').click()
+            await expect(page.locator("#text")).to_have_value("", timeout=WAIT)
 
 
 async def test_owner_engineer_survey_through_the_page(
@@ -76,7 +87,17 @@ async def test_owner_engineer_survey_through_the_page(
     await expect(page.locator("body[data-ready='1']")).to_be_attached(timeout=WAIT)
     await open_chat(page, "owner1")
     await report_leak_as_owner(page, w)
-    assert await page.locator("#messages img").count() >= 1  # the sample photo is shown
+    mine = page.locator("#messages .msg.me").filter(has=page.locator("img"))
+    await expect(mine).to_contain_text(LEAK)  # the sample photo, its caption the description
+    # The phone question's one-time keyboard went away once used; the contact is shown.
+    await expect(page.locator("#keyboard button")).to_have_count(0)
+    await expect(page.locator("#messages .msg.me").filter(has_text="📱 +1555")).to_have_count(1)
+    # The report was one card edited in place, not a message per question.
+    card = page.locator("#messages .msg:not(.me)").filter(
+        has_text=w.sub("water_power", "burst_pipe")
+    )
+    await expect(card).to_have_count(1)
+    await expect(card.locator(".meta")).to_contain_text("edited")
     await open_chat(page, "group")  # the department's staff group got the card too
     await see(page, "HV-")
 
@@ -96,8 +117,9 @@ async def test_owner_engineer_survey_through_the_page(
     await press(page, w.t("survey.rating.5"))
     await expect(page.locator("#steps li[data-done='1']")).to_have_count(7, timeout=WAIT)
 
-    tickets = await read_rows(demo.db, None, "SELECT id, status FROM tickets")
-    assert [t["status"] for t in tickets] == ["closed"]
+    tickets = await read_rows(demo.db, None, "SELECT id, status, description, photos FROM tickets")
+    assert [(t["status"], t["description"]) for t in tickets] == [("closed", LEAK)]
+    assert len(json.loads(tickets[0]["photos"])) == 1
     surveys = await read_rows(
         demo.db, None, "SELECT status, rating FROM surveys WHERE ticket_id = ?", tickets[0]["id"]
     )
