@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser import browser  # noqa: F401  (the fixture)
 from tests.demo_harness import LEAK, Demo, owner_report_script, running_demo
 from tests.harness import Words, read_rows
 
+LIGHT = "The lobby light keeps flickering"
 WAIT = 15_000  # ms: a step of the bot, on a loaded machine
 
 
@@ -46,8 +49,9 @@ async def type_text(page: Page, text: str) -> None:
 
 
 async def see(page: Page, needle: str) -> None:
-    """Wait until a message in the open chat shows this text."""
-    await expect(page.locator("#messages .msg").filter(has_text=needle).last).to_be_visible(
+    """Wait until a message in the open chat shows this text (case and all)."""
+    exact = re.compile(re.escape(needle))  # a plain string would match "/start hv-1-lobby"
+    await expect(page.locator("#messages .msg").filter(has_text=exact).last).to_be_visible(
         timeout=WAIT
     )
 
@@ -145,3 +149,41 @@ async def test_reply_gesture_quotes_the_message_and_a_bad_input_is_explained(
     await type_text(page, "x" * 5000)  # longer than a Telegram message may be
     await expect(page.locator("#toast")).to_contain_text("4096", timeout=WAIT)
     assert await page.locator("#text").input_value() == "x" * 5000  # nothing lost
+
+
+async def test_a_qr_scan_and_an_uploaded_photo_with_a_caption(
+    demo: Demo,
+    browser: Browser,  # noqa: F811  (the fixture imported above)
+) -> None:
+    w = Words(demo.session.settings, "en")
+    page = await browser.new_page()
+    await page.goto(demo.url)
+    await open_chat(page, "owner2")
+    await page.locator("#scan").click()
+    await page.locator('#area-list button[data-area="hv-1-lobby"]').click()
+    await see(page, w.t("intake.ask_what"))
+    await page.locator("#text").fill("y" * 1100)  # too long for a caption: refused, kept
+    await page.locator("#attach").click()
+    await page.locator('#sample-list img[data-sample="light"]').click()
+    await expect(page.locator("#toast")).to_contain_text("1024", timeout=WAIT)
+    assert await page.locator("#text").input_value() == "y" * 1100
+    await page.locator("#text").fill("")
+    await page.locator("#attach").click()
+    await page.locator("#caption").fill(LIGHT)
+    picture = io.BytesIO()
+    Image.new("RGB", (60, 40), (240, 230, 120)).save(picture, format="PNG")
+    await page.locator("#file").set_input_files(
+        files=[{"name": "lobby.png", "mimeType": "image/png", "buffer": picture.getvalue()}]
+    )
+    await see(page, w.t("intake.card_summary"))
+    card = page.locator("#messages .msg").filter(has_text=w.t("intake.card_summary"))
+    await expect(card).to_contain_text(w.area("hv-1-lobby"))
+    await expect(card).to_contain_text(w.t("flow.photos_summary", count=1))
+    await press(page, w.t("flow.btn_submit"))
+    await see(page, w.t("intake.ask_phone"))
+    await keyboard_tap(page, w.t("flow.btn_skip"))
+    await see(page, "HV-")
+    await expect(page.locator("#keyboard button")).to_have_count(0)
+    rows = await read_rows(demo.db, None, "SELECT area, description, photos FROM tickets")
+    assert [(r["area"], r["description"]) for r in rows] == [("hv-1-lobby", LIGHT)]
+    assert len(json.loads(rows[0]["photos"])) == 1
