@@ -32,7 +32,10 @@ def test_check_config_passes_on_the_shipped_config() -> None:
     result = _run("check-config", "--config", "config.yaml")
     assert result.returncode == 0, result.stderr
     assert "config.yaml: OK" in result.stdout
-    assert "2 estates" in result.stdout and "flows: intake (14 steps)" in result.stdout
+    assert (
+        "2 estates" in result.stdout
+        and "flows: followup_outcome (1 step), intake (13 steps)" in result.stdout
+    )
 
 
 def test_check_config_names_every_error_in_config_and_flows(tmp_path: Path) -> None:

@@ -76,7 +76,7 @@ async def test_nobody_accepts_so_it_goes_to_the_next_person(quick: Desk, fake: F
     z = zh(quick)
     await expect(
         fake.user(first),
-        z.t("notify.assignee.nudge_accept", number=row["number"], by="").split("{")[0][:8],
+        z.t("notify.assignee.nudge_accept", number=row["number"], by="\x00").split("\x00")[0],
     )
     rows = await until(
         quick, "SELECT * FROM tickets WHERE id = ? AND assignee_id = ?", row["id"], second

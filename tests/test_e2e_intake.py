@@ -106,6 +106,11 @@ async def test_first_report_in_each_language_takes_seven_actions(
     assert bot_messages(fake, 1001) == 4
     number = NUMBER.search(confirmation.text or "")
     assert number is not None, confirmation.text
+    # An emergency's promise is told as a time of today, with the hotline.
+    today_by = re.escape(w.t("when.today", time="HH:MM")).replace("HH:MM", r"\d\d:\d\d")
+    assert re.search(today_by, confirmation.text or ""), confirmation.text
+    assert desk.settings.hotline in (confirmation.text or "")
+
     rows = await desk.rows("SELECT * FROM tickets")
     assert len(rows) == 1
     ticket = rows[0]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.surveys import stars
 from tests.fakebot import BotMessage, FakeBotApi
 from tests.harness import Desk, Words, expect
 from tests.test_e2e_staff import WANG, card_of, file_ticket, zh
@@ -157,6 +158,11 @@ def _around(template: str) -> tuple[str, str]:
     return before, after
 
 
+def RATING_LABELS(w: Words) -> list[str]:
+    """The star buttons of the "resolved" message, best first."""
+    return [f"{stars(r)} {w.t(f'survey.rating.{r}')}" for r in (5, 4, 3, 2, 1)]
+
+
 async def _resolve(desk: Desk, number: str, note: str, *, photo: bool) -> None:
     """王师傅 accepts the ticket from his card and resolves it with ``note``."""
     wang, z = desk.fake.user(WANG), zh(desk)
@@ -189,17 +195,20 @@ async def test_a_long_resolve_note_keeps_the_question_under_the_photo(
     note = "Replaced the valve. " * 50  # 1000 characters
     await _resolve(desk, row["number"], note.strip(), photo=True)
     result = await owner.wait_for_message(lambda m: "Replaced the valve" in (m.text or ""))
-    before, after = _around(w.t("notify.owner.resolved", number=row["number"], note="\x00"))
+    before, after = _around(
+        w.t("notify.owner.resolved", number=row["number"], note="\x00", note_language="")
+    )
     text = result.text or ""
     assert result.photos and len(text) <= 1024
     assert text.startswith(before) and text.endswith(after), text
     assert text[len(before) : -len(after)].endswith("…")  # trimmed where it shows
-    assert result.labels == [w.t("owner.btn_fixed"), w.t("owner.btn_not_fixed")]
+    assert result.labels == [*RATING_LABELS(w), w.t("owner.btn_not_fixed")]
     stored = (await desk.rows("SELECT resolution_note FROM tickets"))[0]["resolution_note"]
     assert stored == note.strip()  # the whole note is kept, and /my shows it
-    await owner.press(w.t("owner.btn_fixed"), message_id=result.message_id)
+    await owner.press(RATING_LABELS(w)[0], message_id=result.message_id)
     thanks = await owner.wait_for_edit(result.message_id)
-    assert (thanks.text or "").endswith(w.t("owner.thanks", number=row["number"]))
+    rated = w.t("survey.rated", number=row["number"], stars="★★★★★")
+    assert (thanks.text or "").endswith(rated) and len(thanks.text or "") <= 1024
 
 
 def _details(messages: list[BotMessage], title: str) -> tuple[str, BotMessage]:

@@ -163,13 +163,35 @@ async def test_followup_reaches_and_is_closed_only_by_supervisors_of_the_estate(
     survey = (await estates.rows("SELECT * FROM surveys WHERE id = ?", row["survey"]))[0]
     assert survey["followup_status"] == "open"
     assert (await ticket(estates, row["id"]))["status"] == "resolved"
-    # 李工 may.
+    # 李工 may: "called back" asks how it went, in one line, for the timeline.
     li = fake.user(LI_SUP)
     await li.press(z.t("survey.btn_called"), message_id=followup.message_id)
-    assert (await li.wait_callback_answer()).text == z.t(
-        "survey.followup_done", number=row["number"]
-    )
+    await expect(li, z.t("survey.ask_outcome", number=row["number"]))
+    await li.send("已电话沟通，业主同意明早复查")
+    await expect(li, z.t("survey.followup_done", number=row["number"]))
     assert (await ticket(estates, row["id"]))["status"] == "closed"
+    done = await estates.rows(
+        "SELECT actor_id, data FROM ticket_events WHERE ticket_id = ? AND kind = ?",
+        row["id"],
+        "followup_done",
+    )
+    assert len(done) == 1 and done[0]["actor_id"] == LI_SUP
+    assert "业主同意明早复查" in str(done[0]["data"])
+    # The one card says so (edited in place, no buttons left) ...
+    card = await li.wait_for_edit(followup.message_id)
+    assert z.t("followup.state_done", outcome="已电话沟通，业主同意明早复查") in (card.text or "")
+    assert card.labels == []
+    # ... and a reply to it still reaches the owner, though the ticket is closed.
+    await li.reply_to(followup.message_id, "明早9点师傅上门复查，麻烦您在家。")
+    await expect(li, z.t("staff.reply_sent", number=row["number"]))
+    said = await expect(owner, "明早9点师傅上门复查")
+    assert row["number"] in (said.text or "")
+    replies = await estates.rows(
+        "SELECT id FROM ticket_events WHERE ticket_id = ? AND kind = ?",
+        row["id"],
+        "followup_reply",
+    )
+    assert len(replies) == 1
 
 
 # --- 4: the bot never speaks in a group unasked ---------------------------------------------
@@ -252,11 +274,14 @@ async def test_group_card_shows_no_owner_flat_or_photos(desk: Desk, fake: FakeBo
     cards = [
         r
         for r in fake.sent
-        if r.method in ("sendMessage", "editMessageText")
-        and (r.text or "").startswith(row["number"])  # a card's first line
+        if r.method in ("sendMessage", "editMessageText", "sendPhoto", "editMessageCaption")
+        and (r.text or r.caption or "").endswith(row["number"])  # a card's last line
     ]
     assert {r.chat_id for r in cards} == {GROUP, WANG, ZHANG}  # ZHANG: his own, once taken
-    assert cards and all(_preview_off(r) for r in cards), [r.params for r in cards]
+    # A staff member's card is the caption of the owner's photo; the group's is text only.
+    assert {r.chat_id for r in cards if r.method == "sendPhoto"} == {WANG, ZHANG}
+    texts = [r for r in cards if r.method in ("sendMessage", "editMessageText")]
+    assert texts and all(_preview_off(r) for r in texts), [r.params for r in texts]
 
 
 async def test_a_card_the_ticket_has_left_says_so_once(desk: Desk, fake: FakeBotApi) -> None:

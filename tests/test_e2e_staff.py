@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.core.staff_names import shown_name
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
 from tests.reporting import describe, settle_card, submit
@@ -129,14 +130,21 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
     answer = await wang.wait_callback_answer()
     assert answer.text == z.t("card.accepted_toast", number=row["number"])
     accepted = await expect(
-        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+        owner,
+        w.t(
+            "notify.owner.accepted",
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
+            number=row["number"],
+        ),
     )
     edited = await wang.wait_for_edit(card.message_id)
     assert z.t("card.btn_resolve") in edited.labels  # the same card, now with work buttons
     assert (await ticket(desk, row["id"]))["status"] == "accepted"
     await desk.restart()  # nothing is lost between the steps
     await wang.press(z.t("card.btn_start"), message_id=card.message_id)
-    await expect(owner, w.t("notify.owner.started", by_name="王强 (王师傅)", number=row["number"]))
+    await expect(
+        owner, w.t("notify.owner.started", by_name="Mr Wang, Maintenance", number=row["number"])
+    )
     await wang.press(z.t("card.btn_resolve"), message_id=card.message_id)
     await expect(wang, z.t("staff.ask_result", number=row["number"]))
     await wang.send("Replaced the valve; water is back")
@@ -150,10 +158,17 @@ async def test_accept_start_resolve_fixed(desk: Desk, fake: FakeBotApi) -> None:
     await expect(wang, z.t("staff.resolved", number=row["number"]))
     result = await owner.wait_for_message(lambda m: "Replaced the valve" in (m.text or ""))
     assert result.photos and result.photos[-1] == result_photo
-    assert result.labels == [w.t("owner.btn_fixed"), w.t("owner.btn_not_fixed")]
+    # The survey's first question comes with the result: a good rating also says "fixed".
+    five = f"★★★★★ {w.t('survey.rating.5')}"
+    assert result.labels[0] == five and result.labels[-1] == w.t("owner.btn_not_fixed")
+    assert len(result.labels) == 6
+    assert w.t("notify.note_in.cjk") not in (result.text or "")  # an English note for him
     assert accepted.message_id < result.message_id
-    await owner.press(w.t("owner.btn_fixed"), message_id=result.message_id)
+    await owner.press(five, message_id=result.message_id)
     await expect(wang, z.t("notify.assignee.confirmed", number=row["number"]))
+    await expect(owner, w.t("survey.ask_praise"))
+    survey = (await desk.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]
+    assert (survey["status"], survey["rating"]) == ("answered", 5)
     final = await ticket(desk, row["id"])
     assert (final["status"], final["resolution_note"], final["resolution_photo"]) == (
         "closed",
@@ -300,7 +315,12 @@ async def test_relay_both_ways_and_withdraw(desk: Desk, fake: FakeBotApi) -> Non
     card = await card_of(wang, row["number"])
     await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
     accepted = await expect(
-        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+        owner,
+        w.t(
+            "notify.owner.accepted",
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
+            number=row["number"],
+        ),
     )
     # The owner replies to the notification: it reaches the engineer, not his account.
     await owner.reply_to(accepted.message_id, "I am home after 3pm")
@@ -347,6 +367,8 @@ async def test_staff_commands(desk: Desk, fake: FakeBotApi) -> None:
     await wang.command("/queue")
     queue = await expect(wang, z.t("staff.queue_title", count=1))
     assert row["number"] in (queue.text or "")
+    # The deadline in words with the time left (urgent: 30 minutes on a standing clock).
+    assert z.t("left.remaining", span=z.t("time.minutes", n=30)) in (queue.text or "")
     await wang.command("/ticket", row["number"])
     details = await expect(wang, z.t("ticket.details_title", number=row["number"]))
     assert z.t("card.btn_accept") in details.labels
@@ -429,7 +451,12 @@ async def test_a_reply_faster_than_telegrams_answer_still_reaches_the_engineer(
     fake.faults.slow_rate = 1.0  # every new message is answered half a second late
     await wang.press(z.t("card.btn_accept"), message_id=card.message_id)
     accepted = await expect(
-        owner, w.t("notify.owner.accepted", by_name="王强 (王师傅)", number=row["number"])
+        owner,
+        w.t(
+            "notify.owner.accepted",
+            by_name=shown_name(desk.settings, WANG, "en"),  # never the internal "王强 (王师傅)"
+            number=row["number"],
+        ),
     )
     await owner.reply_to(accepted.message_id, "Ring twice please")
     await expect(owner, w.t("owner.message_sent", number=row["number"]))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.clock import ShiftedClock
+from bot.core.staff_names import shown_name
 from tests.fakebot import FakeBotApi
 from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_deadlines import until
@@ -66,7 +67,11 @@ async def resolved(desk: Desk, fake: FakeBotApi, owner: Any) -> dict[str, Any]:
 async def survey_message(owner: Any, w: Words, number: str, wait: float = 10.0) -> Any:
     """The survey question with its five star buttons."""
     return await owner.wait_for_message(
-        lambda m: number in (m.text or "") and w.t("survey.rating.5") in " ".join(m.labels),
+        lambda m: (
+            number in (m.text or "")
+            and w.t("survey.rating.5") in " ".join(m.labels)
+            and w.t("owner.btn_not_fixed") not in m.labels
+        ),  # not the "resolved" message
         timeout=wait,
     )
 
@@ -104,7 +109,12 @@ async def test_bad_rating_opens_a_followup_with_a_deadline(sv: Desk, fake: FakeB
     row = await resolved(sv, fake, owner)
     question = await survey_message(owner, w, row["number"])
     await owner.press(f"★☆☆☆☆ {w.t('survey.rating.1')}", message_id=question.message_id)
-    await expect(owner, w.t("survey.someone_will_call", within="").split("{")[0][:20])
+    sup = shown_name(sv.settings, LI_SUP, "en")
+    rated = await owner.wait_for_edit(question.message_id)
+    assert rated.text == w.t("survey.rated_low", number=row["number"], stars="★☆☆☆☆")
+    assert "thank" not in (rated.text or "").lower()  # no "thank you" for a bad rating
+    call = await expect(owner, f"{sup} will call you")
+    assert w.t("when.today", time="") in (call.text or "")  # follow-up due in 2 s here
     problems = await expect(owner, w.t("survey.ask_problems"))
     await owner.press(w.t("survey.ask_problems.not_fixed"), message_id=problems.message_id)
     await owner.wait_for_edit(problems.message_id)
@@ -113,11 +123,27 @@ async def test_bad_rating_opens_a_followup_with_a_deadline(sv: Desk, fake: FakeB
     await owner.press(w.t("flow.btn_done", count=2), message_id=problems.message_id)
     await expect(owner, w.t("survey.ask_comment"))
     await owner.send("Still leaking at night")
-    await expect(owner, w.t("survey.thanks"))
+    await expect(owner, w.t("survey.thanks_low", supervisor=sup))  # named: it went to them
     supervisor = fake.user(LI_SUP)
     followup = await supervisor.wait_for_message(
         lambda m: row["number"] in (m.text or "") and z.t("survey.btn_reopen") in m.labels
     )
+    await sv.outbox_settled()
+    # ONE card, edited as the owner answered: rating, problems, comment, engineer, times.
+    cards = [m for m in supervisor.messages if z.t("survey.btn_called") in m.labels]
+    assert [m.message_id for m in cards] == [followup.message_id]
+    card = cards[0].text or ""
+    for part in (
+        "★☆☆☆☆",
+        z.t("survey.ask_problems.not_fixed"),
+        z.t("survey.ask_problems.slow"),
+        "Still leaking at night",
+        "王强 (王师傅)",
+        z.t("followup.time.accepted", when="").strip(),
+        z.t("followup.time.resolved", when="").strip(),
+        z.t("followup.no_phone"),  # where the owner's phone goes once tickets carry it
+    ):
+        assert part in card, (part, card)
     # Nobody calls back in time: the manager hears of it, once.
     await expect(fake.user(ZHOU_ADMIN), z.t("survey.followup_late", number=row["number"]), wait=10)
     survey = (await sv.rows("SELECT * FROM surveys WHERE ticket_id = ?", row["id"]))[0]
@@ -189,12 +215,19 @@ async def test_not_fixed_cancels_the_pending_survey(sv: Desk, fake: FakeBotApi) 
     surveys = await sv.rows("SELECT status FROM surveys WHERE ticket_id = ?", row["id"])
     assert surveys == [{"status": "cancelled"}]
     await asyncio.sleep(1.5)  # past the survey's due time
-    asked = [m for m in owner.messages if w.t("survey.rating.5") in " ".join(m.labels)]
+    asked = [
+        m
+        for m in owner.messages
+        if w.t("survey.rating.5") in " ".join(m.labels) and m.message_id != result.message_id
+    ]
     # On a slow machine it may have gone out just before the reopening; its stars are dead now.
     assert len(asked) <= 1
     if asked:
         await owner.press(f"★★★★★ {w.t('survey.rating.5')}", message_id=asked[0].message_id)
         assert (await owner.wait_callback_answer()).text == w.t("survey.stale")
+    # The stars of the "resolved" message are dead too, once the ticket is reopened.
+    await owner.press(f"★★★★★ {w.t('survey.rating.5')}", message_id=result.message_id)
+    assert (await owner.wait_callback_answer()).text == w.t("refusal.wrong_state")
 
 
 async def test_survey_waits_for_the_end_of_quiet_hours(fake: FakeBotApi, tmp_path: Path) -> None:

@@ -125,7 +125,7 @@ class World:
 
 @pytest.fixture
 async def world(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[World]:
-    """A bot (real clock) where one owner has a ticket assigned, one accepted, and one closed
+    """A bot (real clock) where one owner has a ticket assigned, one accepted, and one resolved
     with a low rating whose follow-up is open; every forger has opened the bot once."""
     desk = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), edit=desk_config)
     await desk.start()
@@ -151,11 +151,8 @@ async def world(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[World]:
         await expect(wang, z.t("staff.resolve_summary", number=closed["number"]))
         await wang.press(z.t("flow.btn_submit"))
         result = await expect(victim, "Valve replaced")
-        await victim.press(w.t("owner.btn_fixed"), message_id=result.message_id)
-        survey = await victim.wait_for_message(
-            lambda m: w.t("survey.rating.1") in " ".join(m.labels), timeout=10
-        )
-        await victim.press(f"★☆☆☆☆ {w.t('survey.rating.1')}", message_id=survey.message_id)
+        # The survey's first question is on the "resolved" message itself.
+        await victim.press(f"★☆☆☆☆ {w.t('survey.rating.1')}", message_id=result.message_id)
         await expect(victim, w.t("survey.ask_problems"))
         await victim.command("/cancel")
         await expect(victim, w.t("flow.cancelled_long"))
@@ -174,7 +171,7 @@ async def world(fake: FakeBotApi, tmp_path: Path) -> AsyncIterator[World]:
         )
         world.snapshot = await world.victim_state()
         statuses = [t["status"] for t in world.snapshot["tickets"]]
-        assert statuses == ["assigned", "accepted", "closed"], statuses
+        assert statuses == ["assigned", "accepted", "resolved"], statuses
         assert [s["followup_status"] for s in world.snapshot["surveys"]] == ["open"]
         assert errors.records == [], errors.describe()
         yield world
@@ -224,7 +221,10 @@ CARD_ACTIONS = st.one_of(
     st.sampled_from(["accept", "start", "pause", "resume", "reply", "note", "transfer", "resolve"]),
     WORD,
 )
-OWNER_ACTIONS = st.one_of(st.sampled_from(["fixed", "notfixed", "msg", "cancel", "withdraw"]), WORD)
+OWNER_ACTIONS = st.one_of(
+    st.sampled_from(["fixed", "notfixed", "msg", "cancel", "withdraw", "rate1", "rate5", "rate9"]),
+    WORD,
+)
 AREAS = ["hv-1-lobby", "hv-carpark", "el-garden", "el-a-lifts"]
 STEPS = [
     "category",
@@ -241,6 +241,7 @@ STEPS = [
     "comment",
     "note",
     "target",
+    "outcome",
 ]
 
 FORGED = st.one_of(

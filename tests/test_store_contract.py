@@ -390,6 +390,27 @@ async def test_cards_are_found_by_ticket_and_by_message(store: Storage) -> None:
     assert await store.ticket_of_message(OWNER, 78) is None
 
 
+async def test_a_card_that_is_no_tickets_card_is_found_where_it_was_delivered(
+    store: Storage,
+) -> None:
+    ticket = await opened(store)
+    first = Outgoing(STAFF, "", card="followup:7")
+    await store.enqueue([first, Outgoing(STAFF, "note", ticket_id=ticket.id)], NOW)
+    assert await store.sent_card(STAFF, "followup:7") is None  # not delivered yet
+    items = await store.due_outbox(NOW)
+    for n, item in enumerate(items):
+        await store.outbox_sent(item.id, 90 + n, NOW)
+    await store.enqueue([Outgoing(STAFF, "", card="followup:7")], NOW)  # a refresh: an edit
+    [refresh] = await store.due_outbox(NOW)
+    await store.outbox_sent(refresh.id, 90, NOW)
+    assert await store.sent_card(STAFF, "followup:7") == 90
+    assert await store.sent_card(STAFF, "followup:8") is None
+    assert await store.sent_card(OWNER, "followup:7") is None
+    assert await store.card_of_message(STAFF, 90) == "followup:7"
+    assert await store.card_of_message(STAFF, 91) is None  # a plain message
+    assert await store.card_of_message(OWNER, 90) is None
+
+
 # ----- surveys and reports --------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from bot.config.storage import Storage
 from bot.config.web import Web
+from bot.core.holidays_cn import supported as holiday_region_known
 from bot.durations import Duration
 from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
@@ -269,6 +270,8 @@ class BusinessHours(_Model):
     def _country(cls, value: str | None) -> str | None:
         if value is not None and not _COUNTRY.fullmatch(value):
             raise ValueError(f"{value!r} is not a two-letter country code (e.g. CN, HK, TW)")
+        if value is not None and not holiday_region_known(value):
+            raise ValueError(f"{value!r}: python-holidays has no calendar for this region")
         return value
 
 
@@ -282,6 +285,8 @@ class StaffMember(_Model):
     estates: list[str] = []  # empty: every estate
     language: str | None = None
     phone: str | None = None
+    # What owners read instead of the internal name ("工程部 王师傅" for "王强 (王师傅)").
+    display_name: LocalText | None = None
 
     def works_in(self, estate_id: str) -> bool:
         """True when this person covers the estate (an empty estates list covers all)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.config import Settings
-from bot.core.deadlines import BusinessCalendar, cn_calendar
+from bot.core.deadlines import BusinessCalendar, region_calendar
+from bot.core.holidays_cn import supported
 from bot.timewindow import WEEKDAYS
 
 
@@ -20,15 +21,17 @@ class Calendars:
         hours = settings.business_hours
         workdays = frozenset(WEEKDAYS.index(d) for d in hours.weekdays)
         country = hours.holiday_country
-        if country not in (None, "CN"):
+        if country is not None and not supported(country):
             self.warnings.append(
-                f"business_hours.holiday_country: {country} has no holiday data here yet (only"
-                " CN); list its holidays in business_hours.extra_holidays"
+                f"business_hours.holiday_country: python-holidays has no calendar for {country};"
+                " list its holidays in business_hours.extra_holidays"
             )
+            country = None
         for dept in settings.departments:
             windows = tuple((w.start, w.end) for w in (dept.business_hours or hours.windows))
-            if country == "CN":
-                cal, warnings = cn_calendar(
+            if country is not None:
+                cal, warnings = region_calendar(
+                    country,
                     self.years,
                     settings.tz,
                     windows,
@@ -52,3 +55,7 @@ class Calendars:
     def of(self, department: str) -> BusinessCalendar:
         """The calendar a department's business-clock deadlines run on."""
         return self._by_department[department]
+
+    def any(self) -> BusinessCalendar | None:
+        """Some department's calendar (they share holidays), or None without departments."""
+        return next(iter(self._by_department.values()), None)

@@ -13,13 +13,13 @@ Two clocks exist (docs/architecture.md, "Deadlines"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.holidays_cn import cn_days
+from bot.core.holidays_cn import region_days
 
 Clock = Literal["always", "business"]
 CLOCKS: tuple[Clock, ...] = ("always", "business")
@@ -45,6 +45,10 @@ class BusinessCalendar:
     workdays: frozenset[int] = frozenset(range(5))
     holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    # date → language → name, for telling a person why a day is off (never used in arithmetic)
+    holiday_names: Mapping[date, Mapping[str, str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         """Reject windows that would make the arithmetic ambiguous."""
@@ -342,7 +346,7 @@ def remaining(c: DeadlineClock, at: datetime, cal: BusinessCalendar) -> timedelt
     return _span(reference, _due_ignoring_pause(c, cal), c.clock, cal)
 
 
-# --- mainland China calendar ----------------------------------------------------------------
+# --- regional calendars --------------------------------------------------------------------
 
 
 def cn_calendar(
@@ -353,7 +357,20 @@ def cn_calendar(
     extra_workdays: Iterable[date] = (),
     workdays: frozenset[int] = frozenset(range(5)),
 ) -> tuple[BusinessCalendar, list[str]]:
-    """A calendar with China's official holidays and make-up days, plus warnings for guesses.
+    """A calendar with China's official holidays and make-up days, plus warnings for guesses."""
+    return region_calendar("CN", years, tz, windows, extra_holidays, extra_workdays, workdays)
+
+
+def region_calendar(
+    country: str,
+    years: Iterable[int],
+    tz: ZoneInfo,
+    windows: tuple[tuple[time, time], ...],
+    extra_holidays: Iterable[date] = (),
+    extra_workdays: Iterable[date] = (),
+    workdays: frozenset[int] = frozenset(range(5)),
+) -> tuple[BusinessCalendar, list[str]]:
+    """A calendar with a region's public holidays (and CN's make-up days), plus warnings.
 
     Pass every year a deadline may reach (this year and next). Dates from config win over the
     library: ``extra_workdays`` cancel a holiday, ``extra_holidays`` cancel a make-up day.
@@ -363,13 +380,14 @@ def cn_calendar(
     if clash := sorted(own_off & own_on):
         listed = ", ".join(d.isoformat() for d in clash)
         raise ValueError(f"{listed}: listed in both extra_holidays and extra_workdays")
-    official = cn_days(years)
+    official = region_days(country, years)
     cal = BusinessCalendar(
         tz=tz,
         windows=windows,
         workdays=workdays,
         holidays=(official.holidays - own_on) | own_off,
         extra_workdays=(official.makeup_workdays - own_off) | own_on,
+        holiday_names=official.names,
     )
     warnings = [ESTIMATED_YEAR_WARNING.format(year=y) for y in official.estimated_years]
     return cal, warnings

@@ -27,3 +27,20 @@ def pick_language(
     if candidate is None and code.startswith("zh-"):
         candidate = "zh-Hant" if code.split("-")[1] in ("hant", "tw", "hk", "mo") else "zh-Hans"
     return candidate if candidate is not None and candidate in available else default
+
+
+def script_of(text: str) -> str | None:
+    """ "cjk" or "latin" by which letters a text mostly has; None when it has few of either."""
+    cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    # A Chinese note counts two Latin letters as about one character ("换了LED灯" is Chinese).
+    if cjk == 0 and latin < 3:
+        return None
+    return "cjk" if cjk * 2 >= latin else "latin"
+
+
+def note_language_differs(note: str, lang: str) -> str | None:
+    """The script of ``note`` when a reader of ``lang`` may not read it, else None."""
+    script = script_of(note)
+    reads = "latin" if lang == "en" else "cjk"
+    return script if script is not None and script != reads else None

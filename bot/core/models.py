@@ -30,6 +30,18 @@ class Priority(IntEnum):
     NOTICE = 2  # relays between owner and staff, notices, surveys, digests
 
 
+def _cjk(text: str) -> bool:
+    """True when every letter of ``text`` is a CJK ideograph, kana or hangul."""
+    letters = [c for c in text if not c.isspace()]
+    return bool(letters) and all(
+        "\u3040" <= c <= "\u30ff"  # kana
+        or "\u3400" <= c <= "\u9fff"  # CJK ideographs (with extension A)
+        or "\uac00" <= c <= "\ud7af"  # hangul
+        or "\uf900" <= c <= "\ufaff"
+        for c in letters
+    )
+
+
 @dataclass(frozen=True)
 class Person:
     """A Telegram user as we know them (owner or staff)."""
@@ -45,7 +57,10 @@ class Person:
 
     @property
     def display_name(self) -> str:
-        """First and last name as Telegram shows them."""
+        """The name as its owner writes it: 陈美玲 (family name first, no space) for Chinese,
+        Japanese or Korean names, else first and last name as Telegram shows them."""
+        if self.last_name and _cjk(self.first_name) and _cjk(self.last_name):
+            return f"{self.last_name.strip()}{self.first_name.strip()}"
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 

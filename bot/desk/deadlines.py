@@ -121,7 +121,8 @@ class DeadlineJobs:
                     text.t(
                         f"notify.assignee.nudge_{stage}",
                         number=ticket.number,
-                        by=text.when(due.deadline),
+                        by=text.due(due.deadline),
+                        left=text.left(due.deadline),
                     ),
                     ticket_id=ticket.id,
                 )

@@ -49,7 +49,9 @@ class Submission:
             return refused
         local_day = now.astimezone(ZoneInfo(settings.timezone)).date()
         draft = draft_from_answers(answers, settings, self.services.calendars, owner_id, lang, now)
-        text = TicketText(settings, self.services.catalog, lang)
+        text = TicketText(
+            settings, self.services.catalog, lang, now=now, calendars=self.services.calendars
+        )
 
         def effects(ticket: Ticket) -> tuple[Ticket, list[TicketEvent], list[Outgoing]]:
             after, events, cards = self.desk.first_assignment(ticket, route)

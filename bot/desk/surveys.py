@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.actions import SYSTEM, Actor, Close, Reopen
+from bot.core.actions import SYSTEM, Actor, Close, ConfirmFixed, Reopen
 from bot.core.lifecycle import Refusal
-from bot.core.models import Outgoing, Status, Survey, Ticket, action_ref
+from bot.core.models import Outgoing, Priority, Status, Survey, Ticket, TicketEvent, action_ref
 from bot.core.scope import out_of_scope
+from bot.core.staff_names import shown_name
 from bot.core.surveys import RATINGS, expiry, needs_followup, reminder_due, stars
 from bot.desk.context import DeskServices
 from bot.desk.tickets import TicketDesk
@@ -141,12 +142,11 @@ class SurveyJobs:
         """The rating question, five star buttons, in the owner's language."""
         lang = await self.desk.lang_of(ticket.owner_id)
         text = self.desk.text(lang)
-        staff = self.services.settings.staff_member(survey.staff_id or 0)
         body = text.t(
             key,
             number=ticket.number,
             category=text.category(ticket),
-            staff=staff.name if staff else "",
+            staff=shown_name(self.services.settings, survey.staff_id, lang),
         )
         rows = tuple(
             (
@@ -182,6 +182,46 @@ class SurveyJobs:
         log.info("ticket %s: rated %d", ticket.number, rating)
         return survey, ticket
 
+    async def rate_from_result(
+        self, ticket_id: int, owner: Actor, rating: int
+    ) -> tuple[Survey, Ticket] | str:
+        """A rating pressed on the "resolved" message: the survey's first question, asked
+        there. It answers the round's survey, once; a good one also confirms the fix."""
+        store = self.services.store
+        ticket = await store.get_ticket(ticket_id)
+        if ticket is None or ticket.owner_id != owner.telegram_id:
+            return "ticket.not_found"
+        if ticket.status is Status.CLOSED:
+            return "survey.stale"  # rated through the survey itself, or closed meanwhile
+        if ticket.status is not Status.RESOLVED:
+            return "refusal.wrong_state"
+        waiting = [s for s in await store.surveys_pending(ticket.id) if s.status != "answered"]
+        survey = max(waiting, key=lambda s: s.round, default=None)
+        if survey is None:
+            return "survey.stale"
+        now = self.services.clock()
+        # Asked in the "resolved" message: the survey counts as sent then, so its own
+        # invitation never follows.
+        if survey.status == "scheduled":
+            await store.survey_mark(
+                survey.id, expect="scheduled", status="sent", column="sent_at", now=now
+            )
+        rated = await self.record_rating(survey.id, ticket.owner_id, rating)
+        if isinstance(rated, str):
+            return rated
+        if not needs_followup(self.services.settings, rating, ()):
+            # A good rating says "fixed": the engineer hears so and the ticket closes. A low
+            # one leaves it resolved for the supervisor's call (who may reopen it).
+            result = await self.desk.act(ticket.id, ConfirmFixed(), owner)
+            if isinstance(result, Refusal):
+                log.info("ticket %s: rated, not confirmed (%s)", ticket.number, result.code)
+        return rated
+
+    def supervisor_for(self, ticket: Ticket) -> int | None:
+        """The supervisor who calls an unhappy owner back (the first in the ticket's patch)."""
+        people = self.desk.supervisors_of(ticket.department, ticket.estate)
+        return people[0] if people else None
+
     async def act_on_rating(self, ticket: Ticket, survey: Survey, rating: int) -> bool:
         """A low rating opens a follow-up (True if it did), any other closes the ticket."""
         if needs_followup(self.services.settings, rating, ()):
@@ -189,10 +229,10 @@ class SurveyJobs:
         await self.close(ticket, "survey")
         return False
 
-    async def followup_pressed(
-        self, survey_id: int, actor: Actor, action: str, reopen_reason: str
-    ) -> FollowupOutcome:
-        """Call back done (the ticket closes), or reopen it for the same staff member."""
+    async def _followup_of(
+        self, survey_id: int, actor: Actor
+    ) -> tuple[Survey, Ticket] | FollowupOutcome:
+        """The survey and ticket a supervisor acts on, or why they may not."""
         store = self.services.store
         survey = await store.get_survey(survey_id)
         ticket = await store.get_ticket(survey.ticket_id) if survey else None
@@ -203,20 +243,79 @@ class SurveyJobs:
         outside = out_of_scope(actor, ticket.department, ticket.estate)
         if outside is not None:
             return FollowupOutcome(f"refusal.{outside}")
+        return survey, ticket
+
+    async def followup_pressed(
+        self, survey_id: int, actor: Actor, action: str, reopen_reason: str
+    ) -> FollowupOutcome:
+        """Reopen the ticket for the same staff member; "called back" first asks how it went
+        (``survey.ask_outcome``: the channel asks, then calls ``followup_done``)."""
+        found = await self._followup_of(survey_id, actor)
+        if isinstance(found, FollowupOutcome):
+            return found
+        survey, ticket = found
         if survey.followup_status != "open":
             return FollowupOutcome("survey.followup_closed")
-        if action == "reopen":
-            result = await self.desk.act(ticket.id, Reopen(reopen_reason), actor)
-            if isinstance(result, Refusal):
-                return FollowupOutcome("refused", ticket, result)
-            if result is None:
-                return FollowupOutcome("ticket.not_found")
-            await store.followup_close(survey.id, "reopened")
-            return FollowupOutcome("survey.followup_reopened", ticket)
-        if not await store.followup_close(survey.id, "done"):
+        if action != "reopen":
+            return FollowupOutcome("survey.ask_outcome", ticket)
+        result = await self.desk.act(ticket.id, Reopen(reopen_reason), actor)
+        if isinstance(result, Refusal):
+            return FollowupOutcome("refused", ticket, result)
+        if result is None:
+            return FollowupOutcome("ticket.not_found")
+        await self.services.store.followup_close(survey.id, "reopened")
+        await self.tell_supervisors(ticket, survey)
+        return FollowupOutcome("survey.followup_reopened", ticket)
+
+    async def followup_done(self, survey_id: int, actor: Actor, outcome: str) -> FollowupOutcome:
+        """The call-back happened: its one-line outcome goes on the timeline, the ticket
+        closes, and every supervisor's card says so."""
+        found = await self._followup_of(survey_id, actor)
+        if isinstance(found, FollowupOutcome):
+            return found
+        survey, ticket = found
+        if not await self.services.store.followup_close(survey.id, "done"):
             return FollowupOutcome("survey.followup_closed")
+        await self._on_timeline(ticket, "followup_done", actor, outcome, [])
         await self.close(ticket, "followup")
+        await self.tell_supervisors(ticket, survey)
         return FollowupOutcome("survey.followup_done", ticket)
+
+    async def followup_reply(
+        self, survey_id: int, actor: Actor, words: str, photo: str | None
+    ) -> FollowupOutcome:
+        """A supervisor's reply to the follow-up card reaches the owner, whatever the ticket's
+        state (closed included), and goes on the timeline."""
+        found = await self._followup_of(survey_id, actor)
+        if isinstance(found, FollowupOutcome):
+            return found
+        _, ticket = found
+        lang = await self.desk.lang_of(ticket.owner_id)
+        text = self.desk.text(lang)
+        body = text.t(
+            "notify.owner.followup",
+            supervisor=shown_name(self.services.settings, actor.telegram_id, lang),
+            number=ticket.number,
+            text=words,
+        )
+        message = Outgoing(ticket.owner_id, body, photo=photo, ticket_id=ticket.id)
+        await self._on_timeline(ticket, "followup_reply", actor, words, [message])
+        return FollowupOutcome("staff.reply_sent", ticket)
+
+    async def _on_timeline(
+        self, ticket: Ticket, kind: str, actor: Actor, words: str, messages: list[Outgoing]
+    ) -> None:
+        """An entry on the ticket's timeline with its messages, whatever its state."""
+        store = self.services.store
+        for _ in range(3):  # someone else changed the ticket meanwhile: on the fresh one
+            fresh = await store.get_ticket(ticket.id) or ticket
+            event = TicketEvent(
+                ticket.id, self.services.clock(), kind, actor.telegram_id, {"text": words}
+            )
+            if await store.transition(fresh, fresh, event, messages):
+                self.services.bell.ring()
+                return
+        log.warning("ticket %s: %s not recorded (kept changing)", ticket.number, kind)
 
     def needs_followup(self, rating: int, problems: Sequence[str]) -> bool:
         """Whether the owner's answers call for a supervisor's call-back."""
@@ -250,34 +349,18 @@ class SurveyJobs:
             return False
         fresh = await self.services.store.get_survey(survey.id)
         assert fresh is not None
-        await self.tell_supervisors(ticket, fresh, "survey.followup")
+        await self.tell_supervisors(ticket, fresh)
         self.schedule(fresh)
         return True
 
-    async def tell_supervisors(self, ticket: Ticket, survey: Survey, key: str) -> None:
-        """The supervisors read the survey's answers, with buttons to close the follow-up."""
-        messages = []
-        owner = await self.services.store.get_person(ticket.owner_id)
-        for person in self.desk.supervisors_of(ticket.department, ticket.estate):
-            lang = await self.desk.lang_of(person)
-            text = self.desk.text(lang)
-            labels = {p: text.t(f"survey.ask_problems.{p}") for p in survey.problems}
-            body = text.t(
-                key,
-                number=ticket.number,
-                stars=stars(survey.rating or 0),
-                owner=owner.display_name if owner else "",
-                category=text.category(ticket),
-                problems=", ".join(labels.values()) or "—",
-                comment=survey.comment or "—",
-                by=text.when(survey.followup_due) if survey.followup_due else "",
-            )
-            buttons = [(text.t("survey.btn_called"), action_ref("followup.done", survey.id))]
-            if ticket.status is Status.RESOLVED:
-                buttons.append(
-                    (text.t("survey.btn_reopen"), action_ref("followup.reopen", survey.id))
-                )
-            messages.append(Outgoing(person, body, (tuple(buttons),), ticket_id=ticket.id))
+    async def tell_supervisors(self, ticket: Ticket, survey: Survey) -> None:
+        """Each supervisor's follow-up card, drawn when sent: the first time it is sent, after
+        that it is edited (the owner's answers, the call-back's outcome)."""
+        card = f"followup:{survey.id}"
+        messages = [
+            Outgoing(person, "", card=card, priority=Priority.ALERT)
+            for person in self.desk.supervisors_of(ticket.department, ticket.estate)
+        ]
         await self.services.store.enqueue(messages, self.services.clock())
         self.services.bell.ring()
 

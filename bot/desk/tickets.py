@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from bot.core.actions import SYSTEM, Action, Actor, AddNote, Assign, Reassign, Resolve
-from bot.core.card_audience import LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
-from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, fill
 from bot.core.language import pick_language
 from bot.core.lifecycle import Decision, Notice, Refusal, apply, decide
 from bot.core.models import (
@@ -26,15 +23,16 @@ from bot.core.models import (
     Status,
     Ticket,
     TicketEvent,
-    action_ref,
 )
 from bot.core.relays import OWNER_MESSAGE, RelayHold, relay_hold
 from bot.core.roster import RouteDecision
 from bot.core.routing import roster_of, route_ticket
 from bot.core.scope import supervisors_of
+from bot.core.staff_names import shown_name
 from bot.core.surveys import survey_due
 from bot.core.ticket_text import TicketText
 from bot.desk.context import DeskServices
+from bot.desk.notices import as_alert, card_messages, held_notice, notice_message
 from bot.store.interfaces import SurveyChange
 
 log = logging.getLogger(__name__)
@@ -44,8 +42,6 @@ _GROUP_ONLY = "group"
 _CONFLICT_RETRIES = 3
 # An owner's words passed to staff: capped per ticket (bot.core.relays).
 _RELAYS = frozenset({"notify.assignee.owner_message", "notify.group.owner_message"})
-# Notices that go before relays and notices when messages must wait: missed deadlines.
-_ALERT_ENDINGS = (".escalated", ".overdue")
 
 
 class TicketChanged(Exception):
@@ -87,8 +83,14 @@ class TicketDesk:
         )
 
     def text(self, lang: str) -> TicketText:
-        """Ticket wording in a language."""
-        return TicketText(self.services.settings, self.services.catalog, lang)
+        """Ticket wording in a language, dates told relative to the clock's now."""
+        return TicketText(
+            self.services.settings,
+            self.services.catalog,
+            lang,
+            now=self.services.clock(),
+            calendars=self.services.calendars,
+        )
 
     # ----- routing ---------------------------------------------------------------------------
 
@@ -172,7 +174,7 @@ class TicketDesk:
             after = self._after(ticket, result, action)
             messages = [*await self.messages_for(ticket, after, result, hold), *also]
             if result.event.kind == "escalated":
-                messages = [_alert(m) for m in messages]
+                messages = [as_alert(m) for m in messages]
             survey = self._survey_change(after, result)
             if await store.transition(ticket, after, result.event, messages, conversation, survey):
                 log.info(
@@ -256,12 +258,10 @@ class TicketDesk:
         now = self.services.clock()
         after = replace(ticket, paused_at=now, updated_at=now)
         lang = await self.lang_of(ticket.owner_id)
-        member = self.services.settings.staff_member(actor.telegram_id or 0)
+        shown = shown_name(self.services.settings, actor.telegram_id, lang)
         owner_note = Outgoing(
             ticket.owner_id,
-            self.text(lang).t(
-                "notify.owner.waiting", number=ticket.number, by_name=member.name if member else ""
-            ),
+            self.text(lang).t("notify.owner.waiting", number=ticket.number, by_name=shown),
             ticket_id=ticket.id,
         )
         cards = await self._cards(ticket, after, new_assignee=False)
@@ -358,7 +358,7 @@ class TicketDesk:
     ) -> bool:
         """A timeline entry that changes nothing else (a nudge, an alert), with its messages."""
         event = TicketEvent(ticket.id, self.services.clock(), kind, None, dict(data))
-        alerts = [_alert(m) for m in messages]  # deadline reminders and alerts go first
+        alerts = [as_alert(m) for m in messages]  # deadline reminders and alerts go first
         done = await self.services.store.transition(ticket, ticket, event, alerts)
         if done:
             log.info("ticket %s: %s %s", ticket.number, kind, dict(data).get("stage", ""))
@@ -376,9 +376,11 @@ class TicketDesk:
             for person in await self._recipients(notice, after):
                 lang = await self.lang_of(person)
                 if hold is not None and notice.key in _RELAYS:
-                    messages.append(self._held_notice(person, lang, after, hold))
+                    messages.append(held_notice(self.text(lang), person, after, hold))
                 else:
-                    messages.append(await self._notice_message(person, lang, notice, after))
+                    messages.append(
+                        notice_message(self.services, self.text(lang), person, lang, notice, after)
+                    )
         messages.extend(await self._cards(before, after, new_assignee=decision.assignee_changed))
         return messages
 
@@ -398,66 +400,6 @@ class TicketDesk:
             return self.supervisors_of(notice.department or ticket.department, ticket.estate)
         return [notice.person] if notice.person is not None else []
 
-    async def _notice_message(
-        self, person: int, lang: str, notice: Notice, ticket: Ticket
-    ) -> Outgoing:
-        text = self.text(lang)
-        params = self._readable(notice.params, lang)
-        body = text.t(notice.key, **params)
-        buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
-        photo: str | None = None
-        if notice.key == "notify.owner.resolved":
-            photo = ticket.resolution_photo
-            buttons = (
-                (
-                    (text.t("owner.btn_fixed"), action_ref("owner.fixed", ticket.id)),
-                    (
-                        text.t("owner.btn_not_fixed"),
-                        action_ref("owner.notfixed", ticket.id),
-                    ),
-                ),
-            )
-        elif notice.key == "notify.owner.reply":
-            photo = str(notice.params.get("photo") or "") or None
-        elif notice.key == "notify.assignee.owner_message":
-            photos = notice.params.get("photos")
-            if isinstance(photos, list | tuple) and photos:
-                photo = str(photos[0])
-        # A long note or message gives way (visibly "…"), never the question after it.
-        limit = CAPTION_LIMIT if photo else TEXT_LIMIT
-        body = fill(lambda p: text.t(notice.key, **p), params, limit, ("note", "text", "reason"))
-        alert = notice.key.endswith(_ALERT_ENDINGS)
-        priority = Priority.ALERT if alert else Priority.NOTICE
-        return Outgoing(person, body, buttons, photo=photo, ticket_id=ticket.id, priority=priority)
-
-    def _held_notice(self, person: int, lang: str, ticket: Ticket, hold: RelayHold) -> Outgoing:
-        """The "N more messages, see /ticket" notice, sent when the relay window has room
-        again; each further held message replaces it with a higher count while it waits."""
-        body = self.text(lang).t("notify.relays_held", number=ticket.number, count=hold.count)
-        until = hold.until
-        return Outgoing(person, body, ticket_id=ticket.id, not_before=until, collapse="relays")
-
-    def _readable(self, params: Mapping[str, object], lang: str) -> dict[str, Any]:
-        """Ids in notice parameters become names a person understands."""
-        settings = self.services.settings
-        out: dict[str, Any] = {k: ("" if v is None else v) for k, v in params.items()}
-        for key in ("to", "by"):
-            value = params.get(key)
-            if isinstance(value, int):
-                member = settings.staff_member(value)
-                out[f"{key}_name"] = member.name if member else str(value)
-        for key in ("to_department", "from_department", "department"):
-            value = params.get(key)
-            dept = settings.department(str(value)) if value else None
-            if dept is not None:
-                out[key] = settings.text(dept.name, lang)
-        if "stage" in params:
-            out["stage"] = self.services.catalog.text(lang, f"stage.{params['stage']}")
-        out.setdefault("to_name", "")
-        out.setdefault("text", "")
-        out.setdefault("reason", "")
-        return out
-
     async def _cards(self, before: Ticket, after: Ticket, *, new_assignee: bool) -> list[Outgoing]:
         """Re-render every card of the ticket; send one to a new assignee and the group."""
         existing = dict(await self.services.store.card_chats(after.id))
@@ -466,32 +408,4 @@ class TicketDesk:
     def _card_messages(
         self, after: Ticket, existing: Mapping[int, str], *, new_assignee: bool = True
     ) -> list[Outgoing]:
-        """Card messages for the chats that hold a card, the assignee, and the group."""
-        # A card the ticket has left said so once (Cards.deliver) and is not touched again.
-        chats = {chat: audience for chat, audience in existing.items() if audience != LEFT}
-        if (
-            after.assignee_id is not None
-            and after.assignee_id not in chats
-            and (new_assignee or after.status in (Status.NEW, Status.ASSIGNED))
-        ):
-            chats[after.assignee_id] = "staff"
-        dept = self.services.settings.department(after.department)
-        if (
-            dept is not None
-            and dept.group_chat_id is not None
-            and after.status in (Status.NEW, Status.ASSIGNED)
-        ):
-            chats.setdefault(dept.group_chat_id, "group")
-        messages: list[Outgoing] = []
-        for chat, audience in chats.items():
-            if existing.get(chat, LEFT) == LEFT and after.photos and audience == "staff":
-                # The owner's photos go just above a new card, as an album of their own (never
-                # to the group: they may show the owner's home).
-                messages.append(Outgoing(chat, "", ticket_id=after.id, photos=after.photos))
-            messages.append(Outgoing(chat, "", ticket_id=after.id, card=audience))
-        return [_alert(m) for m in messages]  # cards go before relays and notices
-
-
-def _alert(message: Outgoing) -> Outgoing:
-    """The message at least at alert priority (a reply stays a reply)."""
-    return replace(message, priority=min(message.priority, Priority.ALERT))
+        return card_messages(self.services.settings, after, existing, new_assignee=new_assignee)

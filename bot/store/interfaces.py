@@ -289,6 +289,15 @@ class CardStore(Protocol):
         """The ticket a sent card or ticket message belongs to, or None."""
         ...
 
+    async def sent_card(self, chat_id: int, card: str) -> int | None:
+        """The message id of the latest delivered outbox message in a chat carrying ``card``
+        (e.g. "followup:12"), or None: where a card that is not a ticket's card stands."""
+        ...
+
+    async def card_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The ``card`` a delivered outbox message in a chat carried, or None."""
+        ...
+
 
 class SurveyStore(Protocol):
     """Satisfaction surveys and their follow-up calls; each step happens once."""

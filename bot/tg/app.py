@@ -39,7 +39,7 @@ from bot.tg.reports import ReportsDesk
 from bot.tg.request import AiohttpRequest
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
-from bot.tg.surveys import SURVEY_FLOW, SurveyDesk
+from bot.tg.surveys import OUTCOME_FLOW, SURVEY_FLOW, SurveyDesk
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)
@@ -103,12 +103,13 @@ def build_application(
     conversations = Conversations(services, submission)
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
-    desk = OwnerDesk(services, conversations, tickets, staff)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
+    desk = OwnerDesk(services, conversations, tickets, staff, surveys)
     conversations.finishers.update(tickets.finishers())
     conversations.finishers.update(staff.finishers())
     conversations.finishers[SURVEY_FLOW] = surveys.finish
     conversations.finishers[PHONE] = desk.finish_phone
+    conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
     buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))

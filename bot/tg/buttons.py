@@ -19,6 +19,10 @@ from bot.tg.surveys import SurveyDesk
 log = logging.getLogger(__name__)
 
 
+# The ratings offered on the "resolved" message (owner.rate1 … owner.rate5).
+_RESULT_RATINGS = frozenset(f"rate{r}" for r in range(1, 6))
+
+
 class Buttons:
     """The callback-query handler."""
 
@@ -70,6 +74,8 @@ class Buttons:
             notice = await self.surveys.on_rating(bot, visitor, data, message)
         elif isinstance(data, cb.FollowupPress):
             notice = await self.surveys.on_followup(bot, visitor, data, message)
+        elif isinstance(data, cb.OwnerPress) and data.action in _RESULT_RATINGS:
+            notice = await self.surveys.on_result_rating(bot, visitor, data, message)
         else:
             notice = await self.tickets.on_press(bot, visitor, data, message)
         try:

@@ -154,7 +154,7 @@ def decode(data: str | None) -> Callback | None:
             return FollowupPress(int(survey), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
-        if _ID.match(ticket) and action.isalpha():
+        if _ID.match(ticket) and action.isalnum():
             if kind == "k":
                 return CardPress(int(ticket), action)
             return OwnerPress(int(ticket), action)

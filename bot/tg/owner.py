@@ -14,12 +14,14 @@ from telegram.ext import ContextTypes
 from bot.core.runner import ContactInput, FlowState, OtherInput, PhotoInput
 from bot.core.sources import area_prefill
 from bot.tg import callbacks as cb
+from bot.tg.followup import survey_of_card
 from bot.tg.inputs import event_of
 from bot.tg.intake import INTAKE, PHONE, RESTORE_WITHIN, Conversations
 from bot.tg.owner_tickets import OwnerTickets
 from bot.tg.render import replace_message, send
 from bot.tg.services import Services, Visitor, visitor_of
 from bot.tg.staff import StaffDesk
+from bot.tg.surveys import SurveyDesk
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,13 @@ class OwnerDesk:
         conversations: Conversations,
         tickets: OwnerTickets,
         staff: StaffDesk,
+        surveys: SurveyDesk,
     ) -> None:
         self.services = services
         self.conversations = conversations
         self.tickets = tickets
         self.staff = staff
+        self.surveys = surveys
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -203,8 +207,10 @@ class OwnerDesk:
         """A reply to one of a ticket's messages goes to the other side; False if it is not."""
         replied = message.reply_to_message
         assert replied is not None
+        card = await self.services.store.card_of_message(visitor.chat_id, replied.message_id)
+        survey_id = survey_of_card(card)
         ticket_id = await self._ticket_of(visitor.chat_id, message, replied)
-        if ticket_id is None:
+        if ticket_id is None and survey_id is None:
             return False
         event = event_of(message)
         text = message.text or message.caption or ""
@@ -224,6 +230,11 @@ class OwnerDesk:
                 ),
             )
             return True
+        if survey_id is not None:  # a follow-up card: to the owner, whatever the ticket's state
+            replied_note = await self.surveys.followup_reply(visitor, survey_id, text, photo)
+            await send(bot, visitor.chat_id, replied_note)
+            return True
+        assert ticket_id is not None
         ticket = await self.tickets.own_ticket(visitor, ticket_id)
         if ticket is not None:
             notice = await self.tickets.relay(visitor, ticket, text, photo)

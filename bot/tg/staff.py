@@ -323,8 +323,9 @@ class StaffDesk:
                 else ticket.resolve_due
             )
             flag = "⏰ " if ticket.overdue or due < self.services.clock() else ""
-            lines.append(
-                f"{flag}{text.list_line(ticket)} · {self.t(visitor, 'staff.due')} {text.when(due)}"
+            when = text.t(
+                "card.due", label=text.t("staff.due"), when=text.due(due), left=text.left(due)
             )
+            lines.append(f"{flag}{text.list_line(ticket)} · {when}")
         lines.append(self.t(visitor, "staff.ticket_hint"))
         await send(bot, visitor.chat_id, "\n".join(lines))
