@@ -24,6 +24,7 @@ from bot.texts import placeholders
 from tests.demo_harness import Demo, owner_report_script, running_demo
 from tests.harness import ROOT, Desk, Words, read_rows, sqlite_only
 from tests.test_e2e_staff import file_ticket
+from tests.test_texts_hant import MAINLAND
 
 WAIT = 15.0
 
@@ -53,6 +54,9 @@ def test_page_catalogs_have_same_keys_and_placeholders() -> None:
         for key, text in table.items():
             assert placeholders(text) == placeholders(reference[key]), f"{lang}: {key}"
             assert text.strip(), f"{lang}: {key}"
+    hant = page_texts("zh-Hant")  # Hong Kong wording, as the bot's own zh-Hant catalog
+    for word, instead in MAINLAND.items():
+        assert [k for k, v in hant.items() if word in v] == [], f"{word}: write {instead}"
 
 
 def test_refuses_a_real_token_in_the_environment() -> None:
