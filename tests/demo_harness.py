@@ -84,6 +84,8 @@ class Step(NamedTuple):
 
 
 LEAK = "Water leaking under the kitchen sink"
+# What Mrs Chen types, in the demo's language (the English one is the tests' default).
+LEAKS = {"en": LEAK, "zh-Hans": "厨房水管漏水了，好急！", "zh-Hant": "廚房漏水呀，好急！"}
 
 
 def owner_report_script(w: Words, *, photo: bool) -> list[Step]:
@@ -95,7 +97,8 @@ def owner_report_script(w: Words, *, photo: bool) -> list[Step]:
     it and submits, then shares her phone with the share-contact button.
     """
     steps = [Step("press", w.t("menu.new")), Step("see", w.t("intake.ask_what"))]
-    steps.append(Step("photo", "leak", LEAK) if photo else Step("type", LEAK))
+    leak = LEAKS[w.lang]
+    steps.append(Step("photo", "leak", leak) if photo else Step("type", leak))
     return [
         *steps,
         Step("see", w.t("intake.ask_estate")),

@@ -219,6 +219,17 @@ def _done(state: dict[str, Any]) -> list[bool]:
     return [step["done"] for step in state["training"]]
 
 
+async def test_the_report_in_hong_kong_wording(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3", lang="zh-Hant") as demo:
+        w = Words(demo.session.settings, "zh-Hant")  # the owners' zh-hk is zh-Hant to the bot
+        await file_report(demo, w)
+        state = await demo.state()
+        assert _done(state)[:2] == [True, True]
+        assert "報修" in state["training"][1]["text"]  # the page's script, in the new path
+        rows = await read_rows(demo.db, None, "SELECT subcategory, language FROM tickets")
+        assert rows == [{"subcategory": "burst_pipe", "language": "zh-Hant"}]
+
+
 async def test_forged_and_bad_requests_get_a_clear_answer(tmp_path: Path) -> None:
     async with running_demo(tmp_path / "demo.sqlite3") as demo:
         await demo.post("api/act", {"persona": "owner1", "action": "start"})
