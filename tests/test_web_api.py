@@ -390,8 +390,12 @@ async def test_every_action_from_the_dashboard_through_the_desk(
     assert await desk.store.followup_open(survey.id, now + timedelta(hours=24))
     _, ticket = await get(http, desk, path, headers=auth)
     assert "called_back" in ticket["actions"] and ticket["surveys"][0]["rating"] == 1
-    code, answer = await act("called_back")
+    code, answer = await act("called_back")  # the call's outcome is asked for, as in Telegram
+    assert code == 400 and answer["error"] == "outcome_needed", answer
+    code, answer = await act("called_back", text="Owner happy with the new washer")
     assert code == 200 and answer["ticket"]["status"] == "closed", answer
+    events = await desk.store.ticket_events(row["id"])
+    assert any("Owner happy with the new washer" in str(e.data) for e in events)
     await desk.outbox_settled()
 
 

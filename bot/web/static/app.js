@@ -200,12 +200,12 @@
     const text = el("textarea", { name: "text", rows: "2", maxlength: "2000", placeholder: t("web.text_placeholder"), "aria-label": t("web.text_placeholder") });
     const button = (name, label, extra) => el("button", { type: "button", "data-action": name, onclick: () => send(ticket, name, extra ? extra() : {}, text), text: label });
     const simple = el("div", { class: "row" });
-    const labels = { accept: t("card.btn_accept"), start: t("card.btn_start"), pause: t("card.btn_pause"), resume: t("card.btn_resume"), called_back: t("survey.btn_called") };
-    for (const name of ["accept", "start", "pause", "resume", "called_back"]) if (ticket.actions.includes(name)) simple.append(button(name, labels[name]));
+    const labels = { accept: t("card.btn_accept"), start: t("card.btn_start"), pause: t("card.btn_pause"), resume: t("card.btn_resume") };
+    for (const name of ["accept", "start", "pause", "resume"]) if (ticket.actions.includes(name)) simple.append(button(name, labels[name]));
     panel.append(simple, text);
     const withText = el("div", { class: "row" });
-    const textLabels = { note: t("card.btn_note"), resolve: t("card.btn_resolve"), reopen: t("survey.btn_reopen") };
-    for (const name of ["note", "resolve", "reopen"]) if (ticket.actions.includes(name)) withText.append(button(name, textLabels[name]));
+    const textLabels = { note: t("card.btn_note"), resolve: t("card.btn_resolve"), reopen: t("survey.btn_reopen"), called_back: t("survey.btn_called") };
+    for (const name of ["note", "resolve", "reopen", "called_back"]) if (ticket.actions.includes(name)) withText.append(button(name, textLabels[name]));
     panel.append(withText);
     if (ticket.actions.includes("transfer")) {
       const target = el("select", { name: "target", "aria-label": t("web.transfer_to") },
