@@ -39,3 +39,23 @@ class ShiftedClock:
         if step < timedelta(0):
             raise ValueError("a clock only moves forward")
         self._offset += step
+
+
+class DatabaseClock:
+    """The real clock set by the database's: replicas on one PostgreSQL agree on the time.
+
+    A machine whose clock is off by minutes would otherwise fire a deadline early (or late).
+    ``settle`` is given a reading of the server's clock and the real clock just before and
+    after it; the error left is at most half that round trip.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def settle(self, before: datetime, server: datetime, after: datetime) -> timedelta:
+        """Take the server's reading as the time half-way through the round trip."""
+        self.offset = server - (before + (after - before) / 2)
+        return self.offset

@@ -41,6 +41,7 @@ class Timer:
         self._running: dict[str, asyncio.Task[None]] = {}
         # Came due again while still running: runs once the first run ends, never beside it.
         self._deferred: dict[str, tuple[datetime, Action]] = {}
+        self._stopping = False
 
     def at(self, key: str, when: datetime, action: Action) -> None:
         """Run ``action`` once the clock reads ``when`` (at once if past); replaces ``key``."""
@@ -69,11 +70,15 @@ class Timer:
     def start(self) -> None:
         """Begin waking up (inside the running event loop)."""
         if self._loop_task is None:
+            self._stopping = False
             self._loop_task = asyncio.create_task(self._run(), name="timer")
 
     async def stop(self, grace: float = 2.0) -> None:
         """Stop waking up; give running actions ``grace`` seconds, then cancel them."""
         if self._loop_task is not None:
+            # A flag as well: on Python 3.11 wait_for can swallow a cancel that arrives with
+            # a wake-up, and the loop would go on.
+            self._stopping = True
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
@@ -134,7 +139,7 @@ class Timer:
         return self._nap
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             self._start_due()
             with contextlib.suppress(TimeoutError):

@@ -19,6 +19,7 @@ from tests.harness import (
     read_rows,
     register_staff,
     settings_for,
+    sqlite_only,
 )
 
 
@@ -100,6 +101,7 @@ async def test_sigkill_mid_flow_then_restart_carries_on(fake: FakeBotApi, tmp_pa
     assert TOKEN not in text and "Traceback" not in text
 
 
+@sqlite_only  # on PostgreSQL a second instance joins as a replica (tests/test_replicas.py)
 async def test_second_instance_on_the_same_database_refuses(
     fake: FakeBotApi, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ confirmation last, and the bot's own pacing never ran into Telegram's flood limi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -187,11 +188,13 @@ class TolerantOwner:
                 elif self._has_button(summary.message_id, self.w.t("flow.btn_submit")):
                     # Still showing Submit: the press was lost; press it again.
                     await self._pause()
-                    self._note(
-                        await self.user.press(
-                            self.w.t("flow.btn_submit"), message_id=summary.message_id
+                    # The number may come meanwhile and take the buttons with it.
+                    with contextlib.suppress(AssertionError):
+                        self._note(
+                            await self.user.press(
+                                self.w.t("flow.btn_submit"), message_id=summary.message_id
+                            )
                         )
-                    )
                 continue
             target = next((m for m in reversed(fresh) if self._actionable(m)), None)
             if target is None:

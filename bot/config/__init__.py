@@ -34,11 +34,11 @@ from bot.config.models import (
     StaffMember,
     Subcategory,
     Surveys,
-    Telegram,
     Urgency,
 )
 from bot.config.storage import DatabaseUrl, Storage, mask_password, parse_database_url
 from bot.config.summary import summarize
+from bot.config.telegram import Telegram
 from bot.config.web import Web, parse_listen
 from bot.durations import Duration, format_duration, parse_duration
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday, weekday_name

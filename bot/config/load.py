@@ -18,6 +18,7 @@ from bot.config.models import Settings
 # Environment variables that override a config key outright (deployment knobs).
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
+    "TELEGRAM_WEBHOOK_SECRET": ("telegram", "webhook_secret"),
     "DATABASE_PATH": ("storage", "path"),
     "DATABASE_URL": ("storage", "url"),
     "WEB_LISTEN": ("web", "listen"),

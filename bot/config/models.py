@@ -7,16 +7,15 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.config.storage import Storage
+from bot.config.telegram import Telegram
 from bot.config.web import Web
 from bot.core.holidays_cn import supported as holiday_region_known
 from bot.durations import Duration
-from bot.redaction import redact
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -73,52 +72,6 @@ class _Model(BaseModel):
 def _blank_to_none(value: Any) -> Any:
     """``${VAR:-}`` expands to "", which for an optional setting means "not set"."""
     return None if isinstance(value, str) and not value.strip() else value
-
-
-class Telegram(_Model):
-    """How to reach Telegram."""
-
-    token: str = ""
-    api_base_url: str | None = None
-    bot_username: str | None = None
-    # Messages sent a second, overall: answers, cards and notices alike (and edits in groups).
-    # Telegram allows about 30 (more only for paid broadcasts).
-    messages_per_second: float = Field(28.0, gt=0, le=1000)
-    # New messages to one private chat a second (short bursts pass) and to one group a
-    # minute: Telegram's own limits. Raise them only against a test server.
-    chat_messages_per_second: float = Field(1.0, gt=0, le=1000)
-    group_messages_per_minute: float = Field(20.0, gt=0, le=60000)
-
-    _blank = field_validator("api_base_url", "bot_username", mode="before")(_blank_to_none)
-
-    @field_validator("api_base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        # The token is appended to this URL: a typo must stop here, not in an HTTP error.
-        try:
-            parts = urlsplit(value)
-            good = parts.scheme in ("http", "https") and bool(parts.hostname)
-            good = good and (parts.port is None or parts.port > 0)
-        except ValueError:  # a bad port or an unclosed [IPv6] bracket
-            good = False
-        if not good:
-            raise ValueError(
-                f"{redact(value)!r} is not an http(s) URL with a host (e.g."
-                " http://127.0.0.1:8081/bot; leave it empty for Telegram's own servers)"
-            )
-        return value
-
-    @field_validator("bot_username")
-    @classmethod
-    def _username(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.removeprefix("@")
-        if not _BOT_USERNAME.fullmatch(value):
-            raise ValueError(f"{value!r} is not a Telegram bot username (5-32 of A-Z a-z 0-9 _)")
-        return value
 
 
 class Company(_Model):

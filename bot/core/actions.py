@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from bot.config import Settings
@@ -145,6 +146,9 @@ class Escalate:
 
     stage: Stage
     to: int | None = None  # the next person; None keeps the assignee (supervisor is told)
+    # The deadline that was missed: refused once the ticket has another (a replica that lost
+    # the race to escalate must not escalate the next person's fresh deadline).
+    due: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -337,7 +337,10 @@ def escalate(c: Ctx, a: Escalate) -> Decision | Refusal:
     allowed = BEFORE_ACCEPT if a.stage == "accept" else IN_HAND
     if t.status not in allowed:
         return Refusal("wrong_state")
-    due = (t.accept_due if a.stage == "accept" else t.resolve_due).isoformat()
+    missed = t.accept_due if a.stage == "accept" else t.resolve_due
+    if a.due is not None and a.due != missed:
+        return Refusal("no_change")  # that deadline was escalated (and replaced) already
+    due = missed.isoformat()
     # The missed deadline identifies the escalation: a rerun of the same job finds it done,
     # while a new deadline set for the next person can be escalated again.
     if any(

@@ -100,9 +100,9 @@ class DeadlineJobs:
         if kind in ("accept_nudge", "resolve_nudge"):
             await self._nudge(ticket, due)
         elif kind == "accept_due":
-            await self._missed_accept(ticket)
+            await self._missed_accept(ticket, due)
         elif kind == "resolve_due":
-            await self._missed_resolve(ticket)
+            await self._missed_resolve(ticket, due)
         else:
             await self._alert_manager(ticket, due)
         fresh = await store.get_ticket(ticket_id)
@@ -131,7 +131,7 @@ class DeadlineJobs:
             ticket, "nudged", {"stage": stage, "due": due.deadline.isoformat()}, messages
         )
 
-    async def _missed_accept(self, ticket: Ticket) -> None:
+    async def _missed_accept(self, ticket: Ticket, due: Due) -> None:
         """Hand the ticket to the next person on duty (or the fallback); tell the supervisor."""
         skip = frozenset({ticket.assignee_id} if ticket.assignee_id is not None else ())
         route = await self.desk.route(ticket.department, ticket.estate, skip)
@@ -152,10 +152,10 @@ class DeadlineJobs:
                     ticket_id=ticket.id,
                 )
             )
-        await self._escalate(ticket, Escalate("accept", route.assignee), also)
+        await self._escalate(ticket, Escalate("accept", route.assignee, due.deadline), also)
 
-    async def _missed_resolve(self, ticket: Ticket) -> None:
-        await self._escalate(ticket, Escalate("resolve", None), [])
+    async def _missed_resolve(self, ticket: Ticket, due: Due) -> None:
+        await self._escalate(ticket, Escalate("resolve", None, due.deadline), [])
 
     async def _escalate(self, ticket: Ticket, action: Escalate, also: list[Outgoing]) -> None:
         level = self.services.settings.urgency(ticket.urgency)

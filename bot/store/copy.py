@@ -37,7 +37,9 @@ TABLES: tuple[str, ...] = (
     "drafts",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
-SKIPPED = frozenset({"estatedesk_schema"})
+# PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs
+# to the running bots, not to the desk's data.
+SKIPPED = frozenset({"estatedesk_schema", "replicas", "leases", "inbox"})
 # The tables that say a database is in use: a copy never merges into one.
 IN_USE = ("tickets", "users", "conversations")
 # Columns one backend fills itself: PostgreSQL numbers cards in saving order (SQLite's rowid).

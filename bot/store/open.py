@@ -28,8 +28,9 @@ class Versioned(Protocol):
         ...
 
 
-async def open_storage(settings: Settings) -> Storage:
-    """Open (and migrate) the database ``settings.storage`` names, SQLite or PostgreSQL.
+async def open_storage(settings: Settings, name: str | None = None) -> Storage:
+    """Open (and migrate) the database ``settings.storage`` names, SQLite or PostgreSQL;
+    ``name`` names PostgreSQL's sessions (the replica's id).
 
     Raises the errors of ``bot.store.errors`` (unreachable, schema too new, not ours).
     """
@@ -38,7 +39,7 @@ async def open_storage(settings: Settings) -> Storage:
         # Imported here: an SQLite installation never loads the PostgreSQL driver.
         from bot.store.postgres import PostgresStore
 
-        return await PostgresStore.open(storage.url)
+        return await PostgresStore.open(storage.url, name)
     from bot.store.sqlite import Store
 
     return await Store.open(storage.path)

@@ -63,10 +63,16 @@ class Wiring:
 
 
 def build_application(
-    services: Services, token: str, base_url: str | None, timer: Timer, outbox_idle: float = 1.0
+    services: Services,
+    token: str,
+    base_url: str | None,
+    timer: Timer,
+    outbox_idle: float = 1.0,
+    replica: str | None = None,
 ) -> Wiring:
     """The Application with every handler registered (not yet initialised or started), the
-    card renderer the outbox delivers cards with, and the ticket desk the scheduler uses."""
+    card renderer the outbox delivers cards with, and the ticket desk the scheduler uses.
+    ``replica``: this process's id among replicas, which claim outbox messages by it."""
     # No JobQueue: APScheduler wakes by the wall clock; bot.timer wakes by the bot's clock.
     builder = ApplicationBuilder().token(token).concurrent_updates(False).job_queue(None)
     if base_url:
@@ -98,6 +104,7 @@ def build_application(
         cards.deliver,
         idle_poll=outbox_idle,
         undeliverable=ticket_desk.undeliverable,
+        holder=replica,
     )
     submission = Submission(services, ticket_desk, reply_now=outbox.deliver_reply)
     conversations = Conversations(services, submission)

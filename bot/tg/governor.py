@@ -163,6 +163,8 @@ class Governor:
         self._clock = time.monotonic
         self._chat_rate = chat_per_second
         self._group_rate = group_per_minute / 60
+        self._per_second = per_second
+        self._share = 1  # replicas sharing the token's limits (``share``)
         self._global = _Bucket(per_second, GLOBAL_BURST, GLOBAL_BURST, self._clock())
         self._chats: dict[int | str, _Bucket] = {}
         self._held: dict[int | str, float] = {}  # chat → until (a 429's retry_after)
@@ -189,6 +191,27 @@ class Governor:
                 self._waiters.remove(waiter)
             self._dispatch()  # its place goes to the next one
             raise
+
+    def share(self, replicas: int) -> float:
+        """Take 1/``replicas`` of every limit (overall, per chat, per group): replicas on one
+        bot token share Telegram's budget, and any of them may write to any chat (each
+        counts the live ones at every heartbeat). Returns the new overall rate."""
+        self._share = max(replicas, 1)
+        self._global.rate = self._per_second / self._share
+        for chat, bucket in self._chats.items():
+            rate, burst = self._limits(chat)
+            bucket.rate, bucket.burst = rate, burst
+            bucket.tokens = min(bucket.tokens, burst)
+        return self._global.rate
+
+    def _limits(self, chat: int | str) -> tuple[float, float]:
+        """A chat's rate and burst, this process's share of them (at least one at once)."""
+        rate, burst = (
+            (self._group_rate, GROUP_BURST)
+            if self._is_group(chat)
+            else (self._chat_rate, CHAT_BURST)
+        )
+        return rate / self._share, max(1.0, burst / self._share)
 
     def hold(self, chat: int | str | None, seconds: float) -> None:
         """Telegram said wait (429): nothing more to this chat for ``seconds``."""
@@ -248,10 +271,7 @@ class Governor:
         if bucket is None:
             if len(self._chats) >= _PRUNE_AT:
                 self._prune(now)
-            group = self._is_group(chat)
-            rate, burst = (
-                (self._group_rate, GROUP_BURST) if group else (self._chat_rate, CHAT_BURST)
-            )
+            rate, burst = self._limits(chat)
             bucket = self._chats[chat] = _Bucket(rate, burst, burst, now)
         return bucket
 

@@ -1,7 +1,9 @@
 """The outbox worker: delivers queued messages at least once, with retries.
 
 Pacing is not done here: every send, queued or direct, waits its turn in the transport's
-governor (bot/tg/governor.py), at the message's priority.
+governor (bot/tg/governor.py), at the message's priority. With several replicas on one
+PostgreSQL (``holder`` given), a message is claimed in the database before it is sent, so
+only one replica sends it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from telegram.error import (
 from bot.core.models import OutboxItem, Priority
 from bot.redaction import redact
 from bot.store.interfaces import OutboxStore
+from bot.store.replica_interfaces import OutboxClaims
 from bot.tg.callbacks import callback_rows
 from bot.tg.governor import sending_as
 from bot.tg.render import fit, keyboard
@@ -48,6 +51,7 @@ class OutboxWorker:
         deliver_card: Callable[[Bot, OutboxItem], Awaitable[Message | None]],
         idle_poll: float = 1.0,
         undeliverable: Callable[[OutboxItem], Awaitable[None]] | None = None,
+        holder: str | None = None,
     ) -> None:
         self.bot = bot
         self.deliver_card = deliver_card
@@ -55,6 +59,13 @@ class OutboxWorker:
         self.services = services
         self.store: OutboxStore = services.store
         self.idle_poll = idle_poll
+        # A replica among several claims each message in the database before sending it.
+        store = services.store
+        self.claims: OutboxClaims | None = (
+            store if holder is not None and isinstance(store, OutboxClaims) else None
+        )
+        self.holder = holder or ""
+        self._stopping = False
         # The desk rings the services' bell after a commit; the worker listens to it.
         self._wake = services.bell
         self._task: asyncio.Task[None] | None = None
@@ -73,12 +84,16 @@ class OutboxWorker:
 
     def start(self) -> None:
         """Run the worker in the background."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, flush_timeout: float = 3.0) -> None:
         """Stop the background loop, then deliver what is due (for up to ``flush_timeout``)."""
         if self._task is None:
             return
+        # A flag as well as the cancel: on Python 3.11 wait_for can swallow a cancel that
+        # arrives together with a wake-up, and the loop would go on.
+        self._stopping = True
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -90,6 +105,9 @@ class OutboxWorker:
             log.exception("outbox: delivering at shutdown failed")
         finally:
             await self._abandon()
+            if self.claims is not None:  # what this replica did not send, another may
+                with contextlib.suppress(Exception):
+                    await self.claims.outbox_release(self.holder)
         self._task = None
 
     async def _abandon(self) -> None:
@@ -115,7 +133,7 @@ class OutboxWorker:
             )
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()  # before looking: a wake during the pass is not lost
             try:
                 await self.deliver_due()
@@ -134,12 +152,20 @@ class OutboxWorker:
         more important: then both wait in the governor, and the more important goes first.
         """
         items = await self.store.due_outbox(self.services.clock())
-        started = 0
+        wanted = []
         for item in items:
-            chat, priority = item.message.chat_id, item.message.priority
-            ahead = self._busy.get(chat)
-            if item.id in self._claimed or (ahead and priority >= min(ahead)):
+            ahead = self._busy.get(item.message.chat_id)
+            if item.id in self._claimed or (ahead and item.message.priority >= min(ahead)):
                 continue  # on its way (as a reply), or behind the chat's message on its way
+            wanted.append(item)
+        if self.claims is not None and wanted:
+            won = await self.claims.outbox_claim([i.id for i in wanted], self.holder)
+            wanted = [i for i in wanted if i.id in won]  # the rest: another replica's
+        started = 0
+        for item in wanted:
+            chat, priority = item.message.chat_id, item.message.priority
+            if item.id in self._claimed:
+                continue  # taken as a reply while the claim was on its way
             self._claim(item.id)
             self._take(chat, priority)
             task = asyncio.create_task(self._send(item), name=f"outbox-{item.id}")
@@ -181,6 +207,12 @@ class OutboxWorker:
             item = await self.store.due_outbox_of_chat(chat_id, self.services.clock())
             if item is None or item.id in self._claimed:
                 return
+            if self.claims is not None and not await self.claims.outbox_claim(
+                [item.id], self.holder
+            ):
+                return  # another replica is sending it
+            if item.id in self._claimed:
+                return
             self._claim(item.id)
             self._take(chat_id, item.message.priority)
             try:
@@ -204,6 +236,9 @@ class OutboxWorker:
         finally:
             if not delivered:
                 self._claimed.pop(item.id, None)  # it is tried again later
+                if self.claims is not None:  # … perhaps by another replica
+                    with contextlib.suppress(Exception):
+                        await self.claims.outbox_release(self.holder, item.id)
         return delivered
 
     async def _attempt(self, item: OutboxItem) -> bool:

@@ -7,29 +7,36 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.clock import Clock, utc_now
+from bot.clock import Clock, DatabaseClock, utc_now
 from bot.config import Settings, parse_listen
+from bot.config.webhook import Webhook
 from bot.core.calendars import Calendars
 from bot.core.flow import Flow
 from bot.desk.deadlines import DeadlineJobs
+from bot.desk.sweep import Sweep
 from bot.redaction import redact
 from bot.store import Storage
-from bot.store.open import HoldsInstanceLock, open_storage
+from bot.store.open import open_storage
+from bot.store.replica_interfaces import UpdateInbox
 from bot.texts import default_catalog
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor
+from bot.tg.health import health
 from bot.tg.outbox import OutboxWorker
 from bot.tg.polling import Poller
+from bot.tg.replicas import Replica, config_hash, replica_id
 from bot.tg.reports import schedule_reports
 from bot.tg.services import Services
+from bot.tg.webhook import WebhookListener
 from bot.timer import Timer
 from bot.web.app import WebServer, build_web_app
 from bot.web.photos import BotPhotos
@@ -98,25 +105,50 @@ class BotRuntime:
         self.timer: Timer | None = None
         self.governor: Governor | None = None  # the pace of every send and edit
         self.web: WebServer | None = None  # the dashboard, when web.listen is set
+        self.replica: Replica | None = None  # on PostgreSQL: this process among replicas
+        self.webhook: WebhookListener | None = None  # webhook mode: Telegram's POSTs
         self._lock: IO[str] | None = None
         self._rebuild: asyncio.Task[int] | None = None  # planning the open tickets' deadlines
 
     async def start(self) -> None:
         """Open the database, connect to Telegram, and begin polling and delivering."""
         storage = self.settings.storage
+        clock = self.options.clock
+        name: str | None = None
+        webhook = self.settings.telegram.webhook
+        if webhook is not None and storage.backend == "sqlite":
+            raise CannotStart(
+                "telegram.webhook needs PostgreSQL (storage.url or DATABASE_URL): updates are"
+                " stored in its inbox before Telegram is answered; use long polling on SQLite"
+            )
         if storage.backend == "sqlite":
             self._lock = hold_lock(storage.path)
+        else:
+            # PostgreSQL: any number of replicas share the work (docs/architecture.md,
+            # "Replicas"); the real clock is set by the database's, so they agree on time.
+            name = replica_id()
+            if clock is utc_now:
+                clock = DatabaseClock()
         try:
-            self.store = await open_storage(self.settings)
-            # PostgreSQL has no lock file to share: the server holds the lock for us.
-            if isinstance(self.store, HoldsInstanceLock) and not (
-                await self.store.hold_instance_lock()
-            ):
-                raise _already_running(storage.shown, "it holds the database's instance lock")
+            self.store = await open_storage(self.settings, name)
+            if name is not None:
+                from bot.store.postgres.replicas import ReplicaLink
+
+                link = ReplicaLink(
+                    storage.url, name, socket.gethostname(), config_hash(self.settings)
+                )
+                self.replica = Replica(
+                    link,
+                    self.store,
+                    clock if isinstance(clock, DatabaseClock) else None,
+                    self.options.poll_timeout,
+                    ALLOWED_UPDATES,
+                )
+                await self.replica.join()
         except BaseException:
             await self._release()
             raise
-        year = self.options.clock().astimezone(self.settings.tz).year
+        year = clock().astimezone(self.settings.tz).year
         calendars = Calendars(self.settings, (year, year + 1))
         for warning in calendars.warnings:
             log.warning("business calendar: %s", warning)
@@ -126,17 +158,18 @@ class BotRuntime:
             catalog=default_catalog(),
             flows=self.flows,
             calendars=calendars,
-            clock=self.options.clock,
+            clock=clock,
             handled_before=await self.store.last_handled_update(),
         )
         self.services = services
-        timer = Timer(self.options.clock, nap=self.options.timer_nap)
+        timer = Timer(clock, nap=self.options.timer_nap)
         wiring = build_application(
             services,
             self.settings.telegram.token,
             self.settings.telegram.api_base_url,
             timer,
             outbox_idle=self.options.outbox_idle,
+            replica=name,
         )
         app = wiring.app
         self.governor = wiring.governor
@@ -167,9 +200,23 @@ class BotRuntime:
         self.timer = timer
         timer.start()
         self.outbox.start()
-        await app.bot.delete_webhook()  # long polling and a webhook exclude each other
-        self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
-        self.poller.start()
+        if self.replica is not None:
+            replica = self.replica
+            self.replica.start(
+                app,
+                clock,
+                self.governor,
+                Sweep(self.store, self.jobs, wiring.surveys).run,
+                poll=webhook is None,
+            )
+            if webhook is None:
+                await app.bot.delete_webhook()  # long polling and a webhook exclude each other
+            else:
+                await self._listen(webhook, app.bot, clock, replica)
+        else:
+            await app.bot.delete_webhook()
+            self.poller = Poller(app, self.options.poll_timeout, ALLOWED_UPDATES)
+            self.poller.start()
         listen = self.settings.web.listen
         if listen is not None:
             # The dashboard in this event loop, acting through this bot's desk: its changes
@@ -191,10 +238,40 @@ class BotRuntime:
         # desk that takes seconds, and nothing is lost by it (docs/architecture.md, "Time").
         self._rebuild = asyncio.create_task(self.jobs.rebuild(), name="deadline rebuild")
         self._rebuild.add_done_callback(_report_rebuild)
-        log.info("bot @%s started; database %s", app.bot.username, self.settings.storage.shown)
+        log.info(
+            "bot @%s started; database %s%s",
+            app.bot.username,
+            self.settings.storage.shown,
+            f"; replica {name}" if name else "",
+        )
+
+    async def _listen(self, webhook: Webhook, bot: Bot, clock: Clock, replica: Replica) -> None:
+        """Webhook mode: tell Telegram where to push, and take its POSTs."""
+        store = self.store
+        assert store is not None and isinstance(store, UpdateInbox) and replica.worker
+        secret = self.settings.telegram.webhook_secret
+        self.webhook = WebhookListener(
+            webhook,
+            secret,
+            bot,
+            store,
+            clock,
+            replica.worker.wake,
+            lambda: health(store, clock, replica),
+        )
+        await self.webhook.start()
+        await bot.set_webhook(
+            url=webhook.url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
 
     async def _release(self) -> None:
-        """Close the database and give up the lock."""
+        """Leave the replica set, close the database and give up the lock."""
+        if self.replica is not None:
+            await self.replica.close()
+            self.replica = None
         if self.store is not None:
             await self.store.close()
             self.store = None
@@ -212,6 +289,11 @@ class BotRuntime:
             if self.poller is not None:
                 await self.poller.stop()
                 self.poller = None
+            if self.webhook is not None:
+                await self.webhook.stop()
+                self.webhook = None
+            if self.replica is not None:
+                await self.replica.stop()
             if self._rebuild is not None:
                 self._rebuild.cancel()
                 await asyncio.gather(self._rebuild, return_exceptions=True)

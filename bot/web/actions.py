@@ -133,12 +133,12 @@ class WebActions:
             survey = await self._open_followup(ticket)
             if survey is None or not viewer.manages:
                 raise ActionError(409, "wrong_state", self.t(viewer, "refusal.wrong_state"))
-            outcome = text.strip()
-            if not outcome:
+            said = text.strip()
+            if not said:
                 # As in Telegram, the call's one-line outcome goes on the timeline.
                 asked = self.t(viewer, "survey.ask_outcome", number=ticket.number)
                 raise ActionError(400, "outcome_needed", asked)
-            done = await self.surveys.followup_done(survey, actor, outcome)
+            done = await self.surveys.followup_done(survey, actor, said)
             if done.key != "survey.followup_done":
                 raise ActionError(409, "wrong_state", self.t(viewer, done.key))
             log.info("dashboard: called back on %s by %s", ticket.number, viewer.telegram_id)

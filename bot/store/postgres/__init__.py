@@ -14,6 +14,7 @@ from bot.store.postgres.db import PgBase
 from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
+from bot.store.postgres.replicas import PgInbox
 from bot.store.postgres.reports import PgReports
 from bot.store.postgres.schema import MIGRATIONS
 from bot.store.postgres.staff import PgStaffState
@@ -36,6 +37,7 @@ class PostgresStore(
     PgSurveys,
     PgReports,
     PgDashboard,
+    PgInbox,
     PgBase,
 ):
     """A PostgreSQL database: the aggregates share one connection pool (``PgBase``); a
@@ -61,9 +63,13 @@ if TYPE_CHECKING:
         UpdateLog,
         WebAuthStore,
     )
+    from bot.store.replica_interfaces import OutboxClaims, UpdateInbox
 
     def _store_is_storage(store: PostgresStore) -> Storage:
         return store
+
+    def _store_serves_replicas(store: PostgresStore) -> tuple[UpdateInbox, OutboxClaims]:
+        return store, store
 
     def _each_part_alone(
         updates: PgUpdateLog,

@@ -73,10 +73,15 @@ def unavailable(url: str, error: BaseException) -> StorageUnavailable:
     return StorageUnavailable(host, port, reason)
 
 
-async def connect(url: str) -> asyncpg.Connection:
+def _named(name: str | None) -> dict[str, str]:
+    """Server settings naming the session (pg_stat_activity shows which replica it is)."""
+    return {"application_name": f"estatedesk {name}"[:63]} if name else {}
+
+
+async def connect(url: str, name: str | None = None) -> asyncpg.Connection:
     """One connection outside the pool; StorageUnavailable if the server refuses it."""
     try:
-        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT)
+        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT, server_settings=_named(name))
     except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
         # "from None": the driver's exception may quote the URL, password and all.
         raise unavailable(url, e) from None
@@ -93,11 +98,16 @@ class PgBase:
         self._holder: asyncpg.Connection | None = None
 
     @classmethod
-    async def open(cls, url: str) -> Self:
-        """Connect a pool to ``url`` and bring the schema up to date."""
+    async def open(cls, url: str, name: str | None = None) -> Self:
+        """Connect a pool to ``url`` and bring the schema up to date; ``name`` names the
+        sessions (``application_name``)."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT
+                url,
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=CONNECT_TIMEOUT,
+                server_settings=_named(name),
             )
         except (
             OSError,

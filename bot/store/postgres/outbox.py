@@ -1,7 +1,9 @@
 """The outbox in PostgreSQL: messages queued with the change that caused them, then delivered.
 
-Delivery is claimed in the worker, not here: ``due_outbox`` only reads (as on SQLite), and one
-bot per database (``hold_instance_lock``) means one worker hands each message out once.
+``due_outbox`` only reads (as on SQLite). With several replicas on one database each worker
+claims what it is about to send (``outbox_claim``: ``FOR UPDATE SKIP LOCKED``, the claimer
+named in ``claimed_by``), so a message goes out once; a claim held by a replica that died
+(``bot.store.postgres.replicas``) is free again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from bot.core.models import OutboxItem, Outgoing, TicketEvent
 from bot.store import sql
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.events import add_event
+from bot.store.postgres.replicas import ALIVE
 from bot.store.sqlite.outbox import message_body, outbox_item
 
 if TYPE_CHECKING:
@@ -118,8 +121,33 @@ class PgOutbox(PgBase):
         await self._execute(sql.OUTBOX_SENT, now, message_id, item_id)
 
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
-        """Schedule another attempt after a transient failure."""
-        await self._execute(sql.OUTBOX_RETRY, at, error[:500], item_id)
+        """Schedule another attempt after a transient failure (any replica may make it)."""
+        await self._execute(_OUTBOX_RETRY, at, error[:500], item_id)
+
+    async def outbox_claim(self, item_ids: Sequence[int], holder: str) -> set[int]:
+        """Claim pending messages for ``holder``; returns the ids it won. One already claimed
+        by a live replica (or locked by a racing claim) is skipped, never waited for."""
+        rows = await self._pool.fetch(
+            "WITH c AS (SELECT o.id FROM outbox o WHERE o.id = ANY($2::bigint[])"
+            " AND o.status = 'pending' AND (o.claimed_by IS NULL OR NOT EXISTS"
+            " (SELECT 1 FROM replicas r WHERE r.id = o.claimed_by"
+            " AND r.seen_at > now() - $3::interval)) FOR UPDATE OF o SKIP LOCKED)"
+            " UPDATE outbox SET claimed_by = $1 FROM c WHERE outbox.id = c.id"
+            " RETURNING outbox.id",
+            holder,
+            list(item_ids),
+            ALIVE,
+        )
+        return {int(r["id"]) for r in rows}
+
+    async def outbox_release(self, holder: str, item_id: int | None = None) -> None:
+        """Give back a claim of ``holder`` (one message, or all when stopping)."""
+        await self._pool.execute(
+            "UPDATE outbox SET claimed_by = NULL WHERE claimed_by = $1"
+            " AND ($2::bigint IS NULL OR id = $2)",
+            holder,
+            item_id,
+        )
 
     async def outbox_failed(self, item_id: int, error: str, now: datetime) -> None:
         """Give up on a message for good (blocked bot, chat gone) and note it on its ticket."""
@@ -141,6 +169,13 @@ class PgOutbox(PgBase):
         """How many outbox messages are in each status."""
         rows = await self._fetch(sql.OUTBOX_COUNTS)
         return {r["status"]: int(r["n"]) for r in rows}
+
+
+# As SQLite's, and the claim is given back: the next attempt may be another replica's.
+_OUTBOX_RETRY = (
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
+    " claimed_by = NULL WHERE id = ?"
+)
 
 
 def _item(r: asyncpg.Record) -> OutboxItem:

@@ -198,6 +198,40 @@ MIGRATIONS: list[str] = [
         saved_at TIMESTAMPTZ NOT NULL
     );
     """,
+    # Migration 8 — several replicas on one database (docs/architecture.md, "Replicas"): who is
+    # alive (a heartbeat), who polls (a lease), the updates stored before Telegram is told
+    # (the inbox), and which replica is delivering an outbox message.
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    CREATE TABLE replicas (
+        id          TEXT PRIMARY KEY,
+        host        TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        started_at  TIMESTAMPTZ NOT NULL,
+        seen_at     TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE leases (
+        name        TEXT PRIMARY KEY,
+        holder      TEXT NOT NULL,
+        holder_pid  INTEGER NOT NULL,
+        since       TIMESTAMPTZ NOT NULL,
+        expires_at  TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE inbox (
+        update_id   BIGINT PRIMARY KEY,
+        chat_id     BIGINT,
+        user_id     BIGINT,
+        payload     JSONB NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        claimed_by  TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        done_at     TIMESTAMPTZ
+    );
+    CREATE INDEX inbox_pending ON inbox (update_id) WHERE status = 'pending';
+    CREATE INDEX inbox_pending_chat ON inbox (chat_id, update_id) WHERE status = 'pending';
+    CREATE INDEX inbox_pending_user ON inbox (user_id, update_id) WHERE status = 'pending';
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -221,6 +255,9 @@ TABLES: frozenset[str] = frozenset(
         "homes",
         "units",
         "drafts",
+        "replicas",
+        "leases",
+        "inbox",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""

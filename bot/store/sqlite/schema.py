@@ -205,4 +205,9 @@ MIGRATIONS: tuple[str, ...] = (
         saved_at TEXT NOT NULL
     );
     """,
+    # Migration 8 — the outbox column PostgreSQL replicas claim a message with (kept alike on
+    # both backends so copy-db moves the same columns; SQLite runs one bot and never claims).
+    """
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    """,
 )
