@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 from aiohttp import web
@@ -72,33 +72,44 @@ async def running_demo(db: Path, lang: str = "en") -> AsyncIterator[Demo]:
     assert not refused, refused
 
 
-# One step of a person's scripted path: ("press", label), ("type", text), ("see", text) or
-# ("photo", sample name). The browser test and the API tests both play the same script.
-Step = tuple[str, str]
+# One step of a person's scripted path: ("press", label) an inline button, ("tap", label) a
+# reply-keyboard button, ("type", text), ("see", text), or ("photo", sample name, caption). The
+# browser test and the API tests both play the same script.
+class Step(NamedTuple):
+    """What the person does next, or what they wait to see."""
+
+    kind: str
+    value: str
+    caption: str = ""
+
+
+LEAK = "Water leaking under the kitchen sink"
+# What Mrs Chen types, in the demo's language (the English one is the tests' default).
+LEAKS = {"en": LEAK, "zh-Hans": "厨房水管漏水了，好急！", "zh-Hant": "廚房漏水呀，好急！"}
 
 
 def owner_report_script(w: Words, *, photo: bool) -> list[Step]:
-    """Mrs Chen reports a leak at home, up to her ticket number.
+    """Mrs Chen, a first-time owner, reports a leak at home, up to her ticket number.
 
     The one place to adapt when the intake conversation changes: it follows what the bot asks
-    today (category, detail, where, estate, building, flat, urgency, description, photos).
+    today. She describes the problem in one sentence (``photo``: as a sample photo's caption),
+    the card proposes the rest and asks where she lives (estate, building, flat), she checks
+    it and submits, then shares her phone with the share-contact button.
     """
-    steps: list[Step] = [
-        ("press", w.t("menu.new")),
-        ("press", w.category("water_power")),
-        ("press", w.sub("water_power", "burst_pipe")),
-        ("press", w.t("intake.ask_where.unit")),
-        ("press", w.estate("harbour_view")),
-        ("press", w.building("harbour_view", "3")),
-        ("see", w.t("intake.ask_unit")),
-        ("type", "1502"),
-        ("press", w.urgency("urgent")),
-        ("see", w.t("intake.ask_description")),
-        ("type", "Water is dripping from the kitchen ceiling"),
-        ("see", w.t("intake.ask_photos", max=5)),
+    steps = [Step("press", w.t("menu.new")), Step("see", w.t("intake.ask_what"))]
+    leak = LEAKS[w.lang]
+    steps.append(Step("photo", "leak", leak) if photo else Step("type", leak))
+    return [
+        *steps,
+        Step("see", w.t("intake.ask_estate")),
+        Step("press", w.estate("harbour_view")),
+        Step("press", w.building("harbour_view", "3")),
+        Step("see", w.t("intake.ask_unit")),
+        Step("type", "1502"),
+        Step("see", w.t("intake.card_summary")),
+        Step("see", w.sub("water_power", "burst_pipe")),  # proposed from "leaking"
+        Step("press", w.t("flow.btn_submit")),
+        Step("see", w.t("intake.ask_phone")),
+        Step("tap", w.t("flow.btn_share_contact")),
+        Step("see", "HV-"),
     ]
-    if photo:
-        steps += [("photo", "leak"), ("press", w.t("flow.btn_done", count=1))]
-    else:
-        steps.append(("press", w.t("flow.btn_no_photos")))
-    return [*steps, ("press", w.t("flow.btn_submit")), ("see", "HV-")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ from bot.texts import placeholders
 from tests.demo_harness import Demo, owner_report_script, running_demo
 from tests.harness import ROOT, Desk, Words, read_rows, sqlite_only
 from tests.test_e2e_staff import file_ticket
+from tests.test_texts_hant import MAINLAND
 
 WAIT = 15.0
 
@@ -52,6 +54,9 @@ def test_page_catalogs_have_same_keys_and_placeholders() -> None:
         for key, text in table.items():
             assert placeholders(text) == placeholders(reference[key]), f"{lang}: {key}"
             assert text.strip(), f"{lang}: {key}"
+    hant = page_texts("zh-Hant")  # Hong Kong wording, as the bot's own zh-Hant catalog
+    for word, instead in MAINLAND.items():
+        assert [k for k, v in hant.items() if word in v] == [], f"{word}: write {instead}"
 
 
 def test_refuses_a_real_token_in_the_environment() -> None:
@@ -169,23 +174,60 @@ async def say(demo: Demo, persona: str, text: str) -> None:
     assert status == 200, answer
 
 
+async def keyboard_tap(demo: Demo, persona: str, label: str) -> None:
+    """Tap a reply-keyboard button once the page shows it."""
+    for _ in range(int(WAIT / 0.1)):
+        shown_now = [
+            b["text"] for row in (await demo.state(persona))["chat"]["keyboard"] for b in row
+        ]
+        if label in shown_now:
+            body = {"persona": persona, "action": "tap", "label": label}
+            status, answer = await demo.post("api/act", body)
+            assert status == 200, answer
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no keyboard button {label!r} in {persona}'s chat")
+
+
 async def file_report(demo: Demo, w: Words) -> None:
     """Mrs Chen reports a leak (``owner_report_script``) through the page's API."""
     assert (await demo.post("api/act", {"persona": "owner1", "action": "start"}))[0] == 200
-    for kind, value in owner_report_script(w, photo=False):
-        if kind == "press":
-            await tap(demo, "owner1", value)
-        elif kind == "type":
-            await say(demo, "owner1", value)
-        elif kind == "see":
-            await shown(demo, "owner1", value)
+    seen: dict[str, int] = {}
+    for step in owner_report_script(w, photo=False):
+        if step.kind == "press":
+            await tap(demo, "owner1", step.value)
+        elif step.kind == "tap":
+            await keyboard_tap(demo, "owner1", step.value)
+        elif step.kind == "type":
+            await say(demo, "owner1", step.value)
+        elif step.kind == "see":
+            seen[step.value] = (await shown(demo, "owner1", step.value))["id"]
         else:
-            body = {"persona": "owner1", "action": "sample", "sample": value}
-            assert (await demo.post("api/act", body))[0] == 200
+            body = {"persona": "owner1", "action": "sample", "sample": step.value}
+            assert (await demo.post("api/act", {**body, "caption": step.caption}))[0] == 200
+    # One card, edited in place from the first question to the summary.
+    assert seen[w.t("intake.ask_estate")] == seen[w.t("intake.card_summary")]
+    card = next(
+        m
+        for m in (await demo.state())["chat"]["messages"]
+        if m["id"] == seen[w.t("intake.card_summary")]
+    )
+    assert card["edited"]
 
 
 def _done(state: dict[str, Any]) -> list[bool]:
     return [step["done"] for step in state["training"]]
+
+
+async def test_the_report_in_hong_kong_wording(tmp_path: Path) -> None:
+    async with running_demo(tmp_path / "demo.sqlite3", lang="zh-Hant") as demo:
+        w = Words(demo.session.settings, "zh-Hant")  # the owners' zh-hk is zh-Hant to the bot
+        await file_report(demo, w)
+        state = await demo.state()
+        assert _done(state)[:2] == [True, True]
+        assert "報修" in state["training"][1]["text"]  # the page's script, in the new path
+        rows = await read_rows(demo.db, None, "SELECT subcategory, language FROM tickets")
+        assert rows == [{"subcategory": "burst_pipe", "language": "zh-Hant"}]
 
 
 async def test_forged_and_bad_requests_get_a_clear_answer(tmp_path: Path) -> None:
@@ -244,6 +286,18 @@ async def test_forged_and_bad_requests_get_a_clear_answer(tmp_path: Path) -> Non
                 True,
                 "no such common area",
             ),
+            (
+                act,
+                {"persona": "owner1", "action": "sample", "sample": "leak", "caption": "x" * 1025},
+                True,
+                "1024",
+            ),
+            (
+                act,
+                {"persona": "owner1", "action": "sample", "sample": "leak", "caption": ["x"]},
+                True,
+                "not one the page sends",
+            ),
             (act, {"persona": "group", "action": "text", "text": "hi"}, True, "Pick who acts"),
             (
                 act,
@@ -264,33 +318,54 @@ async def test_forged_and_bad_requests_get_a_clear_answer(tmp_path: Path) -> Non
             form.add_field("file", b"#!/bin/sh\necho not a picture", filename="x.jpg")
             async with http.post(demo.url + "api/photo", data=form, headers={"X-Demo": "1"}) as r:
                 assert r.status == 400 and "not a picture" in (await r.json())["error"]
+            form = aiohttp.FormData({"persona": "owner1", "caption": "y" * 2000})
+            form.add_field("file", _png(), filename="x.png")
+            async with http.post(demo.url + "api/photo", data=form, headers={"X-Demo": "1"}) as r:
+                assert r.status == 400 and "2000" in (await r.json())["error"]
             async with http.get(demo.url + "static/..%2F..%2Fsafety.py") as r:
                 assert r.status == 404
         assert emulator.stats.updates_enqueued == before  # nothing reached the bot
         assert (await demo.state())["now"].endswith("10:00")  # the clock did not move
 
 
-async def test_photos_stickers_and_the_qr_scan(tmp_path: Path) -> None:
+LIGHT = "The lobby light keeps flickering"
+
+
+def _png() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(picture, format="PNG")
+    return picture.getvalue()
+
+
+async def test_a_qr_scan_and_a_photo_with_a_caption_fill_the_card(tmp_path: Path) -> None:
     async with running_demo(tmp_path / "demo.sqlite3") as demo:
         w = Words(demo.session.settings, "en")
         status, _ = await demo.post(
             "api/act", {"persona": "owner2", "action": "scan", "area": "hv-1-lobby"}
         )
         assert status == 200
-        await shown(demo, "owner2", w.t("intake.ask_category"))  # a report, its place known
+        await shown(demo, "owner2", w.t("intake.ask_what"))  # a report, its place known
         texts = [m["text"] for m in (await demo.state("owner2"))["chat"]["messages"]]
         assert w.t("start.unknown_link") not in texts
-        picture = io.BytesIO()
-        Image.new("RGB", (40, 30), (200, 30, 30)).save(picture, format="PNG")
+        picture = _png()
         async with aiohttp.ClientSession() as http:
-            form = aiohttp.FormData({"persona": "owner2"})
-            form.add_field("file", picture.getvalue(), filename="wall.png")
+            form = aiohttp.FormData({"persona": "owner2", "caption": LIGHT})
+            form.add_field("file", picture, filename="wall.png")
             async with http.post(demo.url + "api/photo", data=form, headers={"X-Demo": "1"}) as r:
                 assert r.status == 200, await r.text()
+            card = await shown(demo, "owner2", w.t("intake.card_summary"))
+            # The caption described the problem: the card proposes the rest, edited in place.
+            assert w.area("hv-1-lobby") in card["text"]
+            assert w.sub("facilities", "lighting") in card["text"]
+            assert w.t("flow.photos_summary", count=1) in card["text"]
+            assert w.urgency("routine") in card["text"]
             chat = (await demo.state("owner2"))["chat"]
-            photo = next(m["photo"] for m in chat["messages"] if m["photo"])
-            async with http.get(demo.url + "api/file/" + photo) as r:
-                assert r.status == 200 and (await r.read()) == picture.getvalue()
+            mine = next(m for m in chat["messages"] if m["photo"])
+            assert mine["text"] == LIGHT and not mine["bot"]
+            async with http.get(demo.url + "api/file/" + mine["photo"]) as r:
+                assert r.status == 200 and (await r.read()) == picture
+        cards = [m for m in chat["messages"] if m["bot"] and m["buttons"]]
+        assert [c["id"] for c in cards] == [card["id"]]  # one card, not a message per question
         status, _ = await demo.post("api/act", {"persona": "owner2", "action": "sticker"})
         assert status == 200
         for _ in range(100):  # the bot answers the sticker, as it must mid-flow
@@ -302,6 +377,40 @@ async def test_photos_stickers_and_the_qr_scan(tmp_path: Path) -> None:
             await asyncio.sleep(0.1)
         else:
             raise AssertionError(chat["messages"][-3:])
+        # Changing a proposal edits the same card in place.
+        await tap(demo, "owner2", "✏️ " + w.t("field.urgency"))
+        await tap(demo, "owner2", w.urgency("urgent"))
+        for _ in range(int(WAIT / 0.1)):
+            chat = (await demo.state("owner2"))["chat"]
+            now = next(m for m in chat["messages"] if m["id"] == card["id"])
+            if w.t("intake.card_summary") in now["text"] and w.urgency("urgent") in now["text"]:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(now)
+        assert now["edited"] and w.urgency("routine") not in now["text"]
+        cards = [m for m in chat["messages"] if m["bot"] and m["buttons"]]
+        assert [c["id"] for c in cards] == [card["id"]]
+        await tap(demo, "owner2", w.t("flow.btn_submit"))
+        await shown(demo, "owner2", w.t("intake.ask_phone"))
+        await keyboard_tap(demo, "owner2", w.t("flow.btn_skip"))
+        await shown(demo, "owner2", "HV-")
+        rows = await read_rows(
+            demo.db,
+            None,
+            "SELECT area, subcategory, urgency, description, owner_phone FROM tickets",
+        )
+        assert rows == [
+            {
+                "area": "hv-1-lobby",
+                "subcategory": "lighting",
+                "urgency": "urgent",
+                "description": LIGHT,
+                "owner_phone": None,
+            }
+        ]
+        photos = await read_rows(demo.db, None, "SELECT photos FROM tickets")
+        assert len(json.loads(photos[0]["photos"])) == 1
 
 
 async def test_escalation_restart_and_reset(tmp_path: Path) -> None:
@@ -309,6 +418,19 @@ async def test_escalation_restart_and_reset(tmp_path: Path) -> None:
     async with running_demo(db) as demo:
         w = Words(demo.session.settings, "en")
         await file_report(demo, w)
+        rows = await read_rows(
+            demo.db, None, "SELECT estate, building, unit, subcategory, owner_phone FROM tickets"
+        )
+        phone = "+15550000001"  # Mrs Chen's own (made-up) number, from the share-contact button
+        assert rows == [
+            {
+                "estate": "harbour_view",
+                "building": "3",
+                "unit": "1502",
+                "subcategory": "burst_pipe",
+                "owner_phone": phone,
+            }
+        ]
         state = await demo.state()
         assert _done(state)[:2] == [True, True]
         assert not _done(state)[-1]
@@ -336,24 +458,47 @@ async def test_escalation_restart_and_reset(tmp_path: Path) -> None:
         assert state["now"].endswith("10:00") and state["chat"]["messages"] == []
 
 
-async def test_share_contact_button_sends_the_persona_s_own_contact(tmp_path: Path) -> None:
+async def test_share_contact_button_answers_the_real_phone_question(tmp_path: Path) -> None:
     async with running_demo(tmp_path / "demo.sqlite3") as demo:
-        emulator = demo.session.need_emulator()
-        bot = emulator.bot()
-        chat = bot.chat(910_000_001)
-        # A question with a request_contact keyboard, as the bot asks for a phone number.
-        keyboard = {"keyboard": [[{"text": "Share my number", "request_contact": True}]]}
-        data = {"message_id": chat.new_message_id(), "chat": dict(chat.chat), "date": 0}
-        bot.store(chat, {**data, "text": "Your phone?"}, from_bot=True, markup=keyboard)
-        page = (await demo.state())["chat"]
-        assert page["keyboard"] == [[{"text": "Share my number", "contact": True}]]
+        w = Words(demo.session.settings, "en")
+        owner = 910_000_002
+        await demo.post("api/act", {"persona": "owner2", "action": "scan", "area": "hv-1-lobby"})
+        await shown(demo, "owner2", w.t("intake.ask_what"))
+        await say(demo, "owner2", LIGHT)
+        await shown(demo, "owner2", w.t("intake.card_summary"))
+        await tap(demo, "owner2", w.t("flow.btn_submit"))
+        await shown(demo, "owner2", w.t("intake.ask_phone"))  # asked once, after Submit
+        share, skip = w.t("flow.btn_share_contact"), w.t("flow.btn_skip")
+        page = (await demo.state("owner2"))["chat"]
+        assert page["keyboard"] == [
+            [{"text": share, "contact": True}],
+            [{"text": skip, "contact": False}],
+        ]
+        bot = demo.session.need_emulator().bot()
         before = bot.stats.updates_enqueued
-        body = {"persona": "owner1", "action": "tap", "label": "Share my number"}
+        forged = {"persona": "owner2", "action": "tap", "label": "📱 +1 555 0100"}
+        assert (await demo.post("api/act", forged))[0] == 400  # only the buttons shown
+        body = {"persona": "owner2", "action": "tap", "label": share}
         assert (await demo.post("api/act", body))[0] == 200
         assert bot.stats.updates_enqueued == before + 1
-        mine = [m for m in chat.messages.values() if not m.from_bot]
+        mine = [m for m in bot.chat(owner).messages.values() if not m.from_bot]
         contact = mine[-1].data["contact"]
-        assert contact["user_id"] == 910_000_001 and contact["phone_number"].startswith("+")
+        assert contact["user_id"] == owner and contact["phone_number"].startswith("+")
+        await shown(demo, "owner2", "HV-")
+        page = (await demo.state("owner2"))["chat"]
+        assert page["keyboard"] == []  # a one-time keyboard hides once used
+        assert (
+            next(m for m in page["messages"] if m["contact"])["contact"]
+            == (contact["phone_number"])
+        )
+        status, answer = await demo.post("api/act", body)
+        assert status == 400 and "keyboard button" in answer["error"]
+        rows = await read_rows(demo.db, None, "SELECT area, owner_phone FROM tickets")
+        assert rows == [{"area": "hv-1-lobby", "owner_phone": contact["phone_number"]}]
+        people = await read_rows(
+            demo.db, None, "SELECT phone FROM users WHERE telegram_id = ?", owner
+        )
+        assert people == [{"phone": contact["phone_number"]}]
 
 
 async def test_a_call_telegram_would_refuse_is_shown_on_the_page(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from bot.demo.view import button_data, reply_keyboard
 from bot.emulator.user import Actor
 
 MAX_TEXT = 4096  # what a Telegram client lets one message hold
+MAX_CAPTION = 1024  # and one photo's caption
 MAX_PHOTO = 10 * 1024 * 1024
 
 
@@ -71,7 +72,7 @@ async def act(session: DemoSession, body: dict[str, Any]) -> None:
         name = str(body.get("sample", ""))
         if name not in SAMPLES:
             raise Refused("err.bad_request")
-        await send_picture(actor, sample_photo(name))
+        await send_picture(actor, sample_photo(name), _caption(body))
     else:
         raise Refused("err.bad_request")
 
@@ -113,17 +114,30 @@ async def _tap(actor: Actor, body: dict[str, Any]) -> None:
     await actor.tap(label)  # a contact button shares the person's own (made-up) number
 
 
-async def send_picture(actor: Actor, data: bytes) -> None:
-    """Send picture bytes as a photo (three sizes, as Telegram makes them)."""
+def _caption(body: dict[str, Any]) -> str | None:
+    caption = body.get("caption")
+    if caption is None:
+        return None
+    if not isinstance(caption, str):
+        raise Refused("err.bad_request")
+    if len(caption) > MAX_CAPTION:
+        raise Refused("err.caption_long", count=len(caption))
+    return caption.strip() or None  # a blank caption is no caption, as in Telegram
+
+
+async def send_picture(actor: Actor, data: bytes, caption: str | None = None) -> None:
+    """Send picture bytes as a photo (three sizes, as Telegram makes them), with a caption."""
     if len(data) > MAX_PHOTO:
         raise Refused("err.too_big")
     if not is_picture(data):
         raise Refused("err.not_image")
     sizes = actor.bot.files.new_photo(data)
-    await actor.send_photo(file_id=str(sizes[-1]["file_id"]))
+    await actor.send_photo(file_id=str(sizes[-1]["file_id"]), caption=caption)
 
 
 async def upload(session: DemoSession, fields: dict[str, Any], data: bytes) -> None:
-    """A picture uploaded from the page, sent by the persona the form names."""
+    """A picture uploaded from the page, sent by the persona the form names (with the form's
+    caption)."""
     _, actor = _persona(session, fields)
-    await send_picture(actor, data)
+    caption = _caption(fields)
+    await send_picture(actor, data, caption)

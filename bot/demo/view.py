@@ -50,12 +50,25 @@ def message_view(msg: StoredMessage, tz: ZoneInfo) -> JSON:
     }
 
 
+def _used(chat: ChatState, msg: StoredMessage, rows: list[list[JSON]]) -> bool:
+    """True when the person answered a one-time keyboard with one of its buttons after it."""
+    labels = {b["text"] for row in rows for b in row}
+    contact = any(b["contact"] for row in rows for b in row)
+    for later in chat.messages.values():
+        if later.from_bot or later.message_id <= msg.message_id:
+            continue
+        if later.data.get("text") in labels or (contact and "contact" in later.data):
+            return True
+    return False
+
+
 def reply_keyboard(chat: ChatState) -> list[list[JSON]]:
-    """The reply keyboard the chat shows now (the newest message that set or removed one)."""
+    """The reply keyboard the chat shows now (the newest message that set or removed one);
+    a one-time keyboard hides once one of its buttons was used, as Telegram's clients do."""
     for msg in reversed(chat.bot_messages(include_deleted=True)):
         markup = msg.markup or {}
         if "keyboard" in markup:
-            return [
+            rows = [
                 [
                     {"text": b, "contact": False}
                     if isinstance(b, str)
@@ -64,6 +77,9 @@ def reply_keyboard(chat: ChatState) -> list[list[JSON]]:
                 ]
                 for row in markup["keyboard"]
             ]
+            if markup.get("one_time_keyboard") and _used(chat, msg, rows):
+                return []
+            return rows
         if markup.get("remove_keyboard"):
             return []
     return []

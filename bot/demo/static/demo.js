@@ -186,6 +186,7 @@ function drawChat(state) {
     for (const b of row) {
       const btn = document.createElement("button");
       btn.textContent = b.text;
+      if (b.contact) btn.className = "contact"; // shares the persona's own number
       btn.onclick = () => act("tap", { label: b.text });
       line.append(btn);
     }
@@ -222,9 +223,23 @@ function drawSide(state) {
     img.src = "/api/sample/" + name;
     img.alt = name;
     img.dataset.sample = name;
-    img.onclick = () => { $("attach-dialog").close(); act("sample", { sample: name }); };
+    img.onclick = async () => {
+      $("attach-dialog").close();
+      if (await act("sample", { sample: name, caption: $("caption").value })) captionSent();
+    };
     return img;
   }));
+}
+
+// Like Telegram's send-photo box: what was typed becomes the caption, and goes with the photo.
+function openAttach() {
+  $("caption").value = $("text").value;
+  $("attach-dialog").showModal();
+}
+
+function captionSent() {
+  if ($("text").value === $("caption").value) $("text").value = "";
+  $("caption").value = "";
 }
 
 let pending = null;
@@ -272,7 +287,7 @@ async function boot() {
   };
   $("start").onclick = () => act("start");
   $("sticker").onclick = () => act("sticker");
-  $("attach").onclick = () => $("attach-dialog").showModal();
+  $("attach").onclick = openAttach;
   $("scan").onclick = () => $("scan-dialog").showModal();
   for (const d of document.querySelectorAll("dialog .close")) d.onclick = () => d.closest("dialog").close();
   $("reply-cancel").onclick = () => { replyTo = null; drawReplying(); };
@@ -282,9 +297,11 @@ async function boot() {
     $("attach-dialog").close();
     const form = new FormData();
     for (const [k, v] of Object.entries(acting())) form.append(k, v);
+    form.append("caption", $("caption").value);
     form.append("file", file);
     const res = await fetch("/api/photo", { method: "POST", body: form, headers: { "X-Demo": "1" } });
     if (!res.ok) toast((await res.json().catch(() => ({}))).error || res.statusText);
+    else captionSent();
     $("file").value = "";
     refresh();
   };
