@@ -222,8 +222,13 @@ class BotRuntime:
             # The dashboard in this event loop, acting through this bot's desk: its changes
             # re-plan deadlines and ring the outbox at once.
             host, port = parse_listen(listen)
+            store, member = self.store, self.replica
             web_app = build_web_app(
-                wiring.desk, wiring.surveys, self.settings.telegram.token, BotPhotos(app.bot)
+                wiring.desk,
+                wiring.surveys,
+                self.settings.telegram.token,
+                BotPhotos(app.bot),
+                lambda: health(store, clock, member),
             )
             web_server = WebServer(web_app, host, port)
             try:

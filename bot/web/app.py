@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -23,6 +24,8 @@ from bot.web.photos import PhotoSource
 from bot.web.reports import ReportsApi
 
 log = logging.getLogger(__name__)
+# What GET /healthz reports when the dashboard runs in the bot process (bot.tg.health).
+Health = Callable[[], Awaitable[dict[str, Any]]]
 
 _HERE = Path(__file__).parent
 _TEMPLATES = jinja2.Environment(
@@ -62,10 +65,13 @@ def _secure(response: web.StreamResponse) -> None:
 class Pages:
     """The HTML pages (the data comes from the API) and the login link's landing."""
 
-    def __init__(self, desk: TicketDesk, logins: DashboardLogins) -> None:
+    def __init__(
+        self, desk: TicketDesk, logins: DashboardLogins, health: Health | None = None
+    ) -> None:
         self.desk = desk
         self.logins = logins
         self.services = desk.services
+        self.health = health
 
     def routes(self) -> list[web.RouteDef]:
         """The page routes."""
@@ -134,7 +140,11 @@ class Pages:
         raise response
 
     async def healthz(self, request: web.Request) -> web.Response:
-        """Liveness without sign-in: is the database reachable?"""
+        """Liveness without sign-in: is the database reachable? In the bot process, the whole
+        report of ``bot.tg.health`` (role among replicas, outbox backlog, oldest update)."""
+        if self.health is not None:
+            report = await self.health()
+            return web.json_response(report, status=200 if report.get("ok") else 503)
         try:
             await self.services.store.last_handled_update()
             database = True
@@ -147,14 +157,18 @@ class Pages:
 
 
 def build_web_app(
-    desk: TicketDesk, surveys: SurveyJobs, bot_token: str, photos: PhotoSource | None
+    desk: TicketDesk,
+    surveys: SurveyJobs,
+    bot_token: str,
+    photos: PhotoSource | None,
+    health: Health | None = None,
 ) -> web.Application:
     """The dashboard's aiohttp application over a running desk."""
     logins = DashboardLogins(desk.services)
     auth = WebAuth(desk, logins, bot_token)
     api = Api(desk, auth, WebActions(desk, surveys), photos)
     app = web.Application(middlewares=[_headers], client_max_size=64 * 1024)
-    app.add_routes(Pages(desk, logins).routes())
+    app.add_routes(Pages(desk, logins, health).routes())
     app.add_routes(api.routes())
     app.add_routes(ReportsApi(desk, auth).routes())
     app.router.add_static("/static", _HERE / "static", append_version=True)
