@@ -235,6 +235,7 @@ class FakeBotApi:
     # --- HTTP ---------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
+        asked = time.monotonic()
         token = request.match_info["token"]
         bot = self.bot(token)
         entry = lookup(request.match_info["method"])
@@ -268,6 +269,7 @@ class FakeBotApi:
             status,
             None if status == 200 else str(body.get("description")),
             time.monotonic(),
+            asked,
         )
         self.calls.append(call)
         bot.record_call(call)

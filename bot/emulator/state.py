@@ -174,7 +174,8 @@ class ApiCall:
     params: JSON
     status: int
     description: str | None
-    time: float
+    time: float  # when it was answered (monotonic)
+    asked: float = 0.0  # when it arrived: a long poll is answered up to its timeout later
 
 
 class BotState:
