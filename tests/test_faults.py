@@ -198,10 +198,10 @@ class TolerantOwner:
                 continue
             target = next((m for m in reversed(fresh) if self._actionable(m)), None)
             if target is None:
-                if summary is None and any(
-                    self.w.t("error.generic") in (m.text or "") for m in fresh
-                ):
-                    await self.nudge()  # "something went wrong, try again"
+                if any(self.w.t("error.generic") in (m.text or "") for m in fresh):
+                    # "Something went wrong, try again" — also after Submit, when the phone
+                    # question could not be sent: /new offers to continue at that step.
+                    await self.nudge()
                 continue
             kind = self.q.kind(target.text)
             if summary is not None and kind not in ("summary", "phone", UNFINISHED):
