@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -450,30 +451,40 @@ async def test_submit_twice_opens_one_ticket(desk: Desk, fake: FakeBotApi) -> No
 
 
 async def test_the_ticket_number_does_not_queue_behind_notices_to_others(
-    desk: Desk, fake: FakeBotApi
+    fake: FakeBotApi, tmp_path: Path
 ) -> None:
     """120 notices to other people are queued (over four seconds at Telegram's overall pace);
-    the owner who just pressed Submit gets their number at once, not after them."""
-    user = fake.user(1001, first_name="Mei", language_code="en")
-    w = Words(desk.settings, "en")
-    await desk.execute(
-        "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
-        " VALUES (1001, 'Mei', '2026-01-01', '2026-01-01', 1)"
-    )
-    await _to_summary(user, w)
-    others = [fake.user(8_400_000 + i, first_name=f"Other{i}") for i in range(120)]
-    await desk.store.enqueue(
-        [Outgoing(o.id, f"Notice {i}: water off tomorrow") for i, o in enumerate(others)],
-        desk.clock(),
-    )
-    await user.press(w.t("flow.btn_submit"))
-    confirmation = await user.wait_for_message(lambda m: bool(NUMBER.search(m.text or "")))
-    delivered = sum(1 for o in others if o.messages)
-    assert delivered < 80, f"the number waited for {delivered} notices"
-    assert NUMBER.search(confirmation.text or "")
-    await desk.outbox_settled()
-    assert all(o.messages for o in others)
-    assert len([m for m in user.messages if NUMBER.search(m.text or "")]) == 1
+    the owner who just pressed Submit gets their number at once, not after them.
+
+    At Telegram's own pace: at a test server's (a thousand a second) the 120 notices take a
+    tenth of a second, and a loaded machine decides the race instead of the outbox."""
+    desk = Desk(fake, tmp_path, telegram_pace=True)
+    await desk.start()
+    try:
+        user = fake.user(1001, first_name="Mei", language_code="en")
+        w = Words(desk.settings, "en")
+        await desk.execute(
+            "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
+            " VALUES (1001, 'Mei', '2026-01-01', '2026-01-01', 1)"
+        )
+        await _to_summary(user, w)
+        others = [fake.user(8_400_000 + i, first_name=f"Other{i}") for i in range(120)]
+        await desk.store.enqueue(
+            [Outgoing(o.id, f"Notice {i}: water off tomorrow") for i, o in enumerate(others)],
+            desk.clock(),
+        )
+        await user.press(w.t("flow.btn_submit"))
+        confirmation = await user.wait_for_message(
+            lambda m: bool(NUMBER.search(m.text or "")), timeout=10
+        )
+        delivered = sum(1 for o in others if o.messages)
+        assert delivered < 80, f"the number waited for {delivered} notices"
+        assert NUMBER.search(confirmation.text or "")
+        await desk.outbox_settled()
+        assert all(o.messages for o in others)
+        assert len([m for m in user.messages if NUMBER.search(m.text or "")]) == 1
+    finally:
+        await desk.stop()
 
 
 async def test_phone_only_own_contact_and_only_on_the_engineers_card(
