@@ -7,6 +7,7 @@ are tests/test_replicas_store.py.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.loading import load_all
 from bot.store.postgres import PostgresStore
 from bot.tg.governor import Governor
 from bot.tg.health import health
+from bot.tg.replicas import Replica
 from bot.tg.runtime import BotRuntime, RuntimeOptions
 from tests.fakebot import FakeBotApi
 from tests.harness import ROOT, TOKEN, FakeClock, Words, expect, register_staff, settings_for
@@ -57,6 +59,23 @@ async def test_a_second_getupdates_ends_the_first_with_409(fake: FakeBotApi) -> 
     assert newer.status_code == 200
 
 
+def _direct(replica: Replica) -> bool:
+    return replica.direct is not None and replica.direct.running
+
+
+def _inboxed(replica: Replica) -> bool:
+    return replica.poller is not None and replica.poller.running and not _direct(replica)
+
+
+async def _until(ready: Callable[[], bool], within: float = 8.0) -> None:
+    """Wait until ``ready()`` (a heartbeat is every 2 s), or fail."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + within
+    while not ready():
+        assert loop.time() < end, "not within the time a heartbeat takes"
+        await asyncio.sleep(0.05)
+
+
 def _options() -> RuntimeOptions:
     return RuntimeOptions(clock=FakeClock(), poll_timeout=1.0, outbox_idle=0.05, timer_nap=0.05)
 
@@ -70,24 +89,31 @@ async def test_two_replicas_one_poller_and_the_other_takes_over(
     register_staff(fake, settings)
     _, flows = load_all(ROOT / "config.yaml")
     first, second = BotRuntime(settings, flows, _options()), BotRuntime(settings, flows, _options())
+    w = Words(settings, "en")
+    users = [fake.user(4100 + i, language_code="en") for i in range(6)]
     await first.start()
-    await second.start()  # PostgreSQL: a second replica is welcome, not refused
+    conn = await asyncpg.connect(pg_url)
     try:
-        assert first.replica is not None and second.replica is not None
+        assert first.replica is not None
+        await _until(lambda: first.replica is not None and _direct(first.replica))
+        # Alone, a replica handles updates as a single bot does: nothing goes through the inbox.
+        await users[0].command("/new")
+        await expect(users[0], w.t("intake.ask_what"), wait=10)
+        assert await conn.fetchval("SELECT COUNT(*) FROM inbox") == 0
+        await second.start()  # PostgreSQL: a second replica is welcome, not refused
+        assert second.replica is not None
         assert first.replica.role == "poller" and second.replica.role == "worker"
-        w = Words(settings, "en")
-        users = [fake.user(4100 + i, language_code="en") for i in range(6)]
-        for user in users:
+        # At its next heartbeat the poller counts two replicas and stores updates first.
+        await _until(lambda: first.replica is not None and _inboxed(first.replica))
+        for user in users[1:]:
             await user.command("/new")
-        for user in users:
+        for user in users[1:]:
             await expect(user, w.t("intake.ask_what"), wait=10)
-        # The replicas handled them between them, each update once.
-        workers = [r.replica.worker for r in (first, second) if r.replica and r.replica.worker]
-        for _ in range(100):  # counted once process_update returns, a moment after the reply
-            if sum(w.count for w in workers) >= 6:
-                break
-            await asyncio.sleep(0.05)
-        assert sum(w.count for w in workers) == 6
+        # The replicas handled them between them, each update once, through the inbox.
+        replicas = [r.replica for r in (first, second) if r.replica is not None]
+        await _until(lambda: sum(r.handled_count for r in replicas) >= 6)
+        assert sum(r.handled_count for r in replicas) == 6
+        assert await conn.fetchval("SELECT COUNT(*) FROM inbox WHERE status = 'done'") == 5
         stopped = asyncio.get_running_loop().time()
         await first.stop()  # the lease is given up: the other polls at once
         for _ in range(100):
@@ -96,6 +122,8 @@ async def test_two_replicas_one_poller_and_the_other_takes_over(
             await asyncio.sleep(0.05)
         assert second.replica.role == "poller"
         assert asyncio.get_running_loop().time() - stopped < 5
+        # Alone again, with the inbox drained: direct once more.
+        await _until(lambda: second.replica is not None and _direct(second.replica))
         await users[0].send("The front door lock is broken")
         await expect(users[0], "The front door lock is broken", wait=10)  # the report's card
         report = await health(second.store, second.services.clock, second.replica)  # type: ignore[arg-type, union-attr]
@@ -104,7 +132,6 @@ async def test_two_replicas_one_poller_and_the_other_takes_over(
     finally:
         await second.stop()
         await first.stop()
-    conn = await asyncpg.connect(pg_url)
     try:
         assert await conn.fetchval("SELECT COUNT(*) FROM inbox WHERE status = 'pending'") == 0
         assert await conn.fetchval("SELECT COUNT(*) FROM replicas") == 0  # both signed off

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -49,8 +49,13 @@ class Poller:
         timeout: float,
         allowed_updates: Sequence[str],
         concurrency: int = CONCURRENCY,
+        leading: Callable[[], bool] | None = None,
     ) -> None:
         self.app = app
+        # A replica polling alone (docs/architecture.md, "Replicas"): asked before every
+        # getUpdates whether its lease still holds.
+        self.leading = leading
+        self.count = 0  # updates handled (health, tests)
         self.concurrency = concurrency
         self.timeout = timeout
         self.allowed_updates = list(allowed_updates)
@@ -70,22 +75,31 @@ class Poller:
             return min(self._in_hand)
         return None if self._seen is None else self._seen + 1
 
+    @property
+    def running(self) -> bool:
+        """Whether it is polling now."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         """Begin polling in the background."""
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="polling")
 
-    async def stop(self) -> None:
-        """Finish the updates in hand, then stop (a pending long poll is simply abandoned)."""
+    async def stop(self, confirm: bool = True) -> None:
+        """Stop polling at once (a pending long poll is abandoned), finish the updates in
+        hand, and confirm them. ``confirm`` False (the lease is lost: another replica may
+        be polling): only stop asking; what is in hand finishes on its own."""
         self._stopping = True
         if self._task is None:
             return
-        if self._in_hand:
-            await asyncio.wait(list(self._in_hand.values()), timeout=10)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        if not confirm:
+            return
+        if self._in_hand:
+            await asyncio.wait(list(self._in_hand.values()), timeout=10)
         offset = self.offset  # an update still in hand is not confirmed: it comes again
         stuck = list(self._in_hand.values())
         for task in stuck:
@@ -107,6 +121,9 @@ class Poller:
             if self._in_hand:
                 await asyncio.wait(list(self._in_hand.values()), timeout=BUSY_POLL)
                 timeout = 0 if self._in_hand else self.timeout
+            if self.leading is not None and not self.leading():
+                log.warning("poller: the lease is lost; polling stops")
+                return
             try:
                 updates = await self.app.bot.get_updates(
                     offset=self.offset,
@@ -172,6 +189,7 @@ class Poller:
             # What a handler sends is the answer to this person: it goes before queued notices.
             with sending_as(Priority.REPLY):
                 await self.app.process_update(update)
+            self.count += 1
 
 
 def _ordering_keys(update: Update) -> list[tuple[str, int]]:

@@ -1,7 +1,9 @@
 """One replica among several on one PostgreSQL: heartbeat, the poller's lease, the inbox.
 
 Every replica handles updates from the inbox and delivers the outbox; exactly one — the
-holder of the ``poller`` lease — long-polls Telegram. The lease lives ``LEASE_TTL`` and is
+holder of the ``poller`` lease — long-polls Telegram. A replica that is alone (and finds the
+inbox empty) polls and handles as a single bot does, without the inbox: it goes back to the
+inbox the moment a heartbeat counts another replica. The lease lives ``LEASE_TTL`` and is
 renewed every ``STEP``; another replica takes it when it expires (a hung leader) or at once
 when the holder's database session is gone (killed, or its connection cut). A leader that
 cannot renew stops polling before its next getUpdates and is cancelled mid-poll.
@@ -30,6 +32,7 @@ from bot.store.interfaces import Storage, UpdateLog
 from bot.store.replica_interfaces import UpdateInbox
 from bot.tg.governor import Governor
 from bot.tg.inbox import InboxPoller, InboxWorker
+from bot.tg.polling import Poller
 
 if TYPE_CHECKING:  # SQLite installations never load the PostgreSQL driver
     from bot.store.postgres.replicas import ReplicaLink
@@ -76,6 +79,11 @@ class Replica:
         self.allowed_updates = list(allowed_updates)
         self.poller: InboxPoller | None = None
         self.worker: InboxWorker | None = None
+        # Alone: poll and handle directly (no inbox round trips per update).
+        self.direct: Poller | None = None
+        self._inbox_clear = False  # at the last heartbeat: alone, nothing pending in the inbox
+        self._draining = False  # the inbox poller stopped; direct once its updates are done
+        self._switch: asyncio.Task[None] | None = None  # the direct poller finishing its hand
         self.leads_since: float | None = None  # monotonic: when this replica took the lease
         self._valid_until = 0.0
         self._next_beat = 0.0
@@ -125,6 +133,8 @@ class Replica:
             rate = self.governor.share(live)
             log.info("replicas: %d alive; this one sends up to %.1f messages a second", live, rate)
         self.replicas = live
+        # Handling directly must not overtake a stored update of the same chat.
+        self._inbox_clear = live == 1 and await self.inbox.inbox_oldest_pending() is None
         if self.db_clock is None:
             return
         was = self.db_clock.offset
@@ -164,6 +174,9 @@ class Replica:
             leading=lambda: self.leading,
             stored_hook=self.worker.wake,
         )
+        self.direct = Poller(
+            app, self.poll_timeout, self.allowed_updates, leading=lambda: self.leading
+        )
         self.worker.start()
         self._task = asyncio.create_task(self._run(), name="replica")
 
@@ -201,8 +214,40 @@ class Replica:
         else:
             return
         self._valid_until = asked + LEASE_TTL.total_seconds() - MARGIN
-        if not self.poller.running:
+        await self._poll()
+
+    async def _poll(self) -> None:
+        """Poll the way the replica set needs now: directly when alone, else into the inbox."""
+        assert self.poller is not None and self.direct is not None
+        if self._switch is not None:
+            if not self._switch.done():
+                return  # the direct poller still finishes what it holds (the lease is kept)
+            self._switch = None
+        if self._inbox_clear:
+            if self.poller.running:
+                await self.poller.stop(confirm=True)
+                self._draining = True
+            if self._draining:
+                # What it stored last is handled before polling goes direct (chats in order).
+                if await self.inbox.inbox_oldest_pending() is not None:
+                    return
+                self._draining = False
+            if not self.direct.running:
+                log.info("replica %s: alone; handles updates without the inbox", self.id)
+                self.direct.start()
+        elif self.direct.running:
+            log.info(
+                "replica %s: %d replicas; updates go through the inbox", self.id, self.replicas
+            )
+            self._switch = asyncio.create_task(self.direct.stop(), name="direct-poller stop")
+        elif not self.poller.running:
             self.poller.start()
+
+    @property
+    def handled_count(self) -> int:
+        """Updates this replica handled (through the inbox or directly)."""
+        direct = self.direct.count if self.direct is not None else 0
+        return direct + (self.worker.count if self.worker is not None else 0)
 
     async def _sweep(self, sweep: Callable[[], Awaitable[int]]) -> None:
         """Plan what others changed; a failure here (the pool's, not the link's) must not
@@ -219,6 +264,8 @@ class Replica:
         log.warning("replica %s: stops polling, %s", self.id, why)
         if self.poller is not None:
             await self.poller.stop(confirm=False)
+        if self.direct is not None:
+            await self.direct.stop(confirm=False)
 
     async def stop(self) -> None:
         """Stop polling (the lease goes to another at once), finish the updates in hand."""
@@ -228,8 +275,13 @@ class Replica:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._switch is not None:
+            await self._switch
+            self._switch = None
         if self.poller is not None:
             await self.poller.stop(confirm=True)
+        if self.direct is not None:
+            await self.direct.stop(confirm=self.leading)
         if self.leads_since is not None:
             self.leads_since = None
             with contextlib.suppress(Exception):

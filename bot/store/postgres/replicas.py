@@ -90,17 +90,18 @@ class PgInbox(PgBase):
 
     async def inbox_done(self, update_id: int, holder: str, now: datetime) -> bool:
         """An update is handled; False if it was not (or no longer) this holder's."""
-        async with self._tx() as db:
-            status = await db.execute(
-                "UPDATE inbox SET status = 'done', done_at = $3"
-                " WHERE update_id = $1 AND claimed_by = $2 AND status = 'pending'",
-                update_id,
-                holder,
-                now,
-            )
-            # The chat's next update may be free now, perhaps for another replica.
-            await db.execute("SELECT pg_notify($1, '')", INBOX_CHANNEL)
-        return rowcount(status) == 1
+        # One statement, one round trip: the NOTIFY is sent when it commits. It tells the
+        # other replicas that the chat's next update may be free now.
+        done = await self._pool.fetchval(
+            "WITH d AS (UPDATE inbox SET status = 'done', done_at = $3"
+            " WHERE update_id = $1 AND claimed_by = $2 AND status = 'pending' RETURNING 1)"
+            " SELECT (SELECT COUNT(*) FROM d) FROM pg_notify($4, '')",
+            update_id,
+            holder,
+            now,
+            INBOX_CHANNEL,
+        )
+        return bool(done == 1)
 
     async def inbox_release(self, holder: str) -> int:
         """Give back the holder's unfinished claims (stopping); how many."""
