@@ -49,6 +49,11 @@ async def server() -> AsyncIterator[PgServer]:
         await asyncio.to_thread(srv.stop)
 
 
+def server_pid(srv: PgServer) -> int:
+    """The postmaster's process id (the first line of its pid file)."""
+    return int((srv.datadir / "postmaster.pid").read_text(encoding="ascii").split()[0])
+
+
 async def fresh_database(srv: PgServer) -> str:
     """A new empty database on the server; its URL."""
     return await asyncio.to_thread(srv.create_database)

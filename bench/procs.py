@@ -20,6 +20,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its children now alive and those it has reaped (a
+    PostgreSQL server: the postmaster and every backend, gone ones included)."""
+    raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    fields = raw[raw.rindex(")") + 2 :].split()
+    total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            raw = stat.read_text(encoding="ascii")
+            child = raw[raw.rindex(")") + 2 :].split()
+            if int(child[1]) == pid:  # the parent's pid (field 4)
+                total += int(child[11]) + int(child[12])
+    return total / _TICKS
+
+
 def memory_kib(pid: int, field: str = "VmRSS") -> int:
     """A memory figure from /proc/<pid>/status in KiB (VmRSS now, VmHWM the peak)."""
     for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():

@@ -99,6 +99,17 @@ def _intake(ours: dict[str, Any], echo: dict[str, Any] | None) -> list[str]:
                 f"outbox {'drained' if ours['outbox_drained'] else 'NOT drained'} after "
                 f"{_fmt(ours['outbox_drained_s'])} s",
             ),
+            *(
+                [
+                    (
+                        "PostgreSQL server CPU ms/update",
+                        ours["db_server_cpu_ms_per_update"],
+                        "until the last number",
+                    )
+                ]
+                if "db_server_cpu_ms_per_update" in ours
+                else []
+            ),
             ("bot CPU use (share of one core)", ours["cpu_utilisation"], bare("cpu_utilisation")),
             ("peak RSS (MiB)", ours["peak_rss_mib"], bare("peak_rss_mib")),
             ("harness CPU s", ours["harness_cpu_s"], f"of {_fmt(ours['seconds'])} s wall"),
@@ -137,6 +148,17 @@ def _versus(ratios: dict[str, Any]) -> list[str]:
                 "CPU/update incl. card delivery ÷ bare",
                 ratios["cpu_per_update_incl_delivery_vs_bare"],
                 "",
+            ),
+            *(
+                [
+                    (
+                        "bot + PostgreSQL server CPU/update ÷ bare",
+                        ratios["cpu_with_db_server_vs_bare"],
+                        "until the last number",
+                    )
+                ]
+                if "cpu_with_db_server_vs_bare" in ratios
+                else []
             ),
             (
                 "throughput ÷ bare, until the last Submit",
