@@ -232,6 +232,43 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_pending_chat ON inbox (chat_id, update_id) WHERE status = 'pending';
     CREATE INDEX inbox_pending_user ON inbox (user_id, update_id) WHERE status = 'pending';
     """,
+    # Notices to owners (issue 15, docs/architecture.md "Notices"): the notice with its due
+    # times, one delivery row per owner (its outbox message), and who turned notices off.
+    """
+    CREATE TABLE notices (
+        id             BIGSERIAL PRIMARY KEY,
+        estate         TEXT NOT NULL,
+        buildings      TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        texts          TEXT NOT NULL,
+        starts_at      TIMESTAMPTZ NOT NULL,
+        ends_at        TIMESTAMPTZ,
+        send_at        TIMESTAMPTZ NOT NULL,
+        expires_at     TIMESTAMPTZ NOT NULL,
+        created_by     BIGINT NOT NULL,
+        created_at     TIMESTAMPTZ NOT NULL,
+        status         TEXT NOT NULL,
+        status_chat    BIGINT,
+        status_message BIGINT,
+        changed_at     TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX notices_status ON notices (status, send_at);
+    CREATE TABLE notice_deliveries (
+        notice_id BIGINT NOT NULL,
+        owner_id  BIGINT NOT NULL,
+        outbox_id BIGINT NOT NULL,
+        blocked   INTEGER NOT NULL DEFAULT 0,
+        queued_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (notice_id, owner_id)
+    );
+    CREATE INDEX notice_deliveries_outbox ON notice_deliveries (outbox_id);
+    CREATE TABLE notice_prefs (
+        telegram_id BIGINT PRIMARY KEY,
+        off         INTEGER NOT NULL,
+        changed_at  TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX homes_place ON homes (estate, building, owner_id);
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -258,6 +295,9 @@ TABLES: frozenset[str] = frozenset(
         "replicas",
         "leases",
         "inbox",
+        "notices",
+        "notice_deliveries",
+        "notice_prefs",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""
