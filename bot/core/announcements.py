@@ -182,7 +182,7 @@ def parse_form(
     default = settings.default_language
     if not texts.get(default, "").strip():
         return None, FormError("no_text", {"language": default})
-    for lang, text in texts.items():
+    for text in texts.values():
         if len(text) > TEXT_MAX:
             return None, FormError("too_long", {"count": len(text), "limit": TEXT_MAX})
     notice = Notice(

@@ -85,7 +85,8 @@ class SqliteNotices(SqliteBase):
         marks = ", ".join("?" for _ in expect)
         async with self._tx() as db:
             cursor = await db.execute(
-                f"UPDATE notices SET status = ?, changed_at = ? WHERE id = ? AND status IN ({marks})",
+                "UPDATE notices SET status = ?, changed_at = ? WHERE id = ?"
+                f" AND status IN ({marks})",
                 (status, ts(now), notice_id, *expect),
             )
             return cursor.rowcount == 1
@@ -158,7 +159,8 @@ class SqliteNotices(SqliteBase):
                      int(message.priority)),
                 )  # fmt: skip
                 await db.execute(
-                    "UPDATE notice_deliveries SET outbox_id = ? WHERE notice_id = ? AND owner_id = ?",
+                    "UPDATE notice_deliveries SET outbox_id = ?"
+                    " WHERE notice_id = ? AND owner_id = ?",
                     (cursor.lastrowid, notice_id, message.chat_id),
                 )
                 queued += 1
