@@ -149,14 +149,15 @@ class Announcements:
         audience = await store.notice_audience(notice)
         if not audience:
             return 0
-        priority = Priority.NOTICE if notice.urgent else Priority.BULK
         texts: dict[str, str] = {}
         messages = []
         for owner, chosen, code in audience:
             lang = pick_language(chosen, code, settings.languages, settings.default_language)
             if lang not in texts:
                 texts[lang] = owner_text(notice, settings, self.services.catalog, lang, now)
-            messages.append(Outgoing(owner, texts[lang], priority=priority))
+            # Emergencies too: at NOTICE thousands of rows would queue ahead of relays and
+            # surveys (a chat's head is picked by priority, then id).
+            messages.append(Outgoing(owner, texts[lang], priority=Priority.BULK))
         queued = await store.notice_fanout(notice.id, messages, now)
         if queued:
             self.services.bell.ring()

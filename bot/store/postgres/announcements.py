@@ -154,7 +154,7 @@ class PgNotices(PgBase):
                 " AS m(owner_id, payload, priority) WHERE NOT EXISTS (SELECT 1 FROM"
                 " notice_deliveries d WHERE d.notice_id = $1 AND d.owner_id = m.owner_id)),"
                 " o AS (INSERT INTO outbox (chat_id, ticket_id, payload, next_attempt_at,"
-                " created_at, priority) SELECT owner_id, NULL, payload, $5, $5, priority"
+                " created_at, priority) SELECT owner_id, NULL, payload::jsonb, $5, $5, priority"
                 " FROM m RETURNING id, chat_id)"
                 " INSERT INTO notice_deliveries (notice_id, owner_id, outbox_id, queued_at)"
                 " SELECT $1, chat_id, id, $5 FROM o",
