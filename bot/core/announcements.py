@@ -78,7 +78,7 @@ _KIND_WORDS = {
 _NOW_WORDS = frozenset({"now", "立即", "现在", "現在", "马上", "馬上"})
 _ALL_WORDS = frozenset({"all", "全部", "所有"})
 _LINE = re.compile(r"^\s*([^\s:：.]+)(?:\.([A-Za-z-]+))?\s*[:：]\s?(.*)$")
-_SPLIT = re.compile(r"[\s,，、;；]+")
+_SPLIT = re.compile(r"[,，、;；]+")
 _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s+(\d{1,2})[:：](\d{2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})\s+(\d{1,2})[:：](\d{2})$")
 _TIME = re.compile(r"^(?:(today|今天|tomorrow|明天)\s*)?(\d{1,2})[:：](\d{2})$")
@@ -248,27 +248,24 @@ def _buildings(
     value: str | None, estate_id: str, settings: Settings
 ) -> tuple[tuple[str, ...], FormError | None]:
     """The buildings a form names; empty for every one; an empty list is refused."""
-    words = [w for w in _SPLIT.split(value or "") if w]
-    if not words:
+    pieces = [p.strip() for p in _SPLIT.split(value or "") if p.strip()]
+    if not pieces:
         return (), FormError("no_scope")
-    if len(words) == 1 and words[0].casefold() in _ALL_WORDS:
+    if len(pieces) == 1 and pieces[0].casefold() in _ALL_WORDS:
         return (), None
     estate = settings.estate(estate_id)
     assert estate is not None
+    names = {name.casefold(): b.id for b in estate.buildings for name in (b.id, *b.name.values())}
     chosen: list[str] = []
-    for word in words:
-        match = next(
-            (
-                b.id
-                for b in estate.buildings
-                if word.casefold() in {b.id.casefold(), *(n.casefold() for n in b.name.values())}
-            ),
-            None,
-        )
-        if match is None:
-            return (), FormError("building", {"value": word[:40]})
-        if match not in chosen:
-            chosen.append(match)
+    for piece in pieces:
+        # "Block 3" is one name; "3 5" is two.
+        words = [piece] if piece.casefold() in names else piece.split()
+        for word in words:
+            match = names.get(word.casefold())
+            if match is None:
+                return (), FormError("building", {"value": word[:40]})
+            if match not in chosen:
+                chosen.append(match)
     return tuple(chosen), None
 
 
