@@ -27,14 +27,16 @@ NOTICE = Notice(
 )
 
 
-async def homes(store: Storage, *places: tuple[int, str]) -> None:
+async def homes(db: Storage, *places: tuple[int, str]) -> None:
     """Owners with a home in a building of harbour_view (and a profile)."""
     for owner, building in places:
-        await store.upsert_person(Person(owner, f"Owner{owner}", language_code="en"), NOW)
-        await store.remember_home(owner, "harbour_view", building, f"{building}01", NOW)
+        await db.upsert_person(Person(owner, f"Owner{owner}", language_code="en"), NOW)
+        await db.remember_home(owner, "harbour_view", building, f"{building}01", NOW)
 
 
-async def test_a_notice_moves_from_draft_by_compare_and_set(store: Storage) -> None:
+async def test_a_notice_moves_from_draft_by_compare_and_set(
+    store: Storage,  # noqa: F811
+) -> None:
     nid = await store.add_notice(NOTICE)
     got = await store.get_notice(nid)
     assert got == replace(NOTICE, id=nid)
@@ -60,7 +62,9 @@ async def test_a_notice_moves_from_draft_by_compare_and_set(store: Storage) -> N
     assert [n.id for n in await store.notices_recent()] == [nid]
 
 
-async def test_the_audience_is_the_owners_in_scope_once_each(store: Storage) -> None:
+async def test_the_audience_is_the_owners_in_scope_once_each(
+    store: Storage,  # noqa: F811
+) -> None:
     await homes(store, (1, "3"), (2, "5"), (3, "1"), (4, "3"), (1, "5"))
     nid = await store.add_notice(NOTICE)
     notice = replace(NOTICE, id=nid)
