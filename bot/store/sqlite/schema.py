@@ -210,8 +210,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     """,
-    # Notices to owners (issue 15, docs/architecture.md "Notices"): the notice with its due
-    # times, one delivery row per owner (its outbox message), and who turned notices off.
+    # Migration 9 — notices to owners (issue 15, docs/architecture.md "Notices"): the notice
+    # with its due times, one delivery row per owner (its outbox message), and who turned
+    # notices off.
     """
     CREATE TABLE IF NOT EXISTS notices (
         id             INTEGER PRIMARY KEY AUTOINCREMENT,
