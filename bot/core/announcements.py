@@ -386,8 +386,8 @@ def status_text(
 ) -> str:
     """The sender's status message: where the notice stands, with its counts."""
     scope = scope_words(notice, settings, catalog, lang)
-    if notice.status == "cancelled":
-        return catalog.text(lang, "notice.status_cancelled", scope=scope)
+    if notice.status in ("cancelled", "expired"):
+        return catalog.text(lang, f"notice.status_{notice.status}", scope=scope)
     if notice.status in ("draft", "scheduled"):
         when = stamp_words(notice.send_at, now, settings.tz, catalog, lang)
         return catalog.text(lang, "notice.status_scheduled", scope=scope, when=when)

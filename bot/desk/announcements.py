@@ -124,22 +124,27 @@ class Announcements:
         """Send what is due, queue late joiners, and say where each active notice stands."""
         store = self.services.store
         now = self.services.clock()
+        progress = []
         for notice in await store.notices_due(now):
             if notice.expires_at <= now:
-                await store.notice_status(notice.id, ("scheduled",), "expired", now)
+                # Its time passed while no bot ran: nobody gets it, and the sender is told.
+                if await store.notice_status(notice.id, ("scheduled",), "expired", now):
+                    progress.append(await self._progress(replace(notice, status="expired")))
                 continue
             # Of several replicas (or a tick and a restart) one claims it and sends it.
             await store.notice_status(notice.id, ("scheduled",), "active", now)
-        progress = []
         for notice in await store.notices_active(now):
             await self.fan_out(notice)
-            counts = await store.notice_counts(notice.id)
-            lang = await self._lang_of(notice.created_by)
-            text = status_text(
-                notice, counts, self.services.settings, self.services.catalog, lang, now
-            )
-            progress.append(Progress(notice, counts, text))
+            progress.append(await self._progress(notice))
         return progress
+
+    async def _progress(self, notice: Notice) -> Progress:
+        """Where a notice stands, in its sender's words."""
+        counts = await self.services.store.notice_counts(notice.id)
+        lang = await self._lang_of(notice.created_by)
+        now = self.services.clock()
+        text = status_text(notice, counts, self.services.settings, self.services.catalog, lang, now)
+        return Progress(notice, counts, text)
 
     async def fan_out(self, notice: Notice) -> int:
         """Queue the notice for every owner in scope who has not had it; how many were queued."""
