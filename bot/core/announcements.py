@@ -138,6 +138,9 @@ def parse_form(
     """The notice a sender's form describes (a draft), or why it cannot be one."""
     if len(raw) > FORM_MAX:
         return None, FormError("too_long", {"count": len(raw), "limit": TEXT_MAX})
+    head, _, rest = raw.lstrip().partition("\n")
+    if head.split(maxsplit=1)[:1] and head.split(maxsplit=1)[0].startswith("/notice"):
+        raw = (head.split(maxsplit=1)[1:] or [""])[0] + "\n" + rest  # the form as in /notice
     fields, texts, error = _fields(raw, settings)
     if error is not None:
         return None, error

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.core.announcements import TEXT_MAX
 from bot.desk.announcements import Announcements
 from bot.desk.tickets import TicketDesk
 from bot.web.auth import Viewer, WebAuth
