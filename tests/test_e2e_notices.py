@@ -258,8 +258,12 @@ async def test_a_scheduled_notice_goes_out_at_its_time_after_a_restart(
     await desk.stop()
     desk.clock.advance(days=1)
     await desk.start()
-    edited = await li.wait_for_edit(preview.message_id, timeout=10)
-    assert "⌛" in (edited.text or "")
+    await until(
+        "the sender to be told it expired",
+        lambda: any(
+            m.message_id == preview.message_id and "⌛" in (m.text or "") for m in li.messages
+        ),
+    )
     rows = await desk.rows("SELECT status FROM notices ORDER BY id")
     assert [r["status"] for r in rows] == ["active", "expired"]
     for owner in owners:

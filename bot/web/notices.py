@@ -74,10 +74,11 @@ class NoticesApi:
         except ValueError:
             body = None
         form = body.get("form") if isinstance(body, dict) else None
-        if not isinstance(form, str) or len(form) > MAX_FORM:
-            raise fail(
-                400, "bad_form", self.t(viewer, "notice.err_too_long", count="?", limit=3000)
-            )
+        if not isinstance(form, str):
+            raise fail(400, "bad_form", self.t(viewer, "web.bad_action"))
+        if len(form) > MAX_FORM:
+            said = self.t(viewer, "notice.err_too_long", count=len(form), limit=TEXT_MAX)
+            raise fail(400, "bad_form", said)
         draft = await self.notices.draft(viewer.telegram_id, viewer.lang, form)
         if draft.notice is None:
             raise fail(400, "bad_form", draft.text)
