@@ -238,6 +238,12 @@ async def test_a_scheduled_notice_goes_out_at_its_time_after_a_restart(
     preview = await send_form(desk, li, FORM.replace("send: now", "send: 11-26 18:00"))
     await li.press(z.t("notice.btn_send"), message_id=preview.message_id)
     assert (await li.wait_callback_answer()).text == z.t("notice.press_scheduled")
+    # A second one, scheduled and then called off from its status message.
+    second = await send_form(desk, li, FORM.replace("send: now", "send: 11-26 17:00"))
+    await li.press(z.t("notice.btn_send"), message_id=second.message_id)
+    await li.wait_callback_answer()
+    await li.press(z.t("notice.btn_cancel"), message_id=second.message_id)
+    assert (await li.wait_callback_answer()).text == z.t("notice.press_cancelled")
     await asyncio.sleep(2.5)
     await owners[0].assert_no_reply()
     await desk.restart()
@@ -265,7 +271,7 @@ async def test_a_scheduled_notice_goes_out_at_its_time_after_a_restart(
         ),
     )
     rows = await desk.rows("SELECT status FROM notices ORDER BY id")
-    assert [r["status"] for r in rows] == ["active", "expired"]
+    assert [r["status"] for r in rows] == ["active", "cancelled", "expired"]
     for owner in owners:
         assert len(notices_to(owner)) == 1
 

@@ -160,7 +160,14 @@ class NoticeDesk:
                     notice.id, message.chat.id, message.message_id
                 )
             status = await self.desk.status(notice.id, visitor.lang)
-            await replace_message(message, status or toast)
+            # A scheduled notice can still be called off until it goes out.
+            label = t(visitor.lang, "notice.btn_cancel")
+            rows = (
+                [[(label, cb.encode(cb.NoticePress(notice.id, "cancel")))]]
+                if outcome == "scheduled"
+                else []
+            )
+            await replace_message(message, status or toast, rows)
             if outcome == "sending":
                 self.loop.wake()
         return toast
