@@ -200,6 +200,8 @@ async def test_bad_forms_and_foreign_presses_send_nothing(desk: Desk, fake: Fake
     await other.press_data(f"n:{notice_id}:send", message_id=theirs.message_id)
     answer = await other.wait_callback_answer()
     assert answer.text == z.t("notice.press_not_yours")
+    await other.press_data(f"n:{notice_id}:cancel", message_id=theirs.message_id)
+    assert (await other.wait_callback_answer()).text == z.t("notice.press_not_yours")
     await other.press_data("n:99999999:send", message_id=theirs.message_id)
     assert (await other.wait_callback_answer()).text == z.t("notice.press_gone")
     await li.press(z.t("notice.btn_cancel"), message_id=preview.message_id)

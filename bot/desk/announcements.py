@@ -108,12 +108,15 @@ class Announcements:
         return outcome, replace(notice, status="scheduled")
 
     async def cancel(self, sender: int, notice_id: int) -> tuple[Outcome, Notice | None]:
-        """[Cancel] on a preview or a scheduled notice: it is never sent."""
+        """[Cancel] on a preview or a scheduled notice (by its sender or an admin): it is
+        never sent."""
         store = self.services.store
         notice = await store.get_notice(notice_id)
         if notice is None:
             return "gone", None
-        if notice.created_by != sender and self.refusal(sender, notice.estate) is not None:
+        member = self.services.settings.staff_member(sender)
+        admin = member is not None and member.role == "admin"
+        if notice.created_by != sender and not admin:  # its sender, or an admin, calls it off
             return "not_yours", notice
         now = self.services.clock()
         if await store.notice_status(notice_id, ("draft", "scheduled"), "cancelled", now):
