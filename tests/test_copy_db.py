@@ -20,6 +20,7 @@ from bot.store.copy import TABLES, CopyError, copy_database
 from bot.store.postgres import PostgresStore
 from tests.pg import PgServer, pg_url  # noqa: F401  (the fixture; pg_server is in conftest)
 from tests.test_store_contract import DAY, NOW, OWNER, STAFF, accepted, opened, routed_to, submit
+from tests.test_store_notices import NOTICE
 
 ROOT = Path(__file__).resolve().parent.parent
 NEIGHBOUR = OWNER + 1
@@ -53,6 +54,12 @@ async def _desk(path: Path) -> None:
         await store.set_available(STAFF, False, NOW)
         await store.mark_update_handled(4242, NOW)
         assert await store.claim_run("weekly", 7)
+        # A notice sent to the owner's home, and a neighbour who turned notices off.
+        await store.remember_home(OWNER, "harbour_view", "A", "1203", NOW)
+        notice_id = await store.add_notice(NOTICE)
+        assert await store.notice_status(notice_id, ("draft",), "active", NOW)
+        await store.notice_fanout(notice_id, [Outgoing(OWNER, "停水 ✓")], NOW)
+        await store.set_notices_off(NEIGHBOUR, True, NOW)
     finally:
         await store.close()
 
@@ -77,6 +84,9 @@ async def _snapshot(store: Storage) -> dict[str, Any]:
         "last_run": await store.last_run("weekly"),
         "homes": await store.owner_homes(OWNER),
         "units": await store.building_units("harbour_view", "A"),
+        "notice": await store.get_notice(1),
+        "notice_counts": await store.notice_counts(1),
+        "notices_off": await store.notices_off(NEIGHBOUR),
     }
 
 
@@ -101,6 +111,9 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
     assert dict((t, n) for t, n, _ in counts)["ticket_events"] == len(want["events"]) + 1
     assert want["ticket"].owner_phone and want["homes"] and want["units"]
     assert dict((t, n) for t, n, _ in counts)["drafts"] == 1
+    assert dict((t, n) for t, n, _ in counts)["notice_deliveries"] == 1
+    assert want["notice"] is not None and want["notice_counts"].queued == 1
+    assert want["notices_off"]
     assert ("tickets", 2, 2) in seen
     target = await PostgresStore.open(pg_url)
     try:
@@ -114,6 +127,7 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
         pending = want["outbox_counts"]["pending"]
         assert (await target.outbox_counts())["pending"] == pending + 1
         assert len(await target.ticket_events(third.id)) == 1
+        assert await target.add_notice(NOTICE) == want["notice"].id + 1
     finally:
         await target.close()
 

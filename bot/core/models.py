@@ -28,6 +28,7 @@ class Priority(IntEnum):
     REPLY = 0  # the answer to what a person just did (the next question, a ticket number)
     ALERT = 1  # ticket cards, escalations, deadline alerts
     NOTICE = 2  # relays between owner and staff, notices, surveys, digests
+    BULK = 3  # announcements to many owners at once: never ahead of anyone else's message
 
 
 def _cjk(text: str) -> bool:

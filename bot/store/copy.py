@@ -35,6 +35,9 @@ TABLES: tuple[str, ...] = (
     "homes",
     "units",
     "drafts",
+    "notices",
+    "notice_deliveries",
+    "notice_prefs",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

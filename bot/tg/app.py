@@ -23,10 +23,13 @@ from telegram.ext import (
 )
 
 from bot.core.abuse import RateWindow
+from bot.core.models import OutboxItem
+from bot.desk.announcements import Announcements
 from bot.desk.deadlines import DeadlineJobs
 from bot.desk.submission import Submission
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
+from bot.tg.announcements import NoticeDesk, NoticeLoop
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.dashboard import DashboardCommand
@@ -45,7 +48,7 @@ from bot.timer import Timer
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
-STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats", "dashboard")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats", "dashboard", "notice")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
@@ -60,6 +63,7 @@ class Wiring:
     surveys: SurveyJobs
     outbox: OutboxWorker
     governor: Governor
+    notices: NoticeLoop
 
 
 def build_application(
@@ -98,14 +102,25 @@ def build_application(
     # What a ticket change re-plans: its deadlines, then its survey.
     ticket_desk.on_change.extend([deadlines.schedule, survey_jobs.schedule_ticket])
     cards = Cards(services, ticket_desk)
+    announcements = Announcements(services)
+
+    async def undeliverable(item: OutboxItem) -> None:
+        # A notice to an owner who blocked the bot counts as blocked; a ticket's is handed on.
+        if item.message.ticket_id is None:
+            await announcements.unreachable(item.id)
+        else:
+            await ticket_desk.undeliverable(item)
+
     outbox = OutboxWorker(
         app.bot,
         services,
         cards.deliver,
         idle_poll=outbox_idle,
-        undeliverable=ticket_desk.undeliverable,
+        undeliverable=undeliverable,
         holder=replica,
     )
+    notice_loop = NoticeLoop(app.bot, announcements)
+    notices = NoticeDesk(services, announcements, notice_loop)
     submission = Submission(services, ticket_desk, reply_now=outbox.deliver_reply)
     conversations = Conversations(services, submission)
     tickets = OwnerTickets(services, ticket_desk, conversations)
@@ -117,7 +132,7 @@ def build_application(
     conversations.finishers[SURVEY_FLOW] = surveys.finish
     conversations.finishers[PHONE] = desk.finish_phone
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
-    buttons = Buttons(services, desk, tickets, staff, conversations, surveys)
+    buttons = Buttons(services, desk, tickets, staff, conversations, surveys, notices)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
     app.add_handler(CommandHandler("new", desk.on_new, private))
@@ -131,6 +146,8 @@ def build_application(
     app.add_handler(CommandHandler("open", staff.on_open, private))
     app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
     app.add_handler(CommandHandler("dashboard", DashboardCommand(services).on_dashboard, private))
+    app.add_handler(CommandHandler("notice", notices.on_notice, private))
+    app.add_handler(CommandHandler("notices", notices.on_notices, private))
     app.add_handler(
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.COMMAND, desk.on_unknown_command
@@ -144,7 +161,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor)
+    return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor, notice_loop)
 
 
 def file_base_url(base_url: str) -> str:

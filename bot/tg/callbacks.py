@@ -87,6 +87,14 @@ class FollowupPress:
     action: str
 
 
+@dataclass(frozen=True)
+class NoticePress:
+    """A sender's button on a notice's preview: send it, or cancel it."""
+
+    notice_id: int
+    action: str
+
+
 Callback = (
     FlowPress
     | Menu
@@ -97,6 +105,7 @@ Callback = (
     | OwnerPress
     | SurveyPress
     | FollowupPress
+    | NoticePress
 )
 
 
@@ -118,6 +127,8 @@ def encode(cb: Callback) -> str:
         data = f"s:{cb.survey_id}:{cb.rating}"
     elif isinstance(cb, FollowupPress):
         data = f"v:{cb.survey_id}:{cb.action}"
+    elif isinstance(cb, NoticePress):
+        data = f"n:{cb.notice_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -152,6 +163,10 @@ def decode(data: str | None) -> Callback | None:
         survey, _, action = rest.partition(":")
         if _ID.match(survey) and action in ("done", "reopen"):
             return FollowupPress(int(survey), action)
+    elif kind == "n":
+        notice, _, action = rest.partition(":")
+        if _ID.match(notice) and action in ("send", "cancel"):
+            return NoticePress(int(notice), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if _ID.match(ticket) and action.isalnum():

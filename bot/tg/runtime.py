@@ -28,6 +28,7 @@ from bot.store import Storage
 from bot.store.open import open_storage
 from bot.store.replica_interfaces import UpdateInbox
 from bot.texts import default_catalog
+from bot.tg.announcements import NoticeLoop
 from bot.tg.app import build_application, register_commands
 from bot.tg.governor import Governor
 from bot.tg.health import health
@@ -99,6 +100,7 @@ class BotRuntime:
         self.store: Storage | None = None
         self.app: Application | None = None  # type: ignore[type-arg]
         self.outbox: OutboxWorker | None = None
+        self.notices: NoticeLoop | None = None  # notices: due ones sent, counts shown
         self.services: Services | None = None
         self.jobs: DeadlineJobs | None = None
         self.poller: Poller | None = None
@@ -200,6 +202,8 @@ class BotRuntime:
         self.timer = timer
         timer.start()
         self.outbox.start()
+        self.notices = wiring.notices
+        self.notices.start()
         if self.replica is not None:
             replica = self.replica
             self.replica.start(
@@ -308,6 +312,9 @@ class BotRuntime:
             if self.timer is not None:
                 await self.timer.stop()
                 self.timer = None
+            if self.notices is not None:
+                await self.notices.stop()
+                self.notices = None
             if self.outbox is not None:
                 await self.outbox.stop()
             if app is not None:

@@ -20,6 +20,7 @@ from bot.desk.tickets import TicketDesk
 from bot.web.actions import WebActions
 from bot.web.api import Api
 from bot.web.auth import SESSION_COOKIE, WebAuth
+from bot.web.notices import NoticesApi
 from bot.web.photos import PhotoSource
 from bot.web.reports import ReportsApi
 
@@ -81,6 +82,7 @@ class Pages:
             web.get("/ticket/{number}", self.ticket),
             web.get("/reports", self.reports),
             web.get("/duty", self.duty),
+            web.get("/notices", self.notices),
             web.get("/login/{token}", self.login),
             web.post("/logout", self.logout),
             web.get("/healthz", self.healthz),
@@ -111,6 +113,10 @@ class Pages:
     async def duty(self, request: web.Request) -> web.Response:
         """The duty page."""
         return self._page("duty.html", page="duty", number="")
+
+    async def notices(self, request: web.Request) -> web.Response:
+        """The notices page (supervisors and admins)."""
+        return self._page("notices.html", page="notices", number="")
 
     async def login(self, request: web.Request) -> web.Response:
         """A one-time login link: start a session and go to the board, or say why not."""
@@ -171,6 +177,7 @@ def build_web_app(
     app.add_routes(Pages(desk, logins, health).routes())
     app.add_routes(api.routes())
     app.add_routes(ReportsApi(desk, auth).routes())
+    app.add_routes(NoticesApi(desk, auth).routes())
     app.router.add_static("/static", _HERE / "static", append_version=True)
     return app
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.store.postgres.announcements import PgNotices
 from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
@@ -37,6 +38,7 @@ class PostgresStore(
     PgSurveys,
     PgReports,
     PgDashboard,
+    PgNotices,
     PgInbox,
     PgBase,
 ):
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        NoticeStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
         surveys: PgSurveys,
         reports: PgReports,
         dashboard: PgDashboard,
+        notices: PgNotices,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -97,6 +101,7 @@ if TYPE_CHECKING:
         ReportRuns,
         BoardReads,
         WebAuthStore,
+        NoticeStore,
     ]:
         return (
             updates,
@@ -112,4 +117,5 @@ if TYPE_CHECKING:
             reports,
             dashboard,
             dashboard,
+            notices,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.store.sqlite.announcements import SqliteNotices
 from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
@@ -33,6 +34,7 @@ class Store(
     SqliteSurveys,
     SqliteReports,
     SqliteDashboard,
+    SqliteNotices,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        NoticeStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
         surveys: SqliteSurveys,
         reports: SqliteReports,
         dashboard: SqliteDashboard,
+        notices: SqliteNotices,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -91,6 +95,7 @@ if TYPE_CHECKING:
         ReportRuns,
         BoardReads,
         WebAuthStore,
+        NoticeStore,
     ]:
         return (
             updates,
@@ -106,4 +111,5 @@ if TYPE_CHECKING:
             reports,
             dashboard,
             dashboard,
+            notices,
         )

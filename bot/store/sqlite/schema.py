@@ -210,4 +210,42 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     """,
+    # Migration 9 — notices to owners (issue 15, docs/architecture.md "Notices"): the notice
+    # with its due times, one delivery row per owner (its outbox message), and who turned
+    # notices off.
+    """
+    CREATE TABLE IF NOT EXISTS notices (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        estate         TEXT NOT NULL,
+        buildings      TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        texts          TEXT NOT NULL,
+        starts_at      TEXT NOT NULL,
+        ends_at        TEXT,
+        send_at        TEXT NOT NULL,
+        expires_at     TEXT NOT NULL,
+        created_by     INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        status_chat    INTEGER,
+        status_message INTEGER,
+        changed_at     TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS notices_status ON notices (status, send_at);
+    CREATE TABLE IF NOT EXISTS notice_deliveries (
+        notice_id INTEGER NOT NULL,
+        owner_id  INTEGER NOT NULL,
+        outbox_id INTEGER NOT NULL,
+        blocked   INTEGER NOT NULL DEFAULT 0,
+        queued_at TEXT NOT NULL,
+        PRIMARY KEY (notice_id, owner_id)
+    );
+    CREATE INDEX IF NOT EXISTS notice_deliveries_outbox ON notice_deliveries (outbox_id);
+    CREATE TABLE IF NOT EXISTS notice_prefs (
+        telegram_id INTEGER PRIMARY KEY,
+        off         INTEGER NOT NULL,
+        changed_at  TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS homes_place ON homes (estate, building, owner_id);
+    """,
 )

@@ -307,6 +307,39 @@
     } catch (e) { flash(e.message, true); }
   }
 
+  // ----- notices (supervisors and admins) ----------------------------------------------------
+  async function loadNotices() {
+    try {
+      const data = await api("/api/notices");
+      document.getElementById("notice-recent").textContent = data.recent;
+      document.getElementById("notice-hint").textContent = data.hint;
+      const box = document.getElementById("notice-preview");
+      box.querySelector("[data-notice=send]").textContent = data.send;
+      box.querySelector("[data-notice=cancel]").textContent = data.cancel;
+    } catch (e) { flash(e.message, true); }
+  }
+  async function previewNotice(event) {
+    event.preventDefault();
+    const box = document.getElementById("notice-preview");
+    const form = document.querySelector("#notice-form textarea").value;
+    try {
+      const data = await api("/api/notices", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ form: form }) });
+      box.dataset.id = data.id;
+      box.querySelector("pre").textContent = data.preview;
+      box.hidden = false;
+      flash("");
+    } catch (e) { box.hidden = true; flash(e.message, true); }
+  }
+  async function decideNotice(action) {
+    const box = document.getElementById("notice-preview");
+    try {
+      const data = await api("/api/notices/" + encodeURIComponent(box.dataset.id || "0") + "/" + action, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+      box.hidden = true;
+      flash(data.message);
+      await loadNotices();
+    } catch (e) { flash(e.message, true); }
+  }
+
   // ----- start -----------------------------------------------------------------------------
   async function start() {
     try {
@@ -317,6 +350,8 @@
     const reports = document.getElementById("nav-reports"), duty = document.getElementById("nav-duty");
     reports.textContent = t("web.reports"); reports.hidden = !state.me.manages;
     duty.textContent = t("web.duty"); duty.hidden = false;
+    const notices = document.getElementById("nav-notices");
+    notices.textContent = t("web.notices"); notices.hidden = !state.me.manages;
     const every = 1000 * state.me.refresh_seconds;
     if (page === "board") {
       buildFilters();
@@ -330,7 +365,14 @@
       await loadReport();
     } else if (page === "duty") {
       await loadDuty();
+    } else if (page === "notices") {
+      document.getElementById("notices-title").textContent = t("web.notices");
+      document.getElementById("notice-check").textContent = t("web.notice_check");
+      document.getElementById("notice-form").addEventListener("submit", previewNotice);
+      for (const b of document.querySelectorAll("[data-notice]")) b.addEventListener("click", () => decideNotice(b.dataset.notice));
+      await loadNotices();
+      state.timer = setInterval(loadNotices, every);
     }
   }
-  if (["board", "ticket", "reports", "duty"].includes(page)) start();
+  if (["board", "ticket", "reports", "duty", "notices"].includes(page)) start();
 })();
