@@ -20,6 +20,18 @@ ARGS = [
     "--no-first-run",
 ]
 INSTALLED = CHROMIUM.exists()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def screenshot_path(name: str, tmp: Path) -> Path:
+    """Where a page test saves its screenshot: docs/screenshots with ESTATEDESK_SCREENSHOTS=1
+    (to refresh the README's pictures), else the test's temporary folder, so an ordinary
+    run leaves the checkout as it was."""
+    if os.environ.get("ESTATEDESK_SCREENSHOTS") == "1":
+        folder = ROOT / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+    return tmp / name
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from urllib.parse import quote
 import pytest
 
 from bot.core.models import Person
-from tests.browser import browser  # noqa: F401  (the fixture)
+from tests.browser import browser, screenshot_path  # noqa: F401  (the fixture)
 from tests.fakebot import FakeBotApi
-from tests.harness import ROOT, Desk
+from tests.harness import Desk
 from tests.test_e2e_staff import LI_SUP, WANG, ZHANG, card_of, file_ticket
 from tests.web import base_url, init_data, with_web
 
-SHOTS = ROOT / "docs" / "screenshots"
 THEME = {"bg_color": "#ffffff", "text_color": "#222222", "button_color": "#3390ec"}
 PHONE = {"width": 412, "height": 860}
 
@@ -41,6 +40,7 @@ async def test_a_supervisor_transfers_a_ticket_from_the_mini_app(
     desk: Desk,
     fake: FakeBotApi,
     browser: Any,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     row = await file_ticket(desk, fake.user(4201, language_code="en"), photo=True)
     number = row["number"]
@@ -64,8 +64,7 @@ async def test_a_supervisor_transfers_a_ticket_from_the_mini_app(
     assert bg.strip() == "#3390ec"
     await board.fill("input[name=q]", number)
     await board.locator(f"a[data-number='{number}']").first.wait_for()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await board.screenshot(path=str(SHOTS / "board.png"), full_page=True)
+    await board.screenshot(path=str(screenshot_path("board.png", tmp_path)), full_page=True)
     await board.fill("input[name=q]", "")
     # A second page opens the ticket; the first stays on the board to watch it move.
     page = await context.new_page()
@@ -74,7 +73,7 @@ async def test_a_supervisor_transfers_a_ticket_from_the_mini_app(
     await page.goto(mini_app_url(desk, href, signed))
     await page.locator("h1", has_text=number).wait_for(timeout=10_000)
     await page.locator(".photos img[src^='blob:']").wait_for(timeout=10_000)
-    await page.screenshot(path=str(SHOTS / "ticket.png"), full_page=True)
+    await page.screenshot(path=str(screenshot_path("ticket.png", tmp_path)), full_page=True)
     await page.select_option("select[name=target]", f"s:{ZHANG}")
     await page.fill("textarea[name=text]", "Night shift takes it")
     await page.click("button[data-action=transfer]")
@@ -97,10 +96,10 @@ async def test_a_supervisor_transfers_a_ticket_from_the_mini_app(
     async with board.expect_download() as download:
         await board.click("button[data-download=xlsx]")
     assert (await download.value).suggested_filename.endswith(".xlsx")
-    await board.screenshot(path=str(SHOTS / "reports.png"), full_page=True)
+    await board.screenshot(path=str(screenshot_path("reports.png", tmp_path)), full_page=True)
     await board.goto(mini_app_url(desk, "/duty", signed))
     await board.locator(".duty-table td.now", has_text="王强").wait_for(timeout=10_000)
-    await board.screenshot(path=str(SHOTS / "duty.png"), full_page=True)
+    await board.screenshot(path=str(screenshot_path("duty.png", tmp_path)), full_page=True)
     await context.close()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.browser import browser  # noqa: F401  (the fixture)
+from tests.browser import browser, screenshot_path  # noqa: F401  (the fixture)
 from tests.fakebot import FakeBotApi
 from tests.harness import Desk, Words, expect
 from tests.test_e2e_notices import FORM, LI, WANG, ZHAO, seed_owners
@@ -91,6 +91,7 @@ async def test_a_supervisor_sends_a_notice_from_the_mini_app(
     desk: Desk,
     fake: FakeBotApi,
     browser: Any,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     owners = await seed_owners(desk, fake, [(9_600_001, "5", "en")])
     await desk.execute("UPDATE users SET language = 'en'")
@@ -115,7 +116,7 @@ async def test_a_supervisor_sends_a_notice_from_the_mini_app(
     await page.fill("textarea[name=form]", FORM)
     await page.click("#notice-check")
     await page.locator("#notice-preview pre", has_text=en.t("notice.preview_head")).wait_for()
-    await page.screenshot(path=str(Path("docs/screenshots/notices.png")), full_page=True)
+    await page.screenshot(path=str(screenshot_path("notices.png", tmp_path)), full_page=True)
     await page.click("[data-notice=send]")
     await page.locator("#flash", has_text=en.t("notice.press_sending")).wait_for()
     await expect(owners[0], "Water off", wait=10)
