@@ -35,6 +35,7 @@ TABLES: tuple[str, ...] = (
     "homes",
     "units",
     "drafts",
+    "digest_lines",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

@@ -11,6 +11,7 @@ from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
+from bot.store.postgres.digests import PgDigests
 from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
@@ -34,6 +35,7 @@ class PostgresStore(
     PgStaffState,
     PgOutbox,
     PgCards,
+    PgDigests,
     PgSurveys,
     PgReports,
     PgDashboard,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        DigestStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -64,6 +67,9 @@ if TYPE_CHECKING:
         WebAuthStore,
     )
     from bot.store.replica_interfaces import OutboxClaims, UpdateInbox
+
+    def _digests_alone(digests: PgDigests) -> DigestStore:
+        return digests
 
     def _store_is_storage(store: PostgresStore) -> Storage:
         return store

@@ -8,6 +8,7 @@ from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
+from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
@@ -30,6 +31,7 @@ class Store(
     SqliteStaffState,
     SqliteOutbox,
     SqliteCards,
+    SqliteDigests,
     SqliteSurveys,
     SqliteReports,
     SqliteDashboard,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        DigestStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -61,6 +64,9 @@ if TYPE_CHECKING:
         UpdateLog,
         WebAuthStore,
     )
+
+    def _digests_alone(digests: SqliteDigests) -> DigestStore:
+        return digests
 
     def _store_is_storage(store: Store) -> Storage:
         return store

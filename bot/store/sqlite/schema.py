@@ -210,4 +210,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     """,
+    # Digest cards (issue 15): a burst of new tickets for one department group is listed on
+    # one message, edited in place; a line per ticket, open while it waits to be taken.
+    """
+    CREATE TABLE IF NOT EXISTS digest_lines (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+        position   INTEGER NOT NULL,
+        is_open    INTEGER NOT NULL,
+        added_at   TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id, ticket_id)
+    );
+    CREATE INDEX IF NOT EXISTS digest_lines_ticket ON digest_lines (ticket_id, chat_id);
+    """,
 )
