@@ -1,0 +1,217 @@
+"""Bursts on staff screens: many new tickets for one department group share digest cards.
+
+At Telegram's real group limit (20 messages a minute, edits counted, enforced by the emulator)
+a card per ticket puts the 100th ticket of a burst on the group's screen after about 305 s;
+digest cards (bot/tg/digest.py) put every one there within a minute, and each can still be
+accepted exactly once from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import ShiftedClock
+from bot.emulator.faults import RateLimits
+from bot.emulator.state import ChatState
+from tests.fakebot import FakeBotApi
+from tests.harness import DEFAULT_NOW, Desk, Words
+from tests.test_e2e_staff import GROUP, SUN_SECURITY, WANG, ZHANG, fill_report, zh
+
+BURST = 100
+VISIBLE_WITHIN = 60.0  # seconds from the burst's first Submit to the last ticket on screen
+NUMBER = "HV-"
+
+
+async def _ready_to_submit(fake: FakeBotApi, tmp_path: Path, count: int) -> list[Any]:
+    """``count`` owners with a report of no water in block 3 filled in up to its Submit
+    (at a test server's pace: the burst to measure is the Submit presses)."""
+    desk = Desk(fake, tmp_path)
+    await desk.start()
+    owners = [fake.user(8_700_000 + i, language_code="en") for i in range(count)]
+    try:
+        for owner in owners:  # asked for their phone before: Submit files at once
+            await desk.execute(
+                "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
+                " VALUES (?, 'Owner', '2026-01-01', '2026-01-01', 1)",
+                owner.id,
+            )
+        for start in range(0, count, 10):
+            await asyncio.gather(
+                *(
+                    fill_report(desk, o, description=f"No water in flat {1501 + start + i}")
+                    for i, o in enumerate(owners[start : start + 10])
+                )
+            )
+    finally:
+        await desk.stop()
+    return owners
+
+
+def first_seen(chat: ChatState) -> dict[str, float]:
+    """When each ticket number first showed in the chat (the emulator's record of every send
+    and edit), by the monotonic clock."""
+    seen: dict[str, float] = {}
+    for message in chat.bot_messages():
+        shown = [(message.created, message.edits[0].old_text if message.edits else message.text)]
+        shown += [(e.time, e.new_text) for e in message.edits]
+        for at, text in shown:
+            for word in (text or "").replace("·", " ").split():
+                if word.startswith(NUMBER) and word not in seen:
+                    seen[word] = at
+                elif word.startswith(NUMBER):
+                    seen[word] = min(seen[word], at)
+    return seen
+
+
+async def _until(what: str, check: Callable[[], Any], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        assert time.monotonic() < deadline, f"waited {within:.0f}s for {what}"
+        await asyncio.sleep(0.2)
+
+
+async def burst(
+    fake: FakeBotApi, tmp_path: Path, count: int, *, digest: bool = True
+) -> tuple[Desk, float, dict[str, float]]:
+    """``count`` owners press Submit at once at Telegram's real limits; returns the running
+    desk, the monotonic moment of the first press and when each ticket showed in the group."""
+    owners = await _ready_to_submit(fake, tmp_path, count)
+    fake.faults.rate_limits = RateLimits(enabled=True, group_edits=True)  # Telegram's limits
+    fake.flood.reset()
+
+    def switch(data: dict[str, Any]) -> None:
+        data["group_digest"] = {"enabled": digest}
+
+    desk = Desk(fake, tmp_path, clock=ShiftedClock(DEFAULT_NOW), telegram_pace=True, edit=switch)
+    await desk.start()
+    w = Words(desk.settings, "en")
+    started = time.monotonic()
+    for owner in owners:  # within a second or two: one burst
+        await owner.press(w.t("flow.btn_submit"))
+
+    async def filed() -> bool:
+        return len(await desk.rows("SELECT id FROM tickets")) == count
+
+    await _until("every ticket to be filed", filed, 60)
+    numbers = {r["number"] for r in await desk.rows("SELECT number FROM tickets")}
+    chat = fake.group(GROUP).chat
+
+    async def on_screen() -> bool:
+        return numbers <= set(first_seen(chat))
+
+    await _until("every ticket on the group's screen", on_screen, 400)
+    return desk, started, first_seen(chat)
+
+
+async def test_a_burst_of_100_tickets_is_on_the_groups_screen_within_a_minute(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    desk, started, seen = await burst(fake, tmp_path, BURST)
+    try:
+        group = fake.group(GROUP)
+        latest = max(seen.values()) - started
+        sends = [c for c in fake.calls if c.method == "sendMessage" and c.params.get("chat_id")]
+        to_group = [c for c in sends if int(c.params["chat_id"]) == GROUP]
+        print(
+            f"\ndigest: {BURST} tickets on the group's screen {latest:.1f}s after the first"
+            f" Submit, in {len(group.messages)} group messages ({len(to_group)} sends);"
+            f" flood 429s {fake.stats.flood_429}"
+        )
+        assert len(seen) == BURST and latest <= VISIBLE_WITHIN, latest
+        assert fake.stats.flood_429 == 0  # paced: not one 429 at the real limits
+        # Each ticket is on exactly one message of the group, with its own Accept button.
+        numbers = sorted(seen)
+        for number in numbers:
+            holding = [m for m in group.messages if number in (m.text or "")]
+            assert len(holding) == 1, (number, [m.message_id for m in holding])
+        assert len(group.messages) <= 1 + -(-BURST // 30) + 1
+        presses = [
+            (m.message_id, data)
+            for m in group.messages
+            for row in m.buttons
+            for _, data in row
+            if data is not None and data.endswith(":accept")
+        ]
+        assert len(presses) == BURST
+        lines = await desk.rows("SELECT COUNT(*) AS n FROM digest_lines WHERE is_open = 1")
+        assert lines[0]["n"] >= BURST - 1  # all but perhaps the first, which had its own card
+
+        # The digests outlive a restart: which message lists which ticket is in the database.
+        await desk.restart()
+        wang, zhang = group.member(fake.user(WANG)), group.member(fake.user(ZHANG))
+        outsider = group.member(fake.user(SUN_SECURITY))
+        await outsider.press_data(presses[0][1], message_id=presses[0][0])
+        refused = await outsider.wait_callback_answer()
+        assert refused.text == zh(desk).t("refusal.other_department")
+        # Two engineers press every Accept at the same moment.
+        await asyncio.gather(
+            *(
+                member.press_data(data, message_id=message_id)
+                for message_id, data in presses
+                for member in (wang, zhang)
+            )
+        )
+
+        def answered() -> Any:
+            async def check() -> bool:
+                datas = {d for _, d in presses}
+                got = [a for a in fake.callback_answers if a.data in datas]
+                return len(got) >= 2 * BURST + 1
+
+            return check
+
+        await _until("every press to be answered", answered(), 60)
+        accepted = await desk.rows(
+            "SELECT ticket_id, COUNT(*) AS n FROM ticket_events WHERE kind = 'accepted'"
+            " GROUP BY ticket_id"
+        )
+        assert len(accepted) == BURST and all(r["n"] == 1 for r in accepted)
+        rows = await desk.rows("SELECT id, number, status, assignee_id FROM tickets")
+        assert {r["status"] for r in rows} == {"accepted"}
+        z = zh(desk)
+        for row in rows:  # one was told it is theirs, the other who was quicker
+            winner = row["assignee_id"]
+            assert winner in (WANG, ZHANG)
+            loser = ZHANG if winner == WANG else WANG
+            data = f"k:{row['id']}:accept"
+            answers = {
+                a.user_id: a.text
+                for a in fake.callback_answers
+                if a.data == data and a.user_id in (WANG, ZHANG)
+            }
+            name = desk.settings.staff_member(winner).name  # type: ignore[union-attr]
+            assert answers[winner] == z.t("card.accepted_toast", number=row["number"])
+            assert answers[loser] == z.t("refusal.already_taken", by=name)
+
+        # The group's screen follows: every line says who took it, no Accept button is left.
+        async def all_taken() -> bool:
+            return all(not m.buttons for m in group.messages)
+
+        await _until("the digests to show every ticket taken", all_taken, 90)
+        # Not one 429 in the group (a private chat may get one just after the restart: the
+        # new process's governor starts with a full bucket; that is not the digests' doing).
+        assert not [
+            c for c in fake.calls if c.status == 429 and str(c.params.get("chat_id")) == str(GROUP)
+        ]
+    finally:
+        await desk.stop()
+
+
+@pytest.mark.slow
+async def test_without_digests_the_same_burst_takes_minutes(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """The figure before digest cards: a card each, 20 a minute (about 300 s for 100)."""
+    desk, started, seen = await burst(fake, tmp_path, BURST, digest=False)
+    try:
+        latest = max(seen.values()) - started
+        print(f"\nno digest: {BURST} tickets on the group's screen {latest:.1f}s after Submit")
+        assert latest > 4 * VISIBLE_WITHIN
+    finally:
+        await desk.stop()
