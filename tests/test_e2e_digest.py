@@ -20,12 +20,27 @@ from bot.clock import ShiftedClock
 from bot.emulator.faults import RateLimits
 from bot.emulator.state import ChatState
 from tests.fakebot import FakeBotApi
-from tests.harness import DEFAULT_NOW, Desk, Words
-from tests.test_e2e_staff import GROUP, SUN_SECURITY, WANG, ZHANG, fill_report, zh
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
+from tests.test_e2e_staff import (
+    GROUP,
+    SUN_SECURITY,
+    WANG,
+    ZHANG,
+    card_of,
+    file_ticket,
+    fill_report,
+    zh,
+)
 
 BURST = 100
 VISIBLE_WITHIN = 60.0  # seconds from the burst's first Submit to the last ticket on screen
 NUMBER = "HV-"
+
+
+def HERE(z: Words) -> str:
+    """Where the burst's tickets are, as a digest's head names it (the shipped config has
+    two estates)."""
+    return f"{z.estate('harbour_view')} {z.building('harbour_view', '3')}"
 
 
 async def _ready_to_submit(fake: FakeBotApi, tmp_path: Path, count: int) -> list[Any]:
@@ -215,3 +230,69 @@ async def test_without_digests_the_same_burst_takes_minutes(
         assert latest > 4 * VISIBLE_WITHIN
     finally:
         await desk.stop()
+
+
+async def test_a_quiet_ticket_gets_its_card_and_a_burst_shares_a_digest(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    """One ticket: a card of its own. Five at once: one digest card, edited in place as a
+    ticket is taken (who took it, its button gone) and as a sixth one joins soon after."""
+    group, z = fake.group(GROUP), zh(desk)
+    quiet = await file_ticket(desk, fake.user(8_710_000, language_code="en"))
+    card = await card_of(group.member(fake.user(ZHANG)), quiet["number"])
+    assert card.labels == [z.t("card.btn_accept")]
+    assert await desk.rows("SELECT * FROM digest_lines") == []
+
+    owners = [fake.user(8_710_001 + i, language_code="en") for i in range(6)]
+    for owner in owners:
+        await desk.execute(
+            "INSERT INTO users (telegram_id, first_name, created_at, updated_at, phone_asked)"
+            " VALUES (?, 'Owner', '2026-01-01', '2026-01-01', 1)",
+            owner.id,
+        )
+        await fill_report(desk, owner, description=f"No water in flat {owner.id % 10000}")
+    w = Words(desk.settings, "en")
+    for owner in owners[:5]:  # no await yields in between: one batch
+        await owner.press(w.t("flow.btn_submit"))
+    for owner in owners[:5]:
+        await expect(owner, NUMBER)
+    await desk.outbox_settled()
+    rows = await desk.rows("SELECT id, number FROM tickets ORDER BY id")
+    burst_rows = rows[1:]
+    assert len(group.messages) == 2
+    digest = group.messages[-1]
+    text = digest.text or ""
+    print("\n" + text + "\n" + str(digest.labels))
+    assert text.startswith(z.t("digest.title", where=HERE(z), count=5, open=5))
+    assert all(r["number"] in text for r in burst_rows) and quiet["number"] not in text
+    assert "1501" not in text  # the group never sees the flat
+    tails = [r["number"].rsplit("-", 1)[-1] for r in burst_rows]
+    assert digest.labels == [f"{z.t('card.btn_accept')} {t}" for t in tails]
+
+    # 王师傅 takes the second one from the digest: the line says so, its button goes.
+    wang = group.member(fake.user(WANG))
+    taken = burst_rows[1]
+    await wang.press(f"{z.t('card.btn_accept')} {tails[1]}", message_id=digest.message_id)
+    answer = await wang.wait_callback_answer()
+    assert answer.text == z.t("card.accepted_toast", number=taken["number"])
+    await desk.outbox_settled()
+    edited = next(m for m in group.messages if m.message_id == digest.message_id)
+    line = next(x for x in (edited.text or "").splitlines() if taken["number"] in x)
+    assert z.t("status.accepted") in line and "王" in line
+    assert len(edited.labels) == 4 and f"{z.t('card.btn_accept')} {tails[1]}" not in edited.labels
+    assert (edited.text or "").startswith(z.t("digest.title", where=HERE(z), count=5, open=4))
+    # A stale press of that button (another engineer, later) is answered politely.
+    zhang = group.member(fake.user(ZHANG))
+    await zhang.press_data(f"k:{taken['id']}:accept", message_id=digest.message_id)
+    stale = await zhang.wait_callback_answer()
+    assert stale.text == z.t("refusal.already_taken", by=desk.settings.staff_member(WANG).name)  # type: ignore[union-attr]
+
+    # A sixth ticket soon after joins the same digest (edited), after a restart too.
+    await desk.restart()
+    await owners[5].press(w.t("flow.btn_submit"))
+    await expect(owners[5], NUMBER)
+    await desk.outbox_settled()
+    sixth = (await desk.rows("SELECT number FROM tickets ORDER BY id DESC LIMIT 1"))[0]
+    assert len(group.messages) == 2
+    joined = next(m for m in group.messages if m.message_id == digest.message_id)
+    assert sixth["number"] in (joined.text or "") and len(joined.labels) == 5

@@ -158,11 +158,13 @@ class DigestCards:
         body: list[str] = []
         buttons: list[tuple[str, str]] = []
         shorts = short_numbers([t.number for t in tickets])
+        # The estate on each line only when the head does not name it already.
+        estates = len(settings.estates) > 1 and common([t.estate for t in tickets]) is None
         for ticket, short in zip(tickets, shorts, strict=True):
             here = self._group_of(ticket) == chat
             is_open = here and _waits(ticket) and ticket.id not in closed
             lines.append((ticket.id, is_open))
-            body.append(clip(self._line(text, ticket, here, is_open), LINE_LIMIT))
+            body.append(clip(self._line(text, ticket, here, is_open, estates), LINE_LIMIT))
             if is_open:
                 label = f"{text.t('card.btn_accept')} {short}"
                 buttons.append((label, cb.encode(cb.CardPress(ticket.id, "accept"))))
@@ -174,7 +176,9 @@ class DigestCards:
         rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
         return fit("\n".join([head, *body, *hint])), rows, lines
 
-    def _line(self, text: TicketText, ticket: Ticket, here: bool, is_open: bool) -> str:
+    def _line(
+        self, text: TicketText, ticket: Ticket, here: bool, is_open: bool, estates: bool
+    ) -> str:
         """One ticket: urgency mark, what, where (never the flat), when, the number last."""
         if not here:
             return f"↪️ {text.t('digest.left')} · {ticket.number}"
@@ -185,7 +189,7 @@ class DigestCards:
         settings = self.services.settings
         mark = urgency_mark(settings, ticket.urgency)
         overdue = " ⏰" if ticket.overdue else ""
-        place = text.place(ticket, unit=False, estate=len(settings.estates) > 1)
+        place = text.place(ticket, unit=False, estate=estates)
         at = ticket.created_at.astimezone(text.tz).strftime("%H:%M")
         return f"{mark} {text.problem(ticket)}{overdue} · {place} · {at} · {ticket.number}"
 
@@ -196,8 +200,11 @@ class DigestCards:
         estate = settings.estate(estate_id) if estate_id else None
         building_id = common([t.building for t in tickets]) if estate else None
         building = estate.building(building_id) if estate and building_id else None
-        if building is not None:
-            return settings.text(building.name, text.lang)
+        if building is not None and estate is not None:
+            name = settings.text(building.name, text.lang)
+            if len(settings.estates) > 1:  # which estate's block 3
+                name = f"{settings.text(estate.name, text.lang)} {name}"
+            return name
         if estate is not None:
             return settings.text(estate.name, text.lang)
         dept = next((d for d in settings.departments if d.group_chat_id == chat), None)
