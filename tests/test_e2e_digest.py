@@ -296,3 +296,18 @@ async def test_a_quiet_ticket_gets_its_card_and_a_burst_shares_a_digest(
     assert len(group.messages) == 2
     joined = next(m for m in group.messages if m.message_id == digest.message_id)
     assert sixth["number"] in (joined.text or "") and len(joined.labels) == 5
+
+    # Someone deletes the digest in the group: at the next change its waiting tickets come
+    # back on the group's screen (the taken one needs no card any more).
+    group.chat.messages[digest.message_id].deleted = True
+    third = burst_rows[2]
+    private = await card_of(fake.user(WANG), third["number"])
+    await fake.user(WANG).press(z.t("card.btn_accept"), message_id=private.message_id)
+    await fake.user(WANG).wait_callback_answer()
+    await desk.outbox_settled()
+    waiting = [burst_rows[i]["number"] for i in (0, 3, 4)] + [sixth["number"]]
+    shown = " ".join(m.text or "" for m in group.messages)
+    assert all(n in shown for n in waiting), shown
+    assert third["number"] not in shown and taken["number"] not in shown
+    accept_buttons = [label for m in group.messages for label in m.labels]
+    assert len(accept_buttons) == 1 + len(waiting)  # the quiet ticket's card and four more

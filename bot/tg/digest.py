@@ -26,7 +26,7 @@ from bot.core.digest import (
     short_numbers,
 )
 from bot.core.fitting import clip
-from bot.core.models import OutboxItem, Outgoing, Status, Ticket
+from bot.core.models import OutboxItem, Outgoing, Priority, Status, Ticket
 from bot.core.ticket_text import TicketText
 from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
@@ -54,8 +54,11 @@ class DigestCards:
         store = self.services.store
         chat = item.message.chat_id
         digest = await store.digest_of(ticket.id, chat)
-        if digest is not None and await self._refresh(bot, digest, item.id):
-            return True
+        if digest is not None:
+            if await self._refresh(bot, digest, item.id):
+                return True
+            if not _waits(ticket):
+                return True  # its digest was deleted, and it needs no card any more
         if audience == GROUP and held in (None, LEFT) and _waits(ticket):
             return await self._take(bot, item, ticket)
         return False
@@ -120,15 +123,16 @@ class DigestCards:
         return True
 
     async def _gone(self, digest: Digest) -> None:
-        """Its message was deleted in the group: forget it; its waiting tickets get cards
-        anew (the one in hand goes on by itself)."""
+        """Its message was deleted in the group: forget it; the tickets on it still waiting
+        to be taken get cards anew (the one in hand goes on by itself)."""
         store = self.services.store
-        log.info("digest %s in chat %s is gone", digest.message_id, digest.chat_id)
-        await store.drop_digest(digest.chat_id, digest.message_id)
+        chat = digest.chat_id
+        log.info("digest %s in chat %s is gone", digest.message_id, chat)
+        await store.drop_digest(chat, digest.message_id)
         again = [
-            Outgoing(digest.chat_id, "", ticket_id=line.ticket_id, card=GROUP)
-            for line in digest.lines
-            if line.open
+            Outgoing(chat, "", ticket_id=t.id, card=GROUP, priority=Priority.ALERT)
+            for t in await self._tickets(_open_ids(digest))
+            if _waits(t) and self._group_of(t) == chat
         ]
         await store.enqueue(again, self.services.clock())
 
