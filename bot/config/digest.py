@@ -25,5 +25,5 @@ class GroupDigest(BaseModel):
     @classmethod
     def _window(cls, value: timedelta) -> timedelta:
         if not timedelta(seconds=5) <= value <= timedelta(hours=1):
-            raise ValueError("must be between 5s and 1h")
+            raise ValueError(f"{value.total_seconds():g}s is not between 5s and 1h")
         return value
