@@ -47,11 +47,11 @@ class Store(
 if TYPE_CHECKING:
     # mypy proves here that the backend keeps every interface (a Protocol is checked where a
     # value is assigned to it); a missing method or a changed signature fails the lint test.
+    from bot.store.digest_interfaces import DigestStore
     from bot.store.interfaces import (
         BoardReads,
         CardStore,
         ConversationStore,
-        DigestStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
