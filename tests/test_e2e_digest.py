@@ -107,20 +107,24 @@ async def burst(
     await desk.start()
     w = Words(desk.settings, "en")
     started = time.monotonic()
-    for owner in owners:  # within a second or two: one burst
-        await owner.press(w.t("flow.btn_submit"))
-
-    async def filed() -> bool:
-        return len(await desk.rows("SELECT id FROM tickets")) == count
-
-    await _until("every ticket to be filed", filed, 60)
-    numbers = {r["number"] for r in await desk.rows("SELECT number FROM tickets")}
     chat = fake.group(GROUP).chat
+    try:
+        for owner in owners:  # within a second or two: one burst
+            await owner.press(w.t("flow.btn_submit"))
 
-    async def on_screen() -> bool:
-        return numbers <= set(first_seen(chat))
+        async def filed() -> bool:
+            return len(await desk.rows("SELECT id FROM tickets")) == count
 
-    await _until("every ticket on the group's screen", on_screen, 400)
+        await _until("every ticket to be filed", filed, 60)
+        numbers = {r["number"] for r in await desk.rows("SELECT number FROM tickets")}
+
+        async def on_screen() -> bool:
+            return numbers <= set(first_seen(chat))
+
+        await _until("every ticket on the group's screen", on_screen, 400)
+    except BaseException:
+        await desk.stop()
+        raise
     return desk, started, first_seen(chat)
 
 
