@@ -15,7 +15,8 @@ from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
 from bot.tg.digest import DigestCards
 from bot.tg.followup import FollowupCards, survey_of_card
-from bot.tg.render import fit, keyboard, urgency_mark
+from bot.tg.render import fit, keyboard
+from bot.tg.render import urgency_mark as urgency_mark  # kept importable from here
 from bot.tg.services import Services
 
 log = logging.getLogger(__name__)
