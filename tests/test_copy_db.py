@@ -19,7 +19,17 @@ from bot.store import Storage, Store, SurveyChange
 from bot.store.copy import TABLES, CopyError, copy_database
 from bot.store.postgres import PostgresStore
 from tests.pg import PgServer, pg_url  # noqa: F401  (the fixture; pg_server is in conftest)
-from tests.test_store_contract import DAY, NOW, OWNER, STAFF, accepted, opened, routed_to, submit
+from tests.test_store_contract import (
+    DAY,
+    NOW,
+    OWNER,
+    STAFF,
+    accepted,
+    opened,
+    routed_to,
+    submit,
+    water_cut,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NEIGHBOUR = OWNER + 1
@@ -53,6 +63,11 @@ async def _desk(path: Path) -> None:
         await store.set_available(STAFF, False, NOW)
         await store.mark_update_handled(4242, NOW)
         assert await store.claim_run("weekly", 7)
+        incident = await store.declare_incident(water_cut(), [], NOW)
+        linked = TicketEvent(first.id, NOW, "incident_linked", STAFF, {"incident": incident.id})
+        assert await store.link_ticket(incident.id, first.id, linked, [], NOW)
+        assert await store.subscribe(incident.id, NEIGHBOUR, NOW)
+        assert await store.notify_once(incident.id, "eta", 1, [Outgoing(NEIGHBOUR, "eta")], NOW)
     finally:
         await store.close()
 
@@ -77,6 +92,9 @@ async def _snapshot(store: Storage) -> dict[str, Any]:
         "last_run": await store.last_run("weekly"),
         "homes": await store.owner_homes(OWNER),
         "units": await store.building_units("harbour_view", "A"),
+        "incidents": await store.open_incidents(),
+        "linked": await store.linked_tickets(1),
+        "subscribers": await store.subscribers(1),
     }
 
 
@@ -101,6 +119,8 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
     assert dict((t, n) for t, n, _ in counts)["ticket_events"] == len(want["events"]) + 1
     assert want["ticket"].owner_phone and want["homes"] and want["units"]
     assert dict((t, n) for t, n, _ in counts)["drafts"] == 1
+    assert want["incidents"] and want["linked"] and want["subscribers"]
+    assert dict((t, n) for t, n, _ in counts)["incident_deliveries"] == 1
     assert ("tickets", 2, 2) in seen
     target = await PostgresStore.open(pg_url)
     try:
@@ -114,6 +134,9 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
         pending = want["outbox_counts"]["pending"]
         assert (await target.outbox_counts())["pending"] == pending + 1
         assert len(await target.ticket_events(third.id)) == 1
+        # Told once stays told on the new backend; a new incident gets a new id.
+        assert not await target.notify_once(1, "eta", 1, [Outgoing(NEIGHBOUR, "eta")], NOW)
+        assert (await target.declare_incident(water_cut(), [], NOW)).id == 2
     finally:
         await target.close()
 

@@ -311,6 +311,18 @@ class Reports(_Model):
         return value
 
 
+IncidentSurveys = Literal["per_ticket", "none"]
+
+
+class Incidents(_Model):
+    """Known incidents (停水、停电): what follows the all-clear. Other incident settings join
+    this section."""
+
+    # per_ticket: each linked ticket is resolved with the all-clear and surveyed as usual;
+    # none: linked tickets close with the all-clear and nobody is surveyed.
+    surveys: IncidentSurveys = "per_ticket"
+
+
 class Settings(_Model):
     """The whole of config.yaml, validated."""
 
@@ -335,6 +347,7 @@ class Settings(_Model):
     surveys: Surveys = Surveys()
     reports: Reports = Reports()
     web: Web = Web()
+    incidents: Incidents = Incidents()
 
     @field_validator("timezone")
     @classmethod

@@ -35,6 +35,10 @@ TABLES: tuple[str, ...] = (
     "homes",
     "units",
     "drafts",
+    "incidents",
+    "incident_tickets",
+    "incident_subscribers",
+    "incident_deliveries",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

@@ -12,6 +12,7 @@ from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.homes import PgHomes
+from bot.store.postgres.incidents import PgIncidents
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
 from bot.store.postgres.replicas import PgInbox
@@ -37,6 +38,7 @@ class PostgresStore(
     PgSurveys,
     PgReports,
     PgDashboard,
+    PgIncidents,
     PgInbox,
     PgBase,
 ):
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        IncidentStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
         surveys: PgSurveys,
         reports: PgReports,
         dashboard: PgDashboard,
+        incidents: PgIncidents,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -97,6 +101,7 @@ if TYPE_CHECKING:
         ReportRuns,
         BoardReads,
         WebAuthStore,
+        IncidentStore,
     ]:
         return (
             updates,
@@ -112,4 +117,5 @@ if TYPE_CHECKING:
             reports,
             dashboard,
             dashboard,
+            incidents,
         )

@@ -9,6 +9,7 @@ from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
 from bot.store.sqlite.homes import SqliteHomes
+from bot.store.sqlite.incidents import SqliteIncidents
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
 from bot.store.sqlite.reports import SqliteReports
@@ -33,6 +34,7 @@ class Store(
     SqliteSurveys,
     SqliteReports,
     SqliteDashboard,
+    SqliteIncidents,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        IncidentStore,
         OutboxStore,
         OwnerMemory,
         PersonStore,
@@ -77,6 +80,7 @@ if TYPE_CHECKING:
         surveys: SqliteSurveys,
         reports: SqliteReports,
         dashboard: SqliteDashboard,
+        incidents: SqliteIncidents,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -91,6 +95,7 @@ if TYPE_CHECKING:
         ReportRuns,
         BoardReads,
         WebAuthStore,
+        IncidentStore,
     ]:
         return (
             updates,
@@ -106,4 +111,5 @@ if TYPE_CHECKING:
             reports,
             dashboard,
             dashboard,
+            incidents,
         )
