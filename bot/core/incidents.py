@@ -7,9 +7,10 @@ words an owner reads ("已知：3栋 14:10 起停水，预计 17:00 恢复"). Th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -176,3 +177,91 @@ def all_clear_words(incident: Incident, words: Words, catalog: Catalog, lang: st
     what = text_in(incident.texts, lang, words.default_language)
     note = text_in(incident.all_clear, lang, words.default_language)
     return catalog.text(lang, "incident.all_clear", scope=words.scope, what=what, note=note)
+
+
+# ----- what staff type and tap ----------------------------------------------------------------
+
+_CLOCK = re.compile(r"^(\d{1,2})[:：.](\d{2})$")
+_DATED = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?\s*(\d{1,2})[:：.](\d{2})$")
+_TOMORROW = ("明天", "明日", "tomorrow", "tmr")
+ETA_OPTIONS = ("h1", "h2", "h4", "evening", "typed", "none")
+EVENING = time(18, 0)
+
+
+def eta_of(option: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The ETA a quick button stands for: +1/+2/+4 hours, or 18:00 (today's; tomorrow's once
+    it has passed); None for "not known yet" and anything else."""
+    hours = {"h1": 1, "h2": 2, "h4": 4}.get(option)
+    if hours is not None:
+        return now + timedelta(hours=hours)
+    if option == "evening":
+        local = now.astimezone(tz)
+        evening = datetime.combine(local.date(), EVENING, tz)
+        return evening if evening > now else evening + timedelta(days=1)
+    return None
+
+
+def parse_eta(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """A typed end time: "17:00" (today), "明天 9:00" / "tomorrow 9:00", "12-3 9:00" or
+    "12月3日 9:00" (this year); None when it is none of these. A past time stays past (the
+    caller refuses it) rather than being moved to another day behind the person's back."""
+    words = " ".join(text.strip().casefold().split())
+    local = now.astimezone(tz)
+    day = local.date()
+    for word in _TOMORROW:
+        if words.startswith(word):
+            words = words.removeprefix(word).strip()
+            day += timedelta(days=1)
+            break
+    found = _CLOCK.match(words)
+    if found is None:
+        dated = _DATED.match(words)
+        if dated is None:
+            return None
+        month, mday, hour, minute = (int(g) for g in dated.groups())
+        try:
+            day = date(local.year, month, mday)
+        except ValueError:
+            return None
+    else:
+        hour, minute = int(found.group(1)), int(found.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return datetime.combine(day, time(hour, minute), tz)
+
+
+_LANGUAGE_WORDS = {
+    "zh-Hans": ("zh-hans", "简", "简体", "简体中文", "普通话"),
+    "zh-Hant": ("zh-hant", "繁", "繁體", "繁体", "繁體中文", "hk", "粵", "粤"),
+    "en": ("en", "eng", "english", "英", "英文", "英语"),
+}
+
+
+def parse_translations(text: str, languages: Sequence[str]) -> dict[str, str] | None:
+    """Lines "en: No water" / "繁: 停水" as texts per language; None when a line names no
+    language we speak (so the person can fix it)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        head, sep, body = _split(line)
+        lang = next(
+            (
+                code
+                for code, words in _LANGUAGE_WORDS.items()
+                if code in languages and head.strip().casefold() in words
+            ),
+            None,
+        )
+        if not sep or lang is None or not body.strip():
+            return None
+        out[lang] = body.strip()
+    return out or None
+
+
+def _split(line: str) -> tuple[str, str, str]:
+    """A line at its first colon (either width): head, the colon, the rest."""
+    for i, char in enumerate(line):
+        if char in ":：":
+            return line[:i], char, line[i + 1 :]
+    return line, "", ""

@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.tg import callbacks as cb
+from bot.tg.incidents import IncidentChannel
 from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
@@ -34,6 +35,7 @@ class Buttons:
         staff: StaffDesk,
         conversations: Conversations,
         surveys: SurveyDesk,
+        incidents: IncidentChannel,
     ) -> None:
         self.services = services
         self.owner = owner
@@ -41,6 +43,7 @@ class Buttons:
         self.staff = staff
         self.conversations = conversations
         self.surveys = surveys
+        self.incidents = incidents
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Decode, check, act, and always answer the query (a toast when there is news)."""
@@ -74,6 +77,8 @@ class Buttons:
             notice = await self.surveys.on_rating(bot, visitor, data, message)
         elif isinstance(data, cb.FollowupPress):
             notice = await self.surveys.on_followup(bot, visitor, data, message)
+        elif isinstance(data, cb.IncidentPress):
+            notice = await self.incidents.on_press(bot, visitor, data, message)
         elif isinstance(data, cb.OwnerPress) and data.action in _RESULT_RATINGS:
             notice = await self.surveys.on_result_rating(bot, visitor, data, message)
         else:

@@ -15,6 +15,7 @@ from bot.core.models import parse_action_ref
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
 _ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
+_INCIDENT_ACTION = re.compile(r"^(sub|new|menu|upd|clr|lnk|t[0-9]{1,12})$")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,15 @@ class FollowupPress:
     action: str
 
 
+@dataclass(frozen=True)
+class IncidentPress:
+    """A button about a known incident: an owner's "tell me when it is over", or staff's
+    declare / update / all-clear / link (``t<ticket id>``: link that ticket)."""
+
+    incident_id: int
+    action: str
+
+
 Callback = (
     FlowPress
     | Menu
@@ -97,6 +107,7 @@ Callback = (
     | OwnerPress
     | SurveyPress
     | FollowupPress
+    | IncidentPress
 )
 
 
@@ -118,6 +129,8 @@ def encode(cb: Callback) -> str:
         data = f"s:{cb.survey_id}:{cb.rating}"
     elif isinstance(cb, FollowupPress):
         data = f"v:{cb.survey_id}:{cb.action}"
+    elif isinstance(cb, IncidentPress):
+        data = f"n:{cb.incident_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -152,6 +165,10 @@ def decode(data: str | None) -> Callback | None:
         survey, _, action = rest.partition(":")
         if _ID.match(survey) and action in ("done", "reopen"):
             return FollowupPress(int(survey), action)
+    elif kind == "n":
+        incident, _, action = rest.partition(":")
+        if _ID.match(incident) and _INCIDENT_ACTION.match(action):
+            return IncidentPress(int(incident), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if _ID.match(ticket) and action.isalnum():
