@@ -86,6 +86,14 @@ class IncidentChannel:
         new = [[(self.t(visitor, "incident.btn_declare"), cb.encode(cb.IncidentPress(0, "new")))]]
         await send(bot, visitor.chat_id, self.t(visitor, key), new)
 
+    def _may_declare_somewhere(self, actor: Actor) -> bool:
+        settings = self.services.settings
+        return any(
+            self.desk.may_manage(actor, c.department, e.id)
+            for e in settings.estates
+            for c in settings.categories
+        )
+
     def _staff_text(self, visitor: Visitor, incident: Incident) -> str:
         note = f"\n📝 {incident.note}" if incident.note else ""
         return self.t(
@@ -115,6 +123,10 @@ class IncidentChannel:
         if actor.role not in STAFF_ROLES:
             return self.t(visitor, "incident.staff_only")
         if data.action == "new":
+            if not self._may_declare_somewhere(actor):
+                # Nothing to pick (no estate or category in their patch): say so at once.
+                await send(bot, visitor.id, self.t(visitor, "incident.refused.not_allowed"))
+                return None
             await self._begin(bot, visitor, DECLARE, {"actor": visitor.id})
             return None
         if data.action == "menu":
