@@ -116,14 +116,14 @@ def build_application(
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
     incident_desk = IncidentDesk(services, ticket_desk)
     incidents = IncidentChannel(services, incident_desk, conversations)
-    desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.gate)
+    desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.owners.gate)
     conversations.finishers.update(tickets.finishers())
     conversations.finishers.update(staff.finishers())
     conversations.finishers[SURVEY_FLOW] = surveys.finish
     conversations.finishers[PHONE] = desk.finish_phone
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
     conversations.finishers.update(incidents.finishers())
-    conversations.after_step.append(incidents.place_gate)
+    conversations.after_step.append(incidents.owners.place_gate)
     buttons = Buttons(services, desk, tickets, staff, conversations, surveys, incidents)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
