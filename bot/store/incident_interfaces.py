@@ -87,6 +87,18 @@ class IncidentStore(Protocol):
         one transaction; how many were queued."""
         ...
 
+    async def rate_incident(
+        self, incident_id: int, person_id: int, rating: int, now: datetime
+    ) -> bool:
+        """A subscriber's rating of how a closed incident was handled (the all-clear's survey,
+        ``incidents.surveys: per_subscriber``); False (nothing written) if they are no
+        subscriber, rated already, or the incident is still open."""
+        ...
+
+    async def incident_ratings(self, incident_id: int) -> list[tuple[int, int]]:
+        """(person, rating) of the subscribers who rated an incident, in the order rated."""
+        ...
+
     async def unsettled_incidents(self) -> list[Incident]:
         """Closed incidents whose follow-up (linked tickets, all-clear) is not marked done."""
         ...

@@ -47,6 +47,12 @@ class IncidentGate:
         """An owner's incident button: subscribe, or report another problem."""
         if data.action in ("sub", "subr"):
             return await self._subscribe(bot, visitor, data, message)
+        if data.action.startswith("r"):
+            # The all-clear's stars: one rating per subscriber; the message keeps its words.
+            if not await self.desk.rate(visitor.id, data.incident_id, int(data.action[1:])):
+                return self.t(visitor, "incident.rated_already")
+            await replace_message(message, message.text if message and message.text else "…")
+            return self.t(visitor, "incident.rated")
         await self._other_problem(bot, visitor, data.action[1:], message)
         return None
 

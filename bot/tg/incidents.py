@@ -117,7 +117,7 @@ class IncidentChannel:
         self, bot: Bot, visitor: Visitor, data: cb.IncidentPress, message: Message | None
     ) -> str | None:
         """An incident button: owners subscribe; staff declare, update, close and link."""
-        if data.action in ("sub", "subr") or data.action.startswith("o"):
+        if data.action in ("sub", "subr") or data.action.startswith(("o", "r")):
             return await self.owners.on_press(bot, visitor, data, message)
         actor = self._actor(visitor)
         if actor.role not in STAFF_ROLES:
