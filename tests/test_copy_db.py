@@ -29,6 +29,7 @@ from tests.test_store_contract import (
     opened,
     routed_to,
     submit,
+    water_cut,
 )
 from tests.test_store_notices import NOTICE
 
@@ -72,6 +73,11 @@ async def _desk(path: Path) -> None:
         assert await store.notice_status(notice_id, ("draft",), "active", NOW)
         await store.notice_fanout(notice_id, [Outgoing(OWNER, "停水 ✓")], NOW)
         await store.set_notices_off(NEIGHBOUR, True, NOW)
+        incident = await store.declare_incident(water_cut(), [], NOW)
+        linked = TicketEvent(first.id, NOW, "incident_linked", STAFF, {"incident": incident.id})
+        assert await store.link_ticket(incident.id, first.id, linked, [], NOW)
+        assert await store.subscribe(incident.id, NEIGHBOUR, NOW)
+        assert await store.notify_once(incident.id, "eta", 1, [Outgoing(NEIGHBOUR, "eta")], NOW)
     finally:
         await store.close()
 
@@ -102,6 +108,9 @@ async def _snapshot(store: Storage) -> dict[str, Any]:
         "notices_off": await store.notices_off(NEIGHBOUR),
         "digest": await store.latest_digest(GROUP),
         "digest_of": await store.digest_of(second.id, GROUP),
+        "incidents": await store.open_incidents(),
+        "linked": await store.linked_tickets(1),
+        "subscribers": await store.subscribers(1),
     }
 
 
@@ -130,6 +139,8 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
     assert dict((t, n) for t, n, _ in counts)["notice_deliveries"] == 1
     assert want["notice"] is not None and want["notice_counts"].queued == 1
     assert want["notices_off"]
+    assert want["incidents"] and want["linked"] and want["subscribers"]
+    assert dict((t, n) for t, n, _ in counts)["incident_deliveries"] == 1
     assert ("tickets", 2, 2) in seen
     target = await PostgresStore.open(pg_url)
     try:
@@ -144,6 +155,9 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
         assert (await target.outbox_counts())["pending"] == pending + 1
         assert len(await target.ticket_events(third.id)) == 1
         assert await target.add_notice(NOTICE) == want["notice"].id + 1
+        # Told once stays told on the new backend; a new incident gets a new id.
+        assert not await target.notify_once(1, "eta", 1, [Outgoing(NEIGHBOUR, "eta")], NOW)
+        assert (await target.declare_incident(water_cut(), [], NOW)).id == 2
     finally:
         await target.close()
 

@@ -23,6 +23,7 @@ from bot.core.actions import (
     Cancel,
     Close,
     ConfirmFixed,
+    EndWithIncident,
     Escalate,
     NotFixed,
     OwnerMessage,
@@ -60,11 +61,12 @@ N, A, C, R, X, K = (
 )
 
 # The lifecycle diagram of docs/architecture.md, written out independently of the module under test.
-# new → accepted is the group card's "accept" on a ticket nobody was routed to yet.
+# new → accepted is the group card's "accept" on a ticket nobody was routed to yet; a ticket
+# linked to an incident ends with its all-clear (resolved, or closed when nobody is surveyed).
 DIAGRAM: dict[Status, set[Status]] = {
-    N: {A, C, K},
-    A: {C, K},
-    C: {R, A, K},
+    N: {A, C, K, R, X},
+    A: {C, K, R, X},
+    C: {R, A, K, X},
     R: {X, A},
     X: set(),
     K: set(),
@@ -299,6 +301,24 @@ LEGAL: list[tuple[str, Ticket, Action, int | None, Status, int | None, str]] = [
     ("reassign accepted", ticket(C, ALICE), Reassign(BOB), SUP_ALL, A, BOB, "reassigned"),
     ("reassign by system", ticket(A, ALICE), Reassign(BOB, "left"), None, A, BOB, "reassigned"),
     ("close after survey", ticket(R, ALICE), Close("survey"), None, X, ALICE, "closed"),
+    (
+        "all-clear resolves",
+        ticket(A, ALICE),
+        EndWithIncident(7, "water back"),
+        None,
+        R,
+        ALICE,
+        "resolved",
+    ),
+    (
+        "all-clear closes",
+        ticket(N),
+        EndWithIncident(7, "water back", survey=False),
+        None,
+        X,
+        None,
+        "closed",
+    ),
     (
         "reopen after call back",
         ticket(R, ALICE),

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.core.incidents import Incident
 from bot.core.models import Outgoing, Person, Priority, Status, Ticket, TicketDraft, TicketEvent
 from bot.store import Storage, Store, SurveyChange
 from bot.store.errors import NotOurDatabase, SchemaTooNew, StorageUnavailable
@@ -826,3 +827,125 @@ async def test_login_links_work_once_and_sessions_end_when_idle(store: Storage) 
     await store.add_session("s2", STAFF, "csrf-2", NOW)
     await store.end_session("s2")
     assert await store.touch_session("s2", NOW, NOW) is None
+
+
+# ----- incidents ------------------------------------------------------------------------------
+
+
+def water_cut(**changes: Any) -> Incident:
+    """No water in building 3 since NOW, back in three hours."""
+    fields: dict[str, Any] = {
+        "estate": "harbour_view",
+        "buildings": ("3",),
+        "common_areas": True,
+        "category": "plumbing",
+        "subcategory": "no_water",
+        "department": "engineering",
+        "texts": {"zh-Hans": "停水", "en": "no water"},
+        "started_at": NOW,
+        "eta": NOW + timedelta(hours=3),
+        "declared_by": STAFF,
+    }
+    return Incident(**{**fields, **changes})
+
+
+async def test_an_incident_is_declared_updated_and_closed_by_compare_and_set(
+    store: Storage,
+) -> None:
+    declared = await store.declare_incident(water_cut(), [Outgoing(GROUP, "declared")], NOW)
+    assert declared.id > 0 and declared.version == 1 and declared.is_open
+    assert declared.buildings == ("3",) and declared.texts["zh-Hans"] == "停水"
+    assert declared.eta == NOW + timedelta(hours=3)
+    assert await store.get_incident(declared.id) == declared
+    other = await store.declare_incident(water_cut(estate="sunrise", buildings=()), [], NOW)
+    assert [i.id for i in await store.open_incidents("harbour_view")] == [declared.id]
+    assert [i.id for i in await store.open_incidents()] == [declared.id, other.id]
+
+    later = replace(declared, eta=NOW + timedelta(hours=5), note="pump parts on the way")
+    assert await store.update_incident(declared, later, [Outgoing(OWNER, "eta")], NOW)
+    assert not await store.update_incident(declared, later, [Outgoing(OWNER, "twice")], NOW)
+    stored = await store.get_incident(declared.id)
+    assert stored is not None and stored.version == 2 and stored.note == "pump parts on the way"
+    assert stored.eta == NOW + timedelta(hours=5)
+
+    closed_at = NOW + timedelta(hours=4)
+    done = replace(stored, status="closed", closed_at=closed_at, all_clear={"en": "water is back"})
+    assert not await store.close_incident(declared, done, [], closed_at)  # stale version
+    assert await store.close_incident(stored, done, [Outgoing(OWNER, "clear")], closed_at)
+    assert not await store.close_incident(stored, done, [Outgoing(OWNER, "again")], closed_at)
+    final = await store.get_incident(declared.id)
+    assert final is not None and final.status == "closed" and final.closed_at == closed_at
+    assert final.all_clear == {"en": "water is back"} and final.version == 3
+    assert not await store.update_incident(final, replace(final, note="x"), [], closed_at)
+    assert [i.id for i in await store.open_incidents()] == [other.id]
+    assert [m.text for m in await pending(store)] == ["declared", "eta", "clear"]
+
+    assert [i.id for i in await store.unsettled_incidents()] == [declared.id]
+    await store.settle_incident(declared.id)
+    await store.settle_incident(other.id)  # an open one is never settled
+    assert await store.unsettled_incidents() == []
+    window = await store.incidents_between(NOW + timedelta(hours=5), NOW + timedelta(days=1))
+    assert [i.id for i in window] == [other.id]
+    window = await store.incidents_between(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+    assert [i.id for i in window] == [declared.id, other.id]
+
+
+async def test_tickets_link_once_and_subscribers_once_while_open(store: Storage) -> None:
+    incident = await store.declare_incident(water_cut(), [], NOW)
+    second = await store.declare_incident(water_cut(buildings=("5",)), [], NOW)
+    ticket = await opened(store)
+    event = TicketEvent(ticket.id, NOW, "incident_linked", STAFF, {"incident": incident.id})
+    told = Outgoing(OWNER, "linked", ticket_id=ticket.id)
+    assert await store.link_ticket(incident.id, ticket.id, event, [told], NOW)
+    assert not await store.link_ticket(incident.id, ticket.id, event, [told], NOW)
+    assert not await store.link_ticket(second.id, ticket.id, event, [told], NOW)
+    assert await store.linked_tickets(incident.id) == [ticket.id]
+    assert await store.ticket_incident(ticket.id) == incident.id
+    assert await store.ticket_incident(ticket.id + 100) is None
+    assert [e.kind for e in await store.ticket_events(ticket.id)][-1] == "incident_linked"
+    assert [m.text for m in await pending(store)] == ["linked"]
+
+    assert await store.subscribe(incident.id, 5001, NOW)
+    assert await store.subscribe(incident.id, 5002, NOW + timedelta(seconds=1))
+    assert not await store.subscribe(incident.id, 5001, NOW + timedelta(seconds=2))
+    assert await store.subscribers(incident.id) == [5001, 5002]
+
+    assert not await store.rate_incident(incident.id, 5001, 5, NOW)  # still open
+    closed = replace(incident, status="closed", closed_at=NOW, all_clear={"en": "ok"})
+    assert await store.close_incident(incident, closed, [], NOW)
+    assert not await store.subscribe(incident.id, 5003, NOW)
+    assert await store.rate_incident(incident.id, 5002, 4, NOW)
+    assert not await store.rate_incident(incident.id, 5002, 1, NOW)  # once
+    assert not await store.rate_incident(incident.id, 5003, 5, NOW)  # no subscriber
+    assert await store.incident_ratings(incident.id) == [(5002, 4)]
+    later = await opened(store, chat=OWNER + 1, token="t2")
+    assert not await store.link_ticket(incident.id, later.id, event, [], NOW)
+    assert await store.subscribers(incident.id) == [5001, 5002]
+
+
+async def test_each_incident_message_is_queued_once_per_key(store: Storage) -> None:
+    incident = await store.declare_incident(water_cut(), [], NOW)
+    first = [Outgoing(5001, "clear"), Outgoing(5002, "clear")]
+    assert await store.notify_once(incident.id, "all_clear", 3, first, NOW) == 2
+    again = [Outgoing(5001, "clear"), Outgoing(5002, "clear"), Outgoing(5003, "clear")]
+    assert await store.notify_once(incident.id, "all_clear", 3, again, NOW) == 1
+    assert await store.notify_once(incident.id, "eta", 3, [Outgoing(5001, "eta")], NOW) == 1
+    assert await store.notify_once(incident.id, "eta", 4, [Outgoing(5001, "eta 2")], NOW) == 1
+    texts = sorted((m.chat_id, m.text) for m in await pending(store))
+    assert texts == [
+        (5001, "clear"),
+        (5001, "eta"),
+        (5001, "eta 2"),
+        (5002, "clear"),
+        (5003, "clear"),
+    ]
+
+
+async def test_two_closes_of_one_incident_at_once_one_wins(store: Storage) -> None:
+    incident = await store.declare_incident(water_cut(), [], NOW)
+    closed = replace(incident, status="closed", closed_at=NOW, all_clear={"en": "ok"})
+    results = await asyncio.gather(
+        *(store.close_incident(incident, closed, [Outgoing(OWNER, f"c{i}")], NOW) for i in range(4))
+    )
+    assert sorted(results) == [False, False, False, True]
+    assert len(await pending(store)) == 1

@@ -312,6 +312,19 @@ class Reports(_Model):
         return value
 
 
+IncidentSurveys = Literal["per_ticket", "per_subscriber", "none"]
+
+
+class Incidents(_Model):
+    """Known incidents (停水、停电): what follows the all-clear. Other incident settings join
+    this section."""
+
+    # per_ticket: each linked ticket is resolved with the all-clear and surveyed as usual;
+    # per_subscriber: linked tickets close, and each subscriber rates the handling once
+    # (five stars under the all-clear); none: linked tickets close, nobody is surveyed.
+    surveys: IncidentSurveys = "per_ticket"
+
+
 class Settings(_Model):
     """The whole of config.yaml, validated."""
 
@@ -337,6 +350,7 @@ class Settings(_Model):
     reports: Reports = Reports()
     web: Web = Web()
     group_digest: GroupDigest = GroupDigest()
+    incidents: Incidents = Incidents()
 
     @field_validator("timezone")
     @classmethod

@@ -166,6 +166,16 @@ class Close:
     reason: str
 
 
+@dataclass(frozen=True)
+class EndWithIncident:
+    """The system settles a ticket linked to an incident at its all-clear: resolved (then
+    surveyed as usual) when ``survey``, else closed at once."""
+
+    incident_id: int
+    note: str
+    survey: bool = True
+
+
 Action = (
     Assign
     | Accept
@@ -182,6 +192,7 @@ Action = (
     | Reassign
     | Close
     | Reopen
+    | EndWithIncident
 )
 OWNER_ACTIONS: tuple[type[Action], ...] = (Cancel, OwnerMessage, ConfirmFixed, NotFixed)
 """Actions only the ticket's owner may take."""

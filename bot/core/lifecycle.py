@@ -47,6 +47,7 @@ from bot.core.actions import (
     Cancel,
     Close,
     ConfirmFixed,
+    EndWithIncident,
     Escalate,
     NotFixed,
     OwnerMessage,
@@ -208,5 +209,7 @@ def decide(
             return transitions.close(c, action)
         case Reopen():
             return transitions.reopen(c, action)
+        case EndWithIncident():
+            return transitions.end_with_incident(c, action)
         case _:
             assert_never(action)

@@ -6,13 +6,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.config import Settings
+from bot.core.actions import Actor, actor_for
 from bot.core.flow import Step
 from bot.core.proposals import guess_subject, suggested_urgency
 from bot.core.runner import Option
+from bot.core.scope import may_see
 from bot.texts import Catalog
 
 ESTATE_GROUNDS = "_estate"  # the "building" of places that belong to no building (car park…)
 HOMES = "homes"  # the answer holding an owner's remembered homes: [[estate, building, unit]…]
+WHOLE_ESTATE = "all"  # an incident's scope option: every building of the estate
 NEW_UNIT, COMMON = "new_unit", "common"  # the place choices beside the remembered homes
 # Answers a place choice replaces: a home sets them, another place asks them again.
 _PLACE_FIELDS = ("where", "estate", "building", "unit", "area", "detail")
@@ -231,6 +234,41 @@ def _transfer_targets(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Op
     return options
 
 
+def _actor(ctx: ConfigContext, answers: Mapping[str, Any]) -> Actor | None:
+    me = answers.get("actor")
+    return actor_for(ctx.settings, me) if isinstance(me, int) else None
+
+
+def _incident_estates(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
+    """The estates someone may declare an incident on (their patch)."""
+    actor = _actor(ctx, answers)
+    return [
+        Option(e.id, ctx.local(e.name))
+        for e in ctx.settings.estates
+        if actor is not None and (not actor.estates or e.id in actor.estates)
+    ]
+
+
+def _incident_buildings(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
+    """The whole estate first, then each building (several may be picked)."""
+    estate = ctx.settings.estate(str(answers.get("estate")))
+    if estate is None:
+        return []
+    every = Option(WHOLE_ESTATE, ctx.text("incident.whole_estate"))
+    return [every, *(Option(b.id, ctx.local(b.name)) for b in estate.buildings)]
+
+
+def _incident_categories(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
+    """The categories whose department someone works for on the estate chosen."""
+    actor = _actor(ctx, answers)
+    estate = str(answers.get("estate"))
+    return [
+        Option(c.id, ctx.local(c.name))
+        for c in ctx.settings.categories
+        if actor is not None and may_see(actor, c.department, estate)
+    ]
+
+
 Source = Callable[[ConfigContext, Mapping[str, Any]], list[Option]]
 SOURCES: dict[str, Source] = {
     "categories": _categories,
@@ -242,6 +280,9 @@ SOURCES: dict[str, Source] = {
     "urgencies": _urgencies,
     "places": _places,
     "transfer_targets": _transfer_targets,
+    "incident_estates": _incident_estates,
+    "incident_buildings": _incident_buildings,
+    "incident_categories": _incident_categories,
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
 

@@ -10,6 +10,7 @@ from bot.core.actions import (
     Assign,
     Cancel,
     Close,
+    EndWithIncident,
     Escalate,
     NotFixed,
     OwnerMessage,
@@ -413,5 +414,29 @@ def close(c: Ctx, a: Close) -> Decision | Refusal:
         "closed",
         {"reason": a.reason},
         [c.owner("closed", reason=a.reason), c.group("closed", reason=a.reason)],
+        status=Status.CLOSED,
+    )
+
+
+def end_with_incident(c: Ctx, a: EndWithIncident) -> Decision | Refusal:
+    """EndWithIncident: a ticket in hand ends with its incident's all-clear."""
+    if refused := as_system(c):
+        return refused
+    if c.ticket.status not in IN_HAND:
+        return Refusal("wrong_state")
+    data: dict[str, object] = {"note": a.note, "photo": None, "incident": a.incident_id}
+    if a.survey:
+        # A resolution like any other: the owner rates it, the survey follows.
+        return c.decision(
+            "resolved",
+            data,
+            [c.owner("resolved", extra=data), c.group("resolved")],
+            status=Status.RESOLVED,
+        )
+    data["reason"] = "incident"
+    return c.decision(
+        "closed",
+        data,
+        [c.owner("incident_closed", note=a.note), c.group("closed", reason="incident")],
         status=Status.CLOSED,
     )

@@ -12,7 +12,16 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
-from bot.core.actions import SYSTEM, Action, Actor, AddNote, Assign, Reassign, Resolve
+from bot.core.actions import (
+    SYSTEM,
+    Action,
+    Actor,
+    AddNote,
+    Assign,
+    EndWithIncident,
+    Reassign,
+    Resolve,
+)
 from bot.core.card_audience import GROUP, LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.language import pick_language
@@ -224,6 +233,8 @@ class TicketDesk:
         after = apply(ticket, decision)
         if isinstance(action, Resolve):
             after = replace(after, resolution_note=action.note, resolution_photo=action.photo)
+        if isinstance(action, EndWithIncident):
+            after = replace(after, resolution_note=action.note)
         if decision.event.kind == "escalated":
             after = replace(after, overdue=True)
         handed_over = decision.status is Status.ASSIGNED and (

@@ -39,6 +39,10 @@ TABLES: tuple[str, ...] = (
     "notice_deliveries",
     "notice_prefs",
     "digest_lines",
+    "incidents",
+    "incident_tickets",
+    "incident_subscribers",
+    "incident_deliveries",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

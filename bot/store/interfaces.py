@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from bot.core.announcements import Notice, NoticeCounts
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
 from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
 from bot.store.digest_interfaces import DigestStore
+from bot.store.incident_interfaces import IncidentStore as IncidentStore  # re-exported
+from bot.store.notice_interfaces import NoticeStore as NoticeStore  # re-exported
 from bot.store.reports import EVERYTHING, ExportChunk, Scope
 
 SurveyStamp = Literal["sent_at", "reminded_at"]
@@ -440,77 +441,6 @@ class WebAuthStore(Protocol):
         ...
 
 
-class NoticeStore(Protocol):
-    """Notices to owners (docs/architecture.md, "Notices"): drafts, their due times, who got
-    each (once per owner), and owners who turned non-urgent notices off."""
-
-    async def add_notice(self, notice: Notice) -> int:
-        """Store a draft notice; returns its id."""
-        ...
-
-    async def get_notice(self, notice_id: int) -> Notice | None:
-        """A notice by id, or None."""
-        ...
-
-    async def notice_status(
-        self, notice_id: int, expect: Collection[str], status: str, now: datetime
-    ) -> bool:
-        """Compare-and-set the status (``expect`` → ``status``); False (nothing written) if it
-        was in none of ``expect``: of two replicas or two presses, one wins."""
-        ...
-
-    async def notice_status_message(self, notice_id: int, chat_id: int, message_id: int) -> None:
-        """Remember the sender's status message, which progress edits in place."""
-        ...
-
-    async def notices_due(self, now: datetime) -> list[Notice]:
-        """Scheduled notices whose send time has come, oldest first."""
-        ...
-
-    async def notices_active(self, now: datetime) -> list[Notice]:
-        """Notices being sent or sent that have not expired at ``now`` (late joiners get them)."""
-        ...
-
-    async def notices_recent(self, limit: int = 5) -> list[Notice]:
-        """The latest notices that were not left as drafts, newest first."""
-        ...
-
-    async def notice_audience(self, notice: Notice) -> list[tuple[int, str | None, str | None]]:
-        """Owners with a remembered home in the notice's scope who have no delivery of it yet
-        (for a planned notice, leaving out those who turned notices off): (telegram id, chosen
-        language, Telegram's language code)."""
-        ...
-
-    async def notice_reach(self, notice: Notice) -> int:
-        """How many owners have a remembered home in the notice's scope."""
-        ...
-
-    async def notice_fanout(
-        self, notice_id: int, messages: Sequence[Outgoing], now: datetime
-    ) -> int:
-        """Queue each message (one per owner: ``chat_id``) in one transaction, with a delivery
-        row, unless that owner has one for this notice already; how many were queued. Of two
-        at once (replicas), each owner is queued once."""
-        ...
-
-    async def notice_counts(self, notice_id: int) -> NoticeCounts:
-        """A notice's messages: queued, delivered, blocked (the owner cannot be reached) and
-        failed otherwise."""
-        ...
-
-    async def notice_unreachable(self, outbox_id: int) -> bool:
-        """Count the delivery that outbox message made as blocked; False if it is no notice's."""
-        ...
-
-    async def set_notices_off(self, telegram_id: int, off: bool, now: datetime) -> None:
-        """Remember whether an owner turned non-urgent notices off (last write wins)."""
-        ...
-
-    async def notices_off(self, telegram_id: int) -> bool:
-        """Whether an owner turned non-urgent notices off."""
-        ...
-
-
 class Storage(
     UpdateLog,
     PersonStore,
@@ -527,6 +457,7 @@ class Storage(
     BoardReads,
     WebAuthStore,
     NoticeStore,
+    IncidentStore,
     Protocol,
 ):
     """Everything the running bot asks of storage."""

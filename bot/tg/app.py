@@ -26,6 +26,7 @@ from bot.core.abuse import RateWindow
 from bot.core.models import OutboxItem
 from bot.desk.announcements import Announcements
 from bot.desk.deadlines import DeadlineJobs
+from bot.desk.incidents import IncidentDesk
 from bot.desk.submission import Submission
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
@@ -34,6 +35,7 @@ from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
+from bot.tg.incidents import IncidentChannel
 from bot.tg.intake import PHONE, Conversations
 from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
@@ -48,7 +50,7 @@ from bot.timer import Timer
 log = logging.getLogger(__name__)
 
 OWNER_COMMANDS = ("start", "new", "my", "cancel", "language", "help")
-STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "stats", "dashboard", "notice")
+STAFF_COMMANDS = ("queue", "ticket", "duty", "open", "incident", "notice", "stats", "dashboard")
 # setMyCommands takes two-letter language codes, so zh-Hant cannot get a menu of its own.
 _COMMAND_LANGUAGE_CODES = {"zh-Hans": "zh", "en": "en"}
 
@@ -64,6 +66,7 @@ class Wiring:
     outbox: OutboxWorker
     governor: Governor
     notices: NoticeLoop
+    incidents: IncidentDesk
 
 
 def build_application(
@@ -126,13 +129,17 @@ def build_application(
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
-    desk = OwnerDesk(services, conversations, tickets, staff, surveys)
+    incident_desk = IncidentDesk(services, ticket_desk)
+    incidents = IncidentChannel(services, incident_desk, conversations)
+    desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.owners.gate)
     conversations.finishers.update(tickets.finishers())
     conversations.finishers.update(staff.finishers())
     conversations.finishers[SURVEY_FLOW] = surveys.finish
     conversations.finishers[PHONE] = desk.finish_phone
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
-    buttons = Buttons(services, desk, tickets, staff, conversations, surveys, notices)
+    conversations.finishers.update(incidents.finishers())
+    conversations.after_step.append(incidents.owners.place_gate)
+    buttons = Buttons(services, desk, tickets, staff, conversations, surveys, notices, incidents)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
     app.add_handler(CommandHandler("new", desk.on_new, private))
@@ -144,6 +151,7 @@ def build_application(
     app.add_handler(CommandHandler("ticket", staff.on_ticket, private))
     app.add_handler(CommandHandler("duty", staff.on_duty, private))
     app.add_handler(CommandHandler("open", staff.on_open, private))
+    app.add_handler(CommandHandler("incident", incidents.on_incident, private))
     app.add_handler(CommandHandler("stats", ReportsDesk(services).on_stats, private))
     app.add_handler(CommandHandler("dashboard", DashboardCommand(services).on_dashboard, private))
     app.add_handler(CommandHandler("notice", notices.on_notice, private))
@@ -161,7 +169,9 @@ def build_application(
     app.add_handler(TypeHandler(Update, _skip_if_handled(services)), group=-1)
     app.add_handler(TypeHandler(Update, _mark_handled(services)), group=99)
     app.add_error_handler(_error_handler(services))
-    return Wiring(app, ticket_desk, deadlines, survey_jobs, outbox, governor, notice_loop)
+    return Wiring(
+        app, ticket_desk, deadlines, survey_jobs, outbox, governor, notice_loop, incident_desk
+    )
 
 
 def file_base_url(base_url: str) -> str:

@@ -15,6 +15,9 @@ from bot.core.models import parse_action_ref
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
 _ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
+_INCIDENT_ACTION = re.compile(
+    r"^(sub|subr|new|upd|clr|lnk|r[1-5]|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$"
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,16 @@ class NoticePress:
     action: str
 
 
+@dataclass(frozen=True)
+class IncidentPress:
+    """A button about a known incident: an owner's "tell me when it is over" (``sub``; ``subr``
+    mid-report, which ends the report) or "another problem" (``o<area id>``), or staff's
+    declare / update / all-clear / link (``t<ticket id>``: link that ticket)."""
+
+    incident_id: int
+    action: str
+
+
 Callback = (
     FlowPress
     | Menu
@@ -106,6 +119,7 @@ Callback = (
     | SurveyPress
     | FollowupPress
     | NoticePress
+    | IncidentPress
 )
 
 
@@ -129,6 +143,8 @@ def encode(cb: Callback) -> str:
         data = f"v:{cb.survey_id}:{cb.action}"
     elif isinstance(cb, NoticePress):
         data = f"n:{cb.notice_id}:{cb.action}"
+    elif isinstance(cb, IncidentPress):
+        data = f"i:{cb.incident_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -167,6 +183,10 @@ def decode(data: str | None) -> Callback | None:
         notice, _, action = rest.partition(":")
         if _ID.match(notice) and action in ("send", "cancel"):
             return NoticePress(int(notice), action)
+    elif kind == "i":
+        incident, _, action = rest.partition(":")
+        if _ID.match(incident) and _INCIDENT_ACTION.match(action):
+            return IncidentPress(int(incident), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if _ID.match(ticket) and action.isalnum():
@@ -189,6 +209,8 @@ def _of_action(action: str, target: int) -> Callback | None:
         return SurveyPress(target, int(arg[4:]))
     if kind == "followup":
         return FollowupPress(target, arg)
+    if kind == "incident" and _INCIDENT_ACTION.match(arg):
+        return IncidentPress(target, arg)
     return None
 
 

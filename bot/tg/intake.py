@@ -21,11 +21,14 @@ from bot.tg.services import Services, Visitor
 log = logging.getLogger(__name__)
 
 
+# Told after each step of a report was saved and shown: (bot, visitor, before, after).
+StepHook = Callable[[Bot, Visitor, FlowState, FlowState], Awaitable[None]]
 # What happens when a flow other than intake is submitted: (bot, visitor, state, answers)
 # → a notice for the person (None when all went well). It must end the conversation itself,
 # in the same transaction as its effect (see TicketDesk.act's ``conversation``).
 Finisher = Callable[[Bot, Visitor, FlowState, Mapping[str, Any]], Awaitable[str | None]]
 INTAKE = "intake"
+SENT = ""  # a finisher's notice meaning "I told the person myself": nothing more is sent
 PHONE = "phone"  # the field (and the flow) of an owner's phone number
 RESTORE_WITHIN = timedelta(minutes=30)  # a cancelled report can be restored this long
 
@@ -38,6 +41,8 @@ class Conversations:
         self.submission = submission
         # Filled by build_application: the finisher of every flow other than intake.
         self.finishers: dict[str, Finisher] = {}
+        # Filled by build_application: who looks at a report once its place is known.
+        self.after_step: list[StepHook] = []
 
     def runner(
         self,
@@ -110,6 +115,13 @@ class Conversations:
             await self._show(bot, visitor, state, reply, fresh=True)
             return
         await send(bot, visitor.chat_id, reply.text, reply_rows(reply, _encoder(state)))
+
+    async def back_to(self, bot: Bot, visitor: Visitor, state: FlowState, step: str) -> None:
+        """Ask a step of a submitted flow again (its finisher found the answer wanting); the
+        other answers are kept, and the flow goes on from there as before."""
+        again = replace(state, step=step, editing=True)
+        await self._save(visitor, again)
+        await self.reprompt(bot, visitor, again)
 
     async def restore(self, bot: Bot, visitor: Visitor, raw: Mapping[str, Any]) -> None:
         """Bring back a cancelled report where it was left."""
@@ -207,7 +219,8 @@ class Conversations:
             if result.echo is not None:
                 await replace_message(pressed, result.echo)
             notice = await self.finishers[before.flow](bot, visitor, before, result.answers)
-            await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
+            if notice != SENT:
+                await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
             return
         if result.outcome == "cancelled":
             await self.cancelled(bot, visitor, before, pressed, result.echo or "")
@@ -217,6 +230,9 @@ class Conversations:
             await self._save(visitor, result.state)
         if self.services.flows[before.flow].card:
             await self._apply_card(bot, visitor, before, result, pressed)
+            if before.flow == INTAKE and result.changed:
+                for hook in self.after_step:
+                    await hook(bot, visitor, before, result.state)
             return
         if result.echo is not None:
             rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(result.state))

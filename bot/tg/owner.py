@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -29,6 +29,7 @@ DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # A reply this soon after the bot's message may beat the outbox's record of that message.
 _FRESH_REPLY = 10.0
 _LOOKUP_PAUSES = (0.0, 0.1, 0.3, 0.6)
+Gate = Callable[[Bot, Visitor, str], Awaitable[bool]]
 LANGUAGE_NAMES = {"zh-Hans": "简体中文", "zh-Hant": "繁體中文", "en": "English"}
 
 
@@ -42,12 +43,15 @@ class OwnerDesk:
         tickets: OwnerTickets,
         staff: StaffDesk,
         surveys: SurveyDesk,
+        gate: Gate | None = None,
     ) -> None:
         self.services = services
         self.conversations = conversations
         self.tickets = tickets
         self.staff = staff
         self.surveys = surveys
+        # Shown before a report when known incidents cover the owner's place (True: shown).
+        self.gate = gate
 
     def t(self, visitor: Visitor, key: str, **params: object) -> str:
         """A text in the visitor's language."""
@@ -306,6 +310,8 @@ class OwnerDesk:
         """Start a report, or ask whether to continue the unfinished one."""
         state = await self.conversations.current(visitor.chat_id)
         if state is None:
+            if self.gate is not None and await self.gate(bot, visitor, area):
+                return  # a known incident is shown first; its buttons go on from there
             prefill = area_prefill(self.services.settings, area) if area else None
             await self.conversations.begin(bot, visitor, INTAKE, prefill)
             return

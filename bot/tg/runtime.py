@@ -204,6 +204,11 @@ class BotRuntime:
         self.outbox.start()
         self.notices = wiring.notices
         self.notices.start()
+        # An all-clear a crash interrupted: its subscribers and linked tickets are seen to
+        # (each told once; docs/architecture.md, "Incidents").
+        finished = await wiring.incidents.resume()
+        if finished:
+            log.info("incidents: finished the all-clear of %d incident(s)", finished)
         if self.replica is not None:
             replica = self.replica
             self.replica.start(

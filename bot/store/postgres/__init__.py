@@ -14,6 +14,7 @@ from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.digests import PgDigests
 from bot.store.postgres.homes import PgHomes
+from bot.store.postgres.incidents import PgIncidents
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
 from bot.store.postgres.replicas import PgInbox
@@ -41,6 +42,7 @@ class PostgresStore(
     PgReports,
     PgDashboard,
     PgNotices,
+    PgIncidents,
     PgInbox,
     PgBase,
 ):
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        IncidentStore,
         NoticeStore,
         OutboxStore,
         OwnerMemory,
@@ -93,6 +96,7 @@ if TYPE_CHECKING:
         reports: PgReports,
         dashboard: PgDashboard,
         notices: PgNotices,
+        incidents: PgIncidents,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -108,6 +112,7 @@ if TYPE_CHECKING:
         BoardReads,
         WebAuthStore,
         NoticeStore,
+        IncidentStore,
     ]:
         return (
             updates,
@@ -124,4 +129,5 @@ if TYPE_CHECKING:
             dashboard,
             dashboard,
             notices,
+            incidents,
         )

@@ -11,6 +11,7 @@ from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.homes import SqliteHomes
+from bot.store.sqlite.incidents import SqliteIncidents
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
 from bot.store.sqlite.reports import SqliteReports
@@ -37,6 +38,7 @@ class Store(
     SqliteReports,
     SqliteDashboard,
     SqliteNotices,
+    SqliteIncidents,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         BoardReads,
         CardStore,
         ConversationStore,
+        IncidentStore,
         NoticeStore,
         OutboxStore,
         OwnerMemory,
@@ -87,6 +90,7 @@ if TYPE_CHECKING:
         reports: SqliteReports,
         dashboard: SqliteDashboard,
         notices: SqliteNotices,
+        incidents: SqliteIncidents,
     ) -> tuple[
         UpdateLog,
         PersonStore,
@@ -102,6 +106,7 @@ if TYPE_CHECKING:
         BoardReads,
         WebAuthStore,
         NoticeStore,
+        IncidentStore,
     ]:
         return (
             updates,
@@ -118,4 +123,5 @@ if TYPE_CHECKING:
             dashboard,
             dashboard,
             notices,
+            incidents,
         )

@@ -262,4 +262,52 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS digest_lines_ticket ON digest_lines (ticket_id, chat_id);
     """,
+    # Migration 11 — known incidents (issue 15): one record for an outage instead of thirty
+    # tickets; the
+    # tickets linked to it, the owners waiting for its all-clear, and a key per message told
+    # (incident, chat, kind, version) so a repeat after a crash queues nothing twice.
+    """
+    CREATE TABLE IF NOT EXISTS incidents (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        estate       TEXT NOT NULL,
+        buildings    TEXT NOT NULL,
+        common_areas INTEGER NOT NULL,
+        category     TEXT NOT NULL,
+        subcategory  TEXT,
+        department   TEXT NOT NULL,
+        texts        TEXT NOT NULL,
+        started_at   TEXT NOT NULL,
+        eta          TEXT,
+        declared_by  INTEGER,
+        status       TEXT NOT NULL DEFAULT 'open',
+        closed_at    TEXT,
+        all_clear    TEXT NOT NULL DEFAULT '{}',
+        note         TEXT,
+        version      INTEGER NOT NULL DEFAULT 1,
+        settled      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IF NOT EXISTS incidents_open ON incidents (status, estate, id);
+    CREATE TABLE IF NOT EXISTS incident_tickets (
+        ticket_id   INTEGER PRIMARY KEY REFERENCES tickets (id),
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        linked_at   TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS incident_tickets_of ON incident_tickets (incident_id, linked_at);
+    CREATE TABLE IF NOT EXISTS incident_subscribers (
+        incident_id   INTEGER NOT NULL REFERENCES incidents (id),
+        person_id     INTEGER NOT NULL,
+        subscribed_at TEXT NOT NULL,
+        rating        INTEGER,
+        rated_at      TEXT,
+        PRIMARY KEY (incident_id, person_id)
+    );
+    CREATE TABLE IF NOT EXISTS incident_deliveries (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        chat_id     INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        version     INTEGER NOT NULL,
+        queued_at   TEXT NOT NULL,
+        PRIMARY KEY (incident_id, chat_id, kind, version)
+    );
+    """,
 )
