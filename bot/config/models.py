@@ -321,6 +321,17 @@ class Incidents(_Model):
     # per_ticket: each linked ticket is resolved with the all-clear and surveyed as usual;
     # none: linked tickets close with the all-clear and nobody is surveyed.
     surveys: IncidentSurveys = "per_ticket"
+    # The bot proposes an incident to the department's supervisors when this many reports of
+    # one subcategory come from one building (or common area) within suggest_window.
+    suggest_after: int = Field(default=5, ge=2)
+    suggest_window: Duration = timedelta(minutes=30)
+
+    @field_validator("suggest_window")
+    @classmethod
+    def _window_positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("must be longer than zero")
+        return value
 
 
 class Settings(_Model):

@@ -97,6 +97,14 @@ class IncidentPress:
     action: str
 
 
+@dataclass(frozen=True)
+class ProposalPress:
+    """A supervisor's answer to the bot's incident proposal: ``d`` declare, ``x`` not related."""
+
+    proposal_id: int
+    action: str
+
+
 Callback = (
     FlowPress
     | Menu
@@ -108,6 +116,7 @@ Callback = (
     | SurveyPress
     | FollowupPress
     | IncidentPress
+    | ProposalPress
 )
 
 
@@ -131,6 +140,8 @@ def encode(cb: Callback) -> str:
         data = f"v:{cb.survey_id}:{cb.action}"
     elif isinstance(cb, IncidentPress):
         data = f"n:{cb.incident_id}:{cb.action}"
+    elif isinstance(cb, ProposalPress):
+        data = f"q:{cb.proposal_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -169,6 +180,10 @@ def decode(data: str | None) -> Callback | None:
         incident, _, action = rest.partition(":")
         if _ID.match(incident) and _INCIDENT_ACTION.match(action):
             return IncidentPress(int(incident), action)
+    elif kind == "q":
+        proposal, _, action = rest.partition(":")
+        if _ID.match(proposal) and action in ("d", "x"):
+            return ProposalPress(int(proposal), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if _ID.match(ticket) and action.isalnum():
