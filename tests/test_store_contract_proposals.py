@@ -5,16 +5,35 @@ reports, the decision by compare-and-set, and the messages committed with each c
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.core.incident_proposals import Cluster, Proposal, cluster_of
 from bot.core.models import Outgoing, Ticket
-from bot.store import Storage
+from bot.store import Storage, Store
+from bot.store.postgres import PostgresStore
 from tests.pg import pg_server, pg_url  # noqa: F401
-from tests.test_store_contract import NOW, opened, pending, store  # noqa: F401
+from tests.test_store_contract import NOW, opened, pending
 
 WINDOW = timedelta(minutes=30)
 SUPERVISOR = 3001
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """A fresh, empty store of each backend (as in tests/test_store_contract.py)."""
+    opened_store: Storage
+    if request.param == "sqlite":
+        opened_store = await Store.open(tmp_path / "desk.sqlite3")
+    else:
+        opened_store = await PostgresStore.open(request.getfixturevalue("pg_url"))
+    try:
+        yield opened_store
+    finally:
+        await opened_store.close()
 
 
 async def reports(store: Storage, count: int, start: int = 0, **changes: object) -> list[Ticket]:
