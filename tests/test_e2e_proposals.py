@@ -37,7 +37,7 @@ async def test_six_reports_one_proposal_declared_links_them(desk: Desk, fake: Fa
     assert await desk.rows("SELECT * FROM incident_proposals") == []
     numbers.append((await report(desk, fake, 4))["number"])
     card = await expect(li, PROPOSAL_MARK)
-    assert "5" in card.text and "停水" in card.text and "3栋" in card.text
+    assert "5" in card.text and "停水" in card.text and "3栋 1502" in card.text
     assert all(number in card.text for number in numbers)
     assert w.t("proposal.btn_declare") in li.button_labels(card)
     numbers.append((await report(desk, fake, 5))["number"])
@@ -77,7 +77,7 @@ async def test_six_reports_one_proposal_declared_links_them(desk: Desk, fake: Fa
     assert incident.texts["en"] == "No water" and incident.declared_by == LI_SUP
     assert len(await desk.store.linked_tickets(1)) == 6
     await desk.outbox_settled()
-    decided = [m for m in proposals_in(li) if m.message_id == card.message_id][0]
+    decided = next(m for m in proposals_in(li) if m.message_id == card.message_id)
     assert "#1" in (decided.text or "") and li.button_labels(decided) == []
     # Each reporting owner is told their ticket is part of the known problem.
     for n in range(6):

@@ -15,7 +15,7 @@ from bot.config.storage import Storage
 from bot.config.telegram import Telegram
 from bot.config.web import Web
 from bot.core.holidays_cn import supported as holiday_region_known
-from bot.durations import Duration
+from bot.durations import Duration, format_duration
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -330,7 +330,7 @@ class Incidents(_Model):
     @classmethod
     def _window_positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):
-            raise ValueError("must be longer than zero")
+            raise ValueError(f"must be longer than zero, not {format_duration(value)}")
         return value
 
 

@@ -4,7 +4,7 @@ cluster is, when a proposal is due, and the words of the proposal."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -83,16 +83,18 @@ def counting_since(now: datetime, window: timedelta, floor: datetime | None) -> 
     return max(start, floor) if floor is not None else start
 
 
-def report_line(ticket: Ticket, tz: ZoneInfo) -> str:
-    """One report on the proposal: number, time, flat, first words."""
+def report_line(ticket: Ticket, tz: ZoneInfo, where: Callable[[Ticket], str]) -> str:
+    """One report on the proposal: number, time, flat (``where`` names it), first words."""
     when = ticket.created_at.astimezone(tz).strftime("%H:%M")
-    flat = " ".join(p for p in (ticket.building, ticket.unit) if p) or (ticket.area or "")
+    flat = where(ticket)
     words = clip(" ".join(ticket.description.split()), FIRST_WORDS)
     return f"{ticket.number} · {when} · {flat} · {words}"
 
 
-def report_lines(tickets: Sequence[Ticket], tz: ZoneInfo) -> tuple[list[str], int]:
+def report_lines(
+    tickets: Sequence[Ticket], tz: ZoneInfo, where: Callable[[Ticket], str]
+) -> tuple[list[str], int]:
     """The listed reports (oldest first) and how many more there are."""
     ordered = sorted(tickets, key=lambda t: (t.created_at, t.id))
     shown = ordered[:LISTED]
-    return [report_line(t, tz) for t in shown], len(ordered) - len(shown)
+    return [report_line(t, tz, where) for t in shown], len(ordered) - len(shown)

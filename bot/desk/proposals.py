@@ -31,6 +31,7 @@ from bot.desk.incidents import IncidentDesk, Refused
 log = logging.getLogger(__name__)
 
 PREFIX = "proposal:"
+_NOWHERE = Cluster("", None, None, "", None)
 
 
 def proposal_card(proposal_id: int) -> str:
@@ -131,9 +132,9 @@ class IncidentProposals:
         """The proposal as a supervisor reads it: the reports side by side, and its outcome."""
         settings = self.services.settings
         catalog = self.services.catalog
-        tickets = [t for t in [await self.services.store.get_ticket(i) for i in proposal.tickets]]
+        tickets = [await self.services.store.get_ticket(i) for i in proposal.tickets]
         found = [t for t in tickets if t is not None]
-        lines, more = report_lines(found, settings.tz)
+        lines, more = report_lines(found, settings.tz, lambda t: self._flat(t, lang))
         if more:
             lines.append(catalog.text(lang, "proposal.more", count=more))
         body = catalog.text(
@@ -152,6 +153,13 @@ class IncidentProposals:
         if proposal.status == "dismissed":
             return f"{body}\n\n" + catalog.text(lang, "proposal.dismissed", name=name)
         return f"{body}\n\n" + catalog.text(lang, "proposal.ask")
+
+    def _flat(self, ticket: Ticket, lang: str) -> str:
+        """3栋 1502, or the common area's name."""
+        if ticket.area:
+            return self.place(cluster_of(ticket) or _NOWHERE, lang)
+        building = self.place(Cluster(ticket.estate, ticket.building, None, "", None), lang)
+        return " ".join(p for p in (building, ticket.unit) if p)
 
     def _name(self, telegram_id: int | None, lang: str) -> str:
         member = self.services.settings.staff_member(telegram_id or 0)
