@@ -34,7 +34,8 @@ def test_check_config_passes_on_the_shipped_config() -> None:
     assert "config.yaml: OK" in result.stdout
     assert (
         "2 estates" in result.stdout
-        and "flows: followup_outcome (1 step), intake (14 steps)" in result.stdout
+        and "flows: followup_outcome (1 step), incident (9 steps)" in result.stdout
+        and "incident_update (3 steps), intake (14 steps)" in result.stdout
     )
 
 

@@ -171,6 +171,10 @@ async def test_forty_owners_ten_reports_no_ticket_all_clear_once_each(
     await expect(other, w.t("incident.gate_hint"))
     await other.press(w.t("incident.btn_other"))
     await expect(other, w.t("intake.ask_what"))
+    await other.send("家里没水了，水龙头一滴都没有")  # the place is proposed: their home in 3栋
+    await other.wait_idle()
+    assert sum("已知：" in (m.text or "") for m in other.messages) == 1  # not shown again
+    assert await desk.rows("SELECT chat_id FROM conversations") == [{"chat_id": other.id}]
     # A QR code in building 5's lobby is outside the incident: straight to the report.
     passer = fake.user(81_000, language_code="en")
     await passer.command("/start", "hv-5-lobby")
@@ -285,3 +289,59 @@ async def test_linked_tickets_are_told_and_end_with_the_incident(
     kinds = [e.kind for e in await store.ticket_events(ticket.id)]
     assert kinds[-2:] == ["incident_linked", "resolved"]
     assert [s.status for s in await store.surveys_pending(ticket.id)] == ["scheduled"]
+
+
+async def test_a_first_report_meets_the_incident_once_its_place_is_chosen(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    w = Words(desk.settings, "en")
+    now = desk.clock()
+    incident = await desk.store.declare_incident(
+        Incident(
+            estate="harbour_view",
+            buildings=("3",),
+            common_areas=False,
+            category="water_power",
+            subcategory=None,
+            department="maintenance",
+            texts={"zh-Hans": "停水", "en": "no water"},
+            started_at=now,
+            eta=now + timedelta(hours=3),
+            declared_by=WANG,
+        ),
+        [],
+        now,
+    )
+    # A first-time owner: no home known, so nothing is shown before the report.
+    owner = fake.user(5001, language_code="en")
+    await owner.command("/new")
+    await expect(owner, w.t("intake.ask_what"))
+    await owner.send("No water in the kitchen since this morning")
+    card = await expect(owner, w.t("intake.ask_estate"))
+    await owner.press(w.estate("harbour_view"))
+    await owner.wait_for_edit(card.message_id)
+    await owner.press(w.building("harbour_view", "3"))
+    gate = await expect(owner, "Known: Block 3, no water since 10:00")
+    assert w.t("incident.gate_hint_mid") in (gate.text or "")
+    await owner.press(w.t("incident.btn_notify"), message_id=gate.message_id)
+    await expect(owner, w.t("incident.subscribed_mid"))
+    assert await desk.rows("SELECT * FROM conversations") == []
+    assert await desk.store.subscribers(incident.id) == [owner.id]
+    # The dropped report's card has no working buttons left; nothing was filed.
+    await owner.wait_idle()
+    shown = next(m for m in fake.chat_messages(owner.id) if m.message_id == card.message_id)
+    assert not shown.buttons
+    assert await desk.rows("SELECT id FROM tickets") == []
+
+    # Another owner in building 5 reporting the same: no gate (out of scope), the report goes on.
+    other = fake.user(5002, language_code="en")
+    await other.command("/new")
+    await expect(other, w.t("intake.ask_what"))
+    await other.send("No water in the kitchen since this morning")
+    card = await expect(other, w.t("intake.ask_estate"))
+    await other.press(w.estate("harbour_view"))
+    await other.wait_for_edit(card.message_id)
+    await other.press(w.building("harbour_view", "5"))
+    await other.wait_for_edit(card.message_id)
+    await other.wait_idle()
+    assert not any("Known:" in (m.text or "") for m in other.messages)

@@ -130,6 +130,7 @@ def build_application(
     conversations.finishers[PHONE] = desk.finish_phone
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
     conversations.finishers.update(incidents.finishers())
+    conversations.after_step.append(incidents.place_gate)
     buttons = Buttons(
         services, desk, tickets, staff, conversations, surveys, incidents, proposal_channel
     )

@@ -15,7 +15,9 @@ from bot.core.models import parse_action_ref
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
 _ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
-_INCIDENT_ACTION = re.compile(r"^(sub|new|menu|upd|clr|lnk|t[0-9]{1,12})$")
+_INCIDENT_ACTION = re.compile(
+    r"^(sub|subr|new|menu|upd|clr|lnk|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$"
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class FollowupPress:
 
 @dataclass(frozen=True)
 class IncidentPress:
-    """A button about a known incident: an owner's "tell me when it is over", or staff's
+    """A button about a known incident: an owner's "tell me when it is over" (``sub``; ``subr``
+    mid-report, which ends the report) or "another problem" (``o<area id>``), or staff's
     declare / update / all-clear / link (``t<ticket id>``: link that ticket)."""
 
     incident_id: int

@@ -21,6 +21,8 @@ from bot.tg.services import Services, Visitor
 log = logging.getLogger(__name__)
 
 
+# Told after each step of a report was saved and shown: (bot, visitor, before, after).
+StepHook = Callable[[Bot, Visitor, FlowState, FlowState], Awaitable[None]]
 # What happens when a flow other than intake is submitted: (bot, visitor, state, answers)
 # → a notice for the person (None when all went well). It must end the conversation itself,
 # in the same transaction as its effect (see TicketDesk.act's ``conversation``).
@@ -39,6 +41,8 @@ class Conversations:
         self.submission = submission
         # Filled by build_application: the finisher of every flow other than intake.
         self.finishers: dict[str, Finisher] = {}
+        # Filled by build_application: who looks at a report once its place is known.
+        self.after_step: list[StepHook] = []
 
     def runner(
         self,
@@ -226,6 +230,9 @@ class Conversations:
             await self._save(visitor, result.state)
         if self.services.flows[before.flow].card:
             await self._apply_card(bot, visitor, before, result, pressed)
+            if before.flow == INTAKE and result.changed:
+                for hook in self.after_step:
+                    await hook(bot, visitor, before, result.state)
             return
         if result.echo is not None:
             rows = reply_rows(Reply(result.echo, result.echo_buttons), _encoder(result.state))

@@ -298,14 +298,6 @@ class OwnerDesk:
                 )
                 return None
             await self.conversations.restore(bot, visitor, raw)
-        elif data.item == "report":
-            # "Another problem" under a known incident: the report begins as usual.
-            await replace_message(message, message.text if message and message.text else "…")
-            if await self.conversations.current(visitor.chat_id) is None:
-                prefill = area_prefill(self.services.settings, data.arg) if data.arg else None
-                await self.conversations.begin(bot, visitor, INTAKE, prefill)
-            else:
-                await self._new(bot, visitor, area=data.arg)
         elif data.item == "restart":
             prefill = area_prefill(self.services.settings, data.arg) if data.arg else None
             await replace_message(message, self.t(visitor, "flow.restarting"))
