@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol
 
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
 from bot.core.incident_proposals import Cluster, Proposal
+from bot.core.incident_stats import IncidentFact
 from bot.core.incidents import Incident
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
 from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
@@ -527,6 +528,22 @@ class IncidentStore(Protocol):
         ...
 
 
+class IncidentReportReads(Protocol):
+    """Incidents for reports: each with its counts (linked tickets, subscribers, and the
+    subscribers who own none of its linked tickets)."""
+
+    async def incident_facts(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[IncidentFact]:
+        """Incidents going on at some moment of [start, end) in the scope (their department
+        and estate), by start then id."""
+        ...
+
+
+class ReportSource(ReportReads, IncidentReportReads, Protocol):
+    """What a report is built from."""
+
+
 class ProposalStore(Protocol):
     """The bot's incident proposals: one live proposal per cluster (a unique key, so several
     replicas on one database propose once), its reports, and what supervisors decided."""
@@ -592,6 +609,7 @@ class Storage(
     WebAuthStore,
     IncidentStore,
     ProposalStore,
+    IncidentReportReads,
     Protocol,
 ):
     """Everything the running bot asks of storage."""

@@ -3,10 +3,12 @@ them), and their rows as ``Proposal`` objects."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from bot.core.incident_proposals import Cluster, Proposal
+from bot.core.incident_stats import IncidentFact
 from bot.store.rows import ReadMoment, Row
 
 COLUMNS = (
@@ -97,4 +99,38 @@ def proposal_of(row: Row, read: ReadMoment, tickets: Sequence[int]) -> Proposal:
         incident_id=row["incident_id"],
         version=int(row["version"]),
         tickets=tuple(int(t) for t in tickets),
+    )
+
+
+# Incidents for reports, with their counts; ``{scope}`` takes the backend's scope conditions.
+INCIDENT_FACTS = (
+    "SELECT i.id, i.estate, i.buildings, i.common_areas, i.category, i.subcategory,"
+    " i.department, i.texts, i.started_at, i.eta, i.closed_at,"
+    " (SELECT COUNT(*) FROM incident_tickets l WHERE l.incident_id = i.id) AS linked,"
+    " (SELECT COUNT(*) FROM incident_subscribers s WHERE s.incident_id = i.id) AS subscribers,"
+    " (SELECT COUNT(*) FROM incident_subscribers s WHERE s.incident_id = i.id AND NOT EXISTS"
+    " (SELECT 1 FROM incident_tickets l JOIN tickets t ON t.id = l.ticket_id"
+    " WHERE l.incident_id = i.id AND t.owner_id = s.person_id)) AS unticketed"
+    " FROM incidents i WHERE i.started_at < ? AND (i.closed_at IS NULL OR i.closed_at >= ?)"
+    "{scope} ORDER BY i.started_at, i.id"
+)
+
+
+def incident_fact_of(row: Row, read: ReadMoment) -> IncidentFact:
+    """An IncidentFact from an INCIDENT_FACTS row."""
+    return IncidentFact(
+        id=int(row["id"]),
+        estate=row["estate"],
+        buildings=tuple(json.loads(row["buildings"])),
+        common_areas=bool(row["common_areas"]),
+        category=row["category"],
+        subcategory=row["subcategory"],
+        department=row["department"],
+        texts=json.loads(row["texts"]),
+        started_at=read(row["started_at"]),
+        eta=read(row["eta"]) if row["eta"] is not None else None,
+        closed_at=read(row["closed_at"]) if row["closed_at"] is not None else None,
+        linked=int(row["linked"]),
+        subscribers=int(row["subscribers"]),
+        unticketed=int(row["unticketed"]),
     )

@@ -7,10 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.core.incident_proposals import Cluster, Proposal
+from bot.core.incident_stats import IncidentFact
 from bot.core.models import Outgoing
 from bot.store import proposal_sql as q
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.outbox import enqueue_in
+from bot.store.postgres.reports import _scope_sql
+from bot.store.reports import EVERYTHING, Scope
 from bot.store.rows import as_is
 
 
@@ -96,3 +99,11 @@ class PgProposals(PgBase):
             tickets = await self._fetch(q.TICKETS, row["id"])
             out.append(q.proposal_of(row, as_is, [int(t["ticket_id"]) for t in tickets]))
         return out
+
+    async def incident_facts(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[IncidentFact]:
+        """Incidents going on in [start, end) in the scope, with their counts."""
+        only, params = _scope_sql(scope, "i")
+        rows = await self._fetch(q.INCIDENT_FACTS.format(scope=only), end, start, *params)
+        return [q.incident_fact_of(r, as_is) for r in rows]

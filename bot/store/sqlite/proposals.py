@@ -8,10 +8,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.core.incident_proposals import Cluster, Proposal
+from bot.core.incident_stats import IncidentFact
 from bot.core.models import Outgoing
 from bot.store import proposal_sql as q
+from bot.store.reports import EVERYTHING, Scope
 from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.outbox import enqueue_in
+from bot.store.sqlite.reports import _scope_sql
 
 
 async def _tickets(db: aiosqlite.Connection, proposal_id: int) -> list[int]:
@@ -98,3 +101,13 @@ class SqliteProposals(SqliteBase):
             tickets = await self._fetchall(q.TICKETS, (row["id"],))
             out.append(q.proposal_of(row, dt, [int(t["ticket_id"]) for t in tickets]))
         return out
+
+    async def incident_facts(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[IncidentFact]:
+        """Incidents going on in [start, end) in the scope, with their counts."""
+        only, params = _scope_sql(scope, "i")
+        rows = await self._fetchall(
+            q.INCIDENT_FACTS.format(scope=only), (ts(end), ts(start), *params)
+        )
+        return [q.incident_fact_of(r, dt) for r in rows]
