@@ -5,12 +5,19 @@ the cluster quiet for the window. Forged, stale and other people's presses are r
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
+
+from bot.reports.export import write_export
+from bot.reports.incident_words import export_rows
 from bot.tg import callbacks as cb
 from tests.fakebot import FakeBotApi
-from tests.harness import Desk, Words, expect
+from tests.harness import DEFAULT_NOW, Desk, Words, expect
 from tests.test_e2e_staff import LI_SUP, LIU, WANG, file_ticket
+from tests.test_reports_e2e import SHANGHAI, ensure_stats
 
 PROPOSAL_MARK = "⚠️"
 
@@ -131,5 +138,94 @@ async def test_not_related_keeps_the_cluster_quiet_for_the_window(
         rows = await desk.rows("SELECT status FROM incident_proposals ORDER BY id")
         assert [r["status"] for r in rows] == ["dismissed", "open"]
         assert len(await desk.rows("SELECT * FROM incident_proposal_tickets")) == 2 + 2
+    finally:
+        await desk.stop()
+
+
+def _three_make_a_cluster(data: dict[str, Any]) -> None:
+    data.setdefault("incidents", {})["suggest_after"] = 3
+
+
+async def test_stats_and_export_show_the_incident_and_its_hot_spot(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Three reports → proposal → declared (3 linked); two more owners only subscribe; the
+    all-clear 90 minutes after the last report. /stats counts 5 reports folded, 2 subscribers,
+    1.6 h from the first report to the all-clear, and its hot spot (3 reports of water in
+    3栋) points to the incident; the export has an incidents sheet."""
+    desk = Desk(fake, tmp_path, edit=_three_make_a_cluster)
+    await desk.start()
+    try:
+        ensure_stats(desk)
+        w = Words(desk.settings, "zh-Hans")
+        li = fake.user(LI_SUP)
+        numbers = [(await report(desk, fake, n))["number"] for n in range(3)]
+        card = await expect(li, PROPOSAL_MARK)
+        await li.press(w.t("proposal.btn_declare"), message_id=card.message_id)
+        await expect(li, "#1")
+        for n in range(2):
+            owner_id = 91_000 + n
+            await desk.store.remember_home(owner_id, "harbour_view", "3", "0801", desk.clock())
+            owner = fake.user(owner_id, language_code="zh-hans")
+            await owner.command("/new")
+            gate = await expect(owner, "已知：3栋")
+            await owner.press(w.t("incident.btn_notify"), message_id=gate.message_id)
+            await expect(owner, w.t("incident.subscribed"))
+        desk.clock.advance(minutes=90)
+        await li.command("/incident")
+        await expect(li, w.t("incident.declare_more"))
+        await li.press(w.t("incident.btn_all_clear"))
+        await expect(li, w.t("incident.ask_all_clear"))
+        await li.send("已恢复供水")
+        await expect(li, w.t("incident.ask_translations").splitlines()[0])
+        await li.press(w.t("flow.btn_skip"))
+        await expect(li, w.t("incident.closed", id=1, tickets=3, people=2))
+        await desk.outbox_settled()
+
+        await li.command("/stats", "day")
+        text = (await expect(li, w.t("report.title", period="2026-11-26"), wait=15)).text or ""
+        assert (
+            w.t(
+                "report.incidents",
+                count=1,
+                closed=1,
+                folded=5,
+                linked=3,
+                unticketed=2,
+                subscribers=2,
+                median="1.5 小时",
+                longest="1.5 小时",
+            ).split("·")[0]
+            in text
+        )
+        assert "合并报事 5 条（关联工单 3 张 + 未报事订阅 2 位业主）· 订阅 2 位" in text
+        assert (
+            "• #1 海景花园 3栋 — 停水（水电）" in text and "11-26 10:03 起，1.6 小时后恢复" in text
+        )
+        hot = next(line for line in text.splitlines() if numbers[0] in line)
+        assert hot.endswith(w.t("report.hot_incident", id=1)), hot
+
+        # The export's incidents sheet.
+        store = desk.store
+        period_start, period_end = (
+            DEFAULT_NOW - timedelta(hours=12),
+            DEFAULT_NOW + timedelta(hours=12),
+        )
+        facts = await store.incident_facts(period_start, period_end)
+        out = tmp_path / "export.xlsx"
+        result = await write_export(
+            store.export_chunks(period_start, period_end),
+            out,
+            "xlsx",
+            SHANGHAI,
+            incidents=export_rows(facts, SHANGHAI, "zh-Hans"),
+        )
+        assert result.rows["incidents"] == 1 and result.rows["tickets"] == 3
+        sheet = load_workbook(out, read_only=True)["incidents"]
+        header, row = list(sheet.iter_rows(values_only=True))
+        values = dict(zip(header, row, strict=True))
+        assert values["text"] == "停水" and values["buildings"] == "3"
+        assert values["minutes_to_all_clear"] == 96 and values["reports_folded"] == 5
+        assert (values["linked_tickets"], values["subscribers"]) == (3, 2)
     finally:
         await desk.stop()

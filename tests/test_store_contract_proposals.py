@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,3 +189,55 @@ async def test_linked_reports_are_not_counted_again(store: Storage) -> None:
     assert await store.link_ticket(incident.id, tickets[0].id, event, [], NOW)
     since = NOW - timedelta(minutes=1)
     assert await store.cluster_reports(cluster, since) == [t.id for t in tickets[1:]]
+
+
+async def test_incident_facts_count_folded_reports_in_period_and_scope(store: Storage) -> None:
+    from bot.core.incidents import Incident
+    from bot.core.models import TicketEvent
+    from bot.store.reports import Scope
+
+    tickets = await reports(store, 2)
+
+    def incident(department: str, estate: str = "harbour_view") -> Incident:
+        return Incident(
+            estate=estate,
+            buildings=("A",),
+            common_areas=False,
+            category="plumbing",
+            subcategory="no_water",
+            department=department,
+            texts={"en": "no water"},
+            started_at=NOW,
+            eta=None,
+            declared_by=SUPERVISOR,
+        )
+
+    water = await store.declare_incident(incident("engineering"), [], NOW)
+    other = await store.declare_incident(incident("security", "emerald_lake"), [], NOW)
+    for t in tickets:
+        event = TicketEvent(t.id, NOW, "incident_linked", SUPERVISOR, {})
+        assert await store.link_ticket(water.id, t.id, event, [], NOW)
+    # The owner of a linked ticket subscribes too: one report, not two.
+    for person in (tickets[0].owner_id, 7001, 7002):
+        assert await store.subscribe(water.id, person, NOW)
+    closed = NOW + timedelta(hours=2)
+    after = replace(water, status="closed", closed_at=closed, all_clear={"en": "back"})
+    assert await store.close_incident(water, after, [], closed)
+
+    day = (NOW - timedelta(hours=1), NOW + timedelta(hours=23))
+    facts = await store.incident_facts(*day)
+    assert [f.id for f in facts] == [water.id, other.id]
+    fact = facts[0]
+    assert (fact.linked, fact.subscribers, fact.unticketed, fact.folded) == (2, 3, 2, 4)
+    assert fact.to_all_clear == timedelta(hours=2) and fact.closed_at == closed
+    assert fact.buildings == ("A",) and fact.texts == {"en": "no water"}
+    assert facts[1].closed_at is None and facts[1].folded == 0
+    # Scope: a department's or an estate's supervisor sees theirs only.
+    engineering = await store.incident_facts(*day, Scope(departments=frozenset({"engineering"})))
+    assert [f.id for f in engineering] == [water.id]
+    lake = await store.incident_facts(*day, Scope(estates=frozenset({"emerald_lake"})))
+    assert [f.id for f in lake] == [other.id]
+    # Period: over before it began, or started after it ended.
+    later = await store.incident_facts(NOW + timedelta(hours=3), NOW + timedelta(hours=4))
+    assert [f.id for f in later] == [other.id]
+    assert await store.incident_facts(NOW - timedelta(hours=5), NOW - timedelta(hours=1)) == []
