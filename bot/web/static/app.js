@@ -317,6 +317,7 @@
     const reports = document.getElementById("nav-reports"), duty = document.getElementById("nav-duty");
     reports.textContent = t("web.reports"); reports.hidden = !state.me.manages;
     duty.textContent = t("web.duty"); duty.hidden = false;
+    document.getElementById("nav-incidents").textContent = t("web.incidents.title");
     const every = 1000 * state.me.refresh_seconds;
     if (page === "board") {
       buildFilters();
@@ -330,7 +331,9 @@
       await loadReport();
     } else if (page === "duty") {
       await loadDuty();
+    } else if (page === "incidents" && window.EstateDeskIncidents) {
+      await window.EstateDeskIncidents.start({ api: api, el: el, t: t, flash: flash });
     }
   }
-  if (["board", "ticket", "reports", "duty"].includes(page)) start();
+  if (["board", "ticket", "reports", "duty", "incidents"].includes(page)) start();
 })();
