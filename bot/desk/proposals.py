@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.actions import Actor
 from bot.core.incident_proposals import (
@@ -143,7 +143,7 @@ class IncidentProposals:
             count=len(proposal.tickets),
             subject=self.subject(proposal.cluster, lang),
             place=self.place(proposal.cluster, lang),
-            window=span_words(settings.incidents.suggest_window, catalog, lang),
+            window=span_words(_spread(found) or settings.incidents.suggest_window, catalog, lang),
             lines="\n".join(lines),
         )
         name = self._name(proposal.decided_by, lang)
@@ -268,3 +268,11 @@ class IncidentProposals:
             if ticket is not None:
                 moments.append(ticket.created_at)
         return min(moments) if moments else None
+
+
+def _spread(tickets: list[Ticket]) -> timedelta | None:
+    """From the first report to the last (at least a minute), or None without reports."""
+    if not tickets:
+        return None
+    moments = [t.created_at for t in tickets]
+    return max(max(moments) - min(moments), timedelta(minutes=1))

@@ -300,6 +300,7 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX incident_proposals_live ON incident_proposals (cluster)
         WHERE live = 1;
     CREATE INDEX incident_proposals_first ON incident_proposals (first_at);
+    CREATE INDEX incident_proposals_cluster ON incident_proposals (cluster, decided_at);
     CREATE TABLE incident_proposal_tickets (
         proposal_id BIGINT NOT NULL REFERENCES incident_proposals (id),
         ticket_id   BIGINT NOT NULL REFERENCES tickets (id),

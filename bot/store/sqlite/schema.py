@@ -280,6 +280,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE UNIQUE INDEX IF NOT EXISTS incident_proposals_live ON incident_proposals (cluster)
         WHERE live = 1;
     CREATE INDEX IF NOT EXISTS incident_proposals_first ON incident_proposals (first_at);
+    CREATE INDEX IF NOT EXISTS incident_proposals_cluster
+        ON incident_proposals (cluster, decided_at);
     CREATE TABLE IF NOT EXISTS incident_proposal_tickets (
         proposal_id INTEGER NOT NULL REFERENCES incident_proposals (id),
         ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
