@@ -241,3 +241,18 @@ async def test_incident_facts_count_folded_reports_in_period_and_scope(store: St
     later = await store.incident_facts(NOW + timedelta(hours=3), NOW + timedelta(hours=4))
     assert [f.id for f in later] == [other.id]
     assert await store.incident_facts(NOW - timedelta(hours=5), NOW - timedelta(hours=1)) == []
+
+
+async def test_a_common_area_is_a_cluster_of_its_own(store: Storage) -> None:
+    flats = await reports(store, 2)
+    lobby = await reports(store, 3, start=10, area="hv-a-lobby", unit=None)
+    cluster = cluster_of(lobby[0])
+    assert cluster is not None and cluster.area == "hv-a-lobby"
+    since = NOW - timedelta(minutes=1)
+    assert await store.cluster_reports(cluster, since) == [t.id for t in lobby]
+    home = cluster_of(flats[0])
+    assert home is not None
+    assert await store.cluster_reports(home, since) == [t.id for t in flats]
+    made = await store.propose(a_draft(cluster), [t.id for t in lobby], NOW, cards)
+    assert made.cluster == cluster
+    assert (await store.propose(a_draft(home), [t.id for t in flats], NOW, cards)).id != made.id
