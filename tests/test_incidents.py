@@ -229,3 +229,27 @@ async def test_without_surveys_linked_tickets_close_and_a_crashed_close_is_finis
     assert ended is not None and ended.status is Status.CLOSED
     assert await store.surveys_pending(ticket.id) == []
     assert await desk.resume() == 0
+
+
+async def test_a_note_on_an_incident_running_late_is_taken_a_past_eta_is_not(
+    store: Storage, tmp_path: Path
+) -> None:
+    desk = desk_on(store, tmp_path)
+    staff = who(desk, WANG)
+    incident = await desk.declare(staff, cut())
+    assert isinstance(incident, Incident)
+    assert await desk.subscribe(5001, incident.id)
+    clock = desk.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(hours=4)  # the ETA (17:00) has passed
+    await pending(store)
+    late = await desk.update(staff, incident.id, incident.version, eta=NOW + timedelta(hours=1))
+    assert late == Refused("eta_past")
+    noted = await desk.update(staff, incident.id, incident.version, note="still on it")
+    assert isinstance(noted, Incident) and noted.note == "still on it"
+    assert noted.version == incident.version + 1
+    assert [m.chat_id for m in await pending(store)] == [5001]
+    empty = await desk.update(staff, incident.id, noted.version)
+    assert empty == Refused("no_change")
+    blank = await desk.close(staff, incident.id, noted.version, {"en": "only English"})
+    assert blank == Refused("no_text")  # the default language's text is needed

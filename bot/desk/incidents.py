@@ -170,21 +170,25 @@ class IncidentDesk:
             return refused or Refused("gone")
         if eta is None and not (note or "").strip():
             return Refused("no_change")
-        after = replace(before, eta=eta or before.eta, note=(note or "").strip() or before.note)
+        after = replace(
+            before,
+            eta=eta or before.eta,
+            note=(note or "").strip() or before.note,
+            version=before.version + 1,
+        )
         settings = self.services.settings
         now = self.services.clock()
-        estate = settings.estate(before.estate)
-        known = [b.id for b in estate.buildings] if estate else list(before.buildings)
-        wrong = problem(after, now, known, settings.default_language)
+        # Only a new ETA must lie ahead: a note on an incident running late is welcome.
+        wrong = problem(
+            replace(after, eta=eta), now, list(before.buildings), settings.default_language
+        )
         if wrong is not None:
             return Refused(wrong)
-        if not await store.update_incident(before, after, [], now):
-            return Refused("changed")
-        after = replace(after, version=before.version + 1)
-        kind = "eta" if eta is not None else "note"
         people = await self._audience(after)
         messages = [await self._update_message(after, person) for person in people]
-        await store.notify_once(after.id, kind, after.version, messages, now)
+        # Queued with the compare-and-set: one version is written once, so told once.
+        if not await store.update_incident(before, after, messages, now):
+            return Refused("changed")
         self.services.bell.ring()
         return after
 
@@ -203,8 +207,11 @@ class IncidentDesk:
             return Refused("no_text")
         now = self.services.clock()
         after = replace(before, status="closed", closed_at=now, all_clear=texts)
-        if problem(replace(after, eta=None), now, list(before.buildings), "") == "text_long":
-            return Refused("text_long")
+        wrong = problem(
+            replace(after, eta=None), now, list(before.buildings), settings.default_language
+        )
+        if wrong is not None:
+            return Refused(wrong)
         if not await store.close_incident(before, after, [], now):
             return Refused("changed")
         after = replace(after, version=before.version + 1)

@@ -15,9 +15,7 @@ from bot.core.models import parse_action_ref
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
 _ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
-_INCIDENT_ACTION = re.compile(
-    r"^(sub|subr|new|menu|upd|clr|lnk|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$"
-)
+_INCIDENT_ACTION = re.compile(r"^(sub|subr|new|upd|clr|lnk|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$")
 
 
 @dataclass(frozen=True)

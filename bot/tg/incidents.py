@@ -135,9 +135,6 @@ class IncidentChannel:
                 return None
             await self._begin(bot, visitor, DECLARE, {"actor": visitor.id})
             return None
-        if data.action == "menu":
-            await self.show_menu(bot, visitor)
-            return None
         incident = await self.services.store.get_incident(data.incident_id)
         if incident is None or not self.desk.may_manage(
             actor, incident.department, incident.estate
