@@ -126,6 +126,9 @@ async def test_declare_update_and_all_clear_from_the_dashboard(
     await expect(owner, "水泵配件在路上")
     status, answer = await post(http, desk, path, body, headers=li)
     assert (status, answer["error"]) == (409, "changed")
+    nothing = {"action": "eta", "version": listed["version"] + 1}
+    status, answer = await post(http, desk, path, nothing, headers=li)
+    assert (status, answer["error"]) == (400, "no_change")
     for forged in (
         {"action": "drop_table", "version": 1},
         {"action": "eta", "version": "2"},

@@ -26,7 +26,9 @@ _SHOWN_TICKETS = 50  # linked tickets listed per incident
 # Catalog keys the page needs besides the "web." ones /api/me hands out.
 _TEXT_PREFIXES = ("web.incidents.", "incident.refused.", "incident.btn_")
 # Refusals that are the person's input rather than a clash with what is stored.
-_BAD_INPUT = frozenset({"empty_scope", "eta_past", "no_text", "text_long", "unknown_building"})
+_BAD_INPUT = frozenset(
+    {"empty_scope", "eta_past", "no_text", "text_long", "unknown_building", "no_change"}
+)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
