@@ -5,6 +5,7 @@ owner hears it once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.core.incidents import Incident
@@ -350,3 +351,39 @@ async def test_a_first_report_meets_the_incident_once_its_place_is_chosen(
     await other.wait_for_edit(card.message_id)
     await other.wait_idle()
     assert not any("Known:" in (m.text or "") for m in other.messages)
+
+
+async def test_per_subscriber_each_waiting_owner_rates_the_all_clear_once(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    def per_subscriber(data: dict[str, Any]) -> None:
+        data.setdefault("incidents", {})["surveys"] = "per_subscriber"
+
+    desk = Desk(fake, tmp_path, edit=per_subscriber)
+    await desk.start()
+    try:
+        w = Words(desk.settings, "zh-Hans")
+        owners = await _building_3_owners(desk, fake, 2)
+        wang = fake.user(WANG)
+        await declare_through_the_flow(wang, w)
+        for owner in owners:
+            await owner.command("/new")
+            await expect(owner, w.t("incident.gate_hint"))
+            await owner.press(w.t("incident.btn_notify"))
+            await expect(owner, w.t("incident.subscribed"))
+        await wang.command("/incident")
+        await expect(wang, w.t("incident.declare_more"))
+        await wang.press(w.t("incident.btn_all_clear"))
+        await expect(wang, w.t("incident.ask_all_clear"))
+        await wang.send("已恢复供水")
+        await expect(wang, w.t("incident.ask_translations").splitlines()[0])
+        await wang.press(w.t("flow.btn_skip"))
+        clear = await expect(owners[0], w.t("incident.ask_rating"))
+        await owners[0].press("★★★★☆", message_id=clear.message_id)
+        assert (await owners[0].wait_callback_answer()).text == w.t("incident.rated")
+        await owners[0].press_data(cb.encode(cb.IncidentPress(1, "r1")))
+        assert (await owners[0].wait_callback_answer()).text == w.t("incident.rated_already")
+        assert await desk.store.incident_ratings(1) == [(owners[0].id, 4)]
+        await expect(owners[1], w.t("incident.ask_rating"))
+    finally:
+        await desk.stop()

@@ -253,3 +253,35 @@ async def test_a_note_on_an_incident_running_late_is_taken_a_past_eta_is_not(
     assert empty == Refused("no_change")
     blank = await desk.close(staff, incident.id, noted.version, {"en": "only English"})
     assert blank == Refused("no_text")  # the default language's text is needed
+
+
+async def test_per_subscriber_the_all_clear_asks_each_subscriber_once_tickets_just_close(
+    store: Storage, tmp_path: Path
+) -> None:
+    shipped = load_settings(ROOT / "config.yaml", {"TELEGRAM_BOT_TOKEN": "1:x"}).incidents
+    edit = {"incidents": shipped.model_copy(update={"surveys": "per_subscriber"})}
+    desk = desk_on(store, tmp_path, edit)
+    staff = who(desk, WANG)
+    incident = await desk.declare(staff, cut())
+    assert isinstance(incident, Incident)
+    ticket = await opened(
+        store, chat=4001, category="water_power", department="maintenance", building="3"
+    )
+    assert await desk.link(staff, incident.id, ticket.id) == ticket
+    assert await desk.subscribe(5001, incident.id)
+    assert not await desk.rate(5001, incident.id, 5)  # still open: nothing to rate
+    closed = await desk.close(staff, incident.id, incident.version, {"zh-Hans": "已恢复"})
+    assert isinstance(closed, Incident)
+    told = [m for m in await pending(store) if m.chat_id == 5001]
+    assert len(told) == 1
+    assert [row[0][1] for row in told[0].buttons] == [
+        f"incident.r{r}#{incident.id}" for r in (5, 4, 3, 2, 1)
+    ]
+    ended = await store.get_ticket(ticket.id)
+    assert ended is not None and ended.status is Status.CLOSED
+    assert await store.surveys_pending(ticket.id) == []
+    assert not await desk.rate(5001, incident.id, 9)
+    assert await desk.rate(5001, incident.id, 4)
+    assert not await desk.rate(5001, incident.id, 1)
+    assert not await desk.rate(4001, incident.id, 5)  # the linked owner subscribed to nothing
+    assert await store.incident_ratings(incident.id) == [(5001, 4)]

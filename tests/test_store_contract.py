@@ -866,9 +866,14 @@ async def test_tickets_link_once_and_subscribers_once_while_open(store: Storage)
     assert not await store.subscribe(incident.id, 5001, NOW + timedelta(seconds=2))
     assert await store.subscribers(incident.id) == [5001, 5002]
 
+    assert not await store.rate_incident(incident.id, 5001, 5, NOW)  # still open
     closed = replace(incident, status="closed", closed_at=NOW, all_clear={"en": "ok"})
     assert await store.close_incident(incident, closed, [], NOW)
     assert not await store.subscribe(incident.id, 5003, NOW)
+    assert await store.rate_incident(incident.id, 5002, 4, NOW)
+    assert not await store.rate_incident(incident.id, 5002, 1, NOW)  # once
+    assert not await store.rate_incident(incident.id, 5003, 5, NOW)  # no subscriber
+    assert await store.incident_ratings(incident.id) == [(5002, 4)]
     later = await opened(store, chat=OWNER + 1, token="t2")
     assert not await store.link_ticket(incident.id, later.id, event, [], NOW)
     assert await store.subscribers(incident.id) == [5001, 5002]

@@ -311,7 +311,7 @@ class Reports(_Model):
         return value
 
 
-IncidentSurveys = Literal["per_ticket", "none"]
+IncidentSurveys = Literal["per_ticket", "per_subscriber", "none"]
 
 
 class Incidents(_Model):
@@ -319,7 +319,8 @@ class Incidents(_Model):
     this section."""
 
     # per_ticket: each linked ticket is resolved with the all-clear and surveyed as usual;
-    # none: linked tickets close with the all-clear and nobody is surveyed.
+    # per_subscriber: linked tickets close, and each subscriber rates the handling once
+    # (five stars under the all-clear); none: linked tickets close, nobody is surveyed.
     surveys: IncidentSurveys = "per_ticket"
     # The bot proposes an incident to the department's supervisors when this many reports of
     # one subcategory come from one building (or common area) within suggest_window.

@@ -18,8 +18,6 @@ from bot.core.promise import stamp_words
 from bot.texts import Catalog
 
 IncidentStatus = Literal["open", "closed"]
-# What a subscriber is told about, once each per incident version (the outbox key).
-NoticeKind = Literal["eta", "note", "all_clear", "linked"]
 TEXT_MAX = 1000  # an incident's text and its all-clear; they head an owner's message
 
 

@@ -27,9 +27,10 @@ from bot.core.incidents import (
     matches,
     problem,
 )
-from bot.core.models import OPEN_STATUSES, Outgoing, Priority, Ticket, TicketEvent
+from bot.core.models import OPEN_STATUSES, Outgoing, Priority, Ticket, TicketEvent, action_ref
 from bot.core.outcomes import Refusal
 from bot.core.scope import may_see
+from bot.core.surveys import RATINGS, stars
 from bot.desk.context import DeskServices
 from bot.desk.tickets import TicketDesk
 
@@ -243,13 +244,13 @@ class IncidentDesk:
                 owners.add(ticket.owner_id)
         # Owners of linked tickets read the all-clear in their ticket's own message.
         people = [p for p in await store.subscribers(incident.id) if p not in owners]
+        mode = self.services.settings.incidents.surveys
         messages = [
-            Outgoing(p, self.all_clear_text(incident, await self.tickets.lang_of(p)))
-            for p in people
+            await self._all_clear(incident, p, rate=mode == "per_subscriber") for p in people
         ]
         await store.notify_once(incident.id, "all_clear", incident.version, messages, now)
         self.services.bell.ring()
-        survey = self.services.settings.incidents.surveys == "per_ticket"
+        survey = mode == "per_ticket"
         note_lang = self.services.settings.default_language
         for ticket_id in linked:
             ticket = await store.get_ticket(ticket_id)
@@ -318,7 +319,33 @@ class IncidentDesk:
         self.services.bell.ring()
         return ticket
 
+    async def rate(self, person_id: int, incident_id: int, rating: int) -> bool:
+        """A subscriber rates how a closed incident was handled, once (per_subscriber)."""
+        if rating not in RATINGS:
+            return False
+        now = self.services.clock()
+        return await self.services.store.rate_incident(incident_id, person_id, rating, now)
+
     # ----- messages --------------------------------------------------------------------------
+
+    async def _all_clear(self, incident: Incident, person: int, *, rate: bool) -> Outgoing:
+        """The all-clear a subscriber reads; with five stars to rate it when surveyed."""
+        lang = await self.tickets.lang_of(person)
+        text = self.all_clear_text(incident, lang)
+        if not rate:
+            return Outgoing(person, text)
+        catalog = self.services.catalog
+        text += "\n\n" + catalog.text(lang, "incident.ask_rating")
+        buttons = tuple(
+            (
+                (
+                    f"{stars(r)} {catalog.text(lang, f'survey.rating.{r}')}",
+                    action_ref(f"incident.r{r}", incident.id),
+                ),
+            )
+            for r in RATINGS
+        )
+        return Outgoing(person, text, buttons)
 
     async def _audience(self, incident: Incident) -> list[int]:
         """Who hears of an update: subscribers and the owners of linked tickets, once each."""

@@ -51,6 +51,15 @@ TOLD = (
     "INSERT INTO incident_deliveries (incident_id, chat_id, kind, version, queued_at)"
     " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+RATE = (
+    "UPDATE incident_subscribers SET rating = ?, rated_at = ?"
+    " WHERE incident_id = ? AND person_id = ? AND rating IS NULL"
+    " AND EXISTS (SELECT 1 FROM incidents WHERE id = ? AND status = 'closed')"
+)
+RATINGS = (
+    "SELECT person_id, rating FROM incident_subscribers"
+    " WHERE incident_id = ? AND rating IS NOT NULL ORDER BY rated_at, person_id"
+)
 UNSETTLED = f"SELECT {COLUMNS} FROM incidents WHERE status = 'closed' AND settled = 0 ORDER BY id"
 SETTLE = "UPDATE incidents SET settled = 1 WHERE id = ? AND status = 'closed'"
 BETWEEN = (

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
-from bot.core.incidents import Incident
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
 from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
+from bot.store.incident_interfaces import IncidentStore as IncidentStore  # re-exported
 from bot.store.proposal_interfaces import IncidentReportReads, ProposalStore
 from bot.store.reports import EVERYTHING, ExportChunk, Scope
 
@@ -437,93 +437,6 @@ class WebAuthStore(Protocol):
 
     async def end_session(self, session_hash: str) -> None:
         """End a session (sign out, or its person left the staff list)."""
-        ...
-
-
-class IncidentStore(Protocol):
-    """Known incidents, the tickets linked to them, their subscribers, and what each was told.
-
-    Every change is a compare-and-set on ``Incident.version`` and commits with its messages.
-    """
-
-    async def declare_incident(
-        self, incident: Incident, messages: Sequence[Outgoing], now: datetime
-    ) -> Incident:
-        """Store a new open incident (its ``id`` and ``version`` ignored) with its messages;
-        returns it with its id and version 1."""
-        ...
-
-    async def get_incident(self, incident_id: int) -> Incident | None:
-        """An incident by id, or None."""
-        ...
-
-    async def open_incidents(self, estate: str | None = None) -> list[Incident]:
-        """Open incidents (of one estate, or all), oldest first."""
-        ...
-
-    async def update_incident(
-        self, before: Incident, after: Incident, messages: Sequence[Outgoing], now: datetime
-    ) -> bool:
-        """Compare-and-set on ``before.version`` of an open incident: write ``after`` (ETA,
-        note, texts) and queue ``messages``; False (nothing written) if it changed or closed.
-        Bumps the stored version."""
-        ...
-
-    async def close_incident(
-        self, before: Incident, after: Incident, messages: Sequence[Outgoing], now: datetime
-    ) -> bool:
-        """Compare-and-set on ``before.version``: open → closed with ``after``'s closed_at and
-        all-clear, messages queued; False (nothing written) if it changed or was closed."""
-        ...
-
-    async def link_ticket(
-        self,
-        incident_id: int,
-        ticket_id: int,
-        event: TicketEvent,
-        messages: Sequence[Outgoing],
-        now: datetime,
-    ) -> bool:
-        """Link a ticket to an open incident, with the event on its timeline and the messages,
-        in one transaction; False (nothing written) if the incident is not open or the ticket
-        is linked already (to this or another incident)."""
-        ...
-
-    async def linked_tickets(self, incident_id: int) -> list[int]:
-        """Ids of the tickets linked to an incident, in the order linked."""
-        ...
-
-    async def ticket_incident(self, ticket_id: int) -> int | None:
-        """The incident a ticket is linked to, or None."""
-        ...
-
-    async def subscribe(self, incident_id: int, person_id: int, now: datetime) -> bool:
-        """Subscribe a person to an open incident's news; False if already subscribed or the
-        incident is not open (nothing written)."""
-        ...
-
-    async def subscribers(self, incident_id: int) -> list[int]:
-        """The people subscribed to an incident, in the order they subscribed."""
-        ...
-
-    async def notify_once(
-        self, incident_id: int, kind: str, version: int, messages: Sequence[Outgoing], now: datetime
-    ) -> int:
-        """Queue each message unless one of ``kind`` at ``version`` of this incident was queued
-        for its chat before (a unique key: a repeat after a crash queues nothing twice);
-        one transaction; how many were queued."""
-        ...
-
-    async def unsettled_incidents(self) -> list[Incident]:
-        """Closed incidents whose follow-up (linked tickets, all-clear) is not marked done."""
-        ...
-
-    async def settle_incident(self, incident_id: int) -> None:
-        """Mark a closed incident's follow-up done (idempotent)."""
-        ...
-
-    async def incidents_between(self, start: datetime, end: datetime) -> list[Incident]:
-        """Incidents started before ``end`` and not closed before ``start``, by id."""
         ...
 
 

@@ -123,14 +123,14 @@ def build_application(
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
     incidents = IncidentChannel(services, incident_desk, conversations)
-    desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.gate)
+    desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.owners.gate)
     conversations.finishers.update(tickets.finishers())
     conversations.finishers.update(staff.finishers())
     conversations.finishers[SURVEY_FLOW] = surveys.finish
     conversations.finishers[PHONE] = desk.finish_phone
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
     conversations.finishers.update(incidents.finishers())
-    conversations.after_step.append(incidents.place_gate)
+    conversations.after_step.append(incidents.owners.place_gate)
     buttons = Buttons(
         services, desk, tickets, staff, conversations, surveys, incidents, proposal_channel
     )

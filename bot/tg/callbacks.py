@@ -15,7 +15,9 @@ from bot.core.models import parse_action_ref
 MAX_BYTES = 64
 _SAFE = re.compile(r"^[A-Za-z0-9_:.\-]{1,64}$")
 _ID = re.compile(r"^[0-9]{1,12}$")  # ids fit SQLite's integers; longer digit runs are forged
-_INCIDENT_ACTION = re.compile(r"^(sub|subr|new|upd|clr|lnk|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$")
+_INCIDENT_ACTION = re.compile(
+    r"^(sub|subr|new|upd|clr|lnk|r[1-5]|t[0-9]{1,12}|o[A-Za-z0-9_-]{0,40})$"
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ def _of_action(action: str, target: int) -> Callback | None:
         return SurveyPress(target, int(arg[4:]))
     if kind == "followup":
         return FollowupPress(target, arg)
+    if kind == "incident" and _INCIDENT_ACTION.match(arg):
+        return IncidentPress(target, arg)
     return None
 
 

@@ -116,6 +116,18 @@ class PgIncidents(PgBase):
             await enqueue_in(db, fresh, now)
         return len(fresh)
 
+    async def rate_incident(
+        self, incident_id: int, person_id: int, rating: int, now: datetime
+    ) -> bool:
+        """A subscriber's one rating of a closed incident."""
+        written = await self._execute(q.RATE, rating, now, incident_id, person_id, incident_id)
+        return written == 1
+
+    async def incident_ratings(self, incident_id: int) -> list[tuple[int, int]]:
+        """(person, rating) of the subscribers who rated an incident."""
+        rows = await self._fetch(q.RATINGS, incident_id)
+        return [(int(r["person_id"]), int(r["rating"])) for r in rows]
+
     async def unsettled_incidents(self) -> list[Incident]:
         """Closed incidents whose follow-up is not marked done."""
         return [q.incident_of(r, as_is) for r in await self._fetch(q.UNSETTLED)]

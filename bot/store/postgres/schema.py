@@ -264,6 +264,8 @@ MIGRATIONS: list[str] = [
         incident_id   BIGINT NOT NULL REFERENCES incidents (id),
         person_id     BIGINT NOT NULL,
         subscribed_at TIMESTAMPTZ NOT NULL,
+        rating        INTEGER,
+        rated_at      TIMESTAMPTZ,
         PRIMARY KEY (incident_id, person_id)
     );
     CREATE TABLE incident_deliveries (

@@ -122,6 +122,19 @@ class SqliteIncidents(SqliteBase):
                 queued += 1
         return queued
 
+    async def rate_incident(
+        self, incident_id: int, person_id: int, rating: int, now: datetime
+    ) -> bool:
+        """A subscriber's one rating of a closed incident."""
+        async with self._tx() as db:
+            params = (rating, ts(now), incident_id, person_id, incident_id)
+            return (await db.execute(q.RATE, params)).rowcount == 1
+
+    async def incident_ratings(self, incident_id: int) -> list[tuple[int, int]]:
+        """(person, rating) of the subscribers who rated an incident."""
+        rows = await self._fetchall(q.RATINGS, (incident_id,))
+        return [(int(r["person_id"]), int(r["rating"])) for r in rows]
+
     async def unsettled_incidents(self) -> list[Incident]:
         """Closed incidents whose follow-up is not marked done."""
         return [q.incident_of(r, dt) for r in await self._fetchall(q.UNSETTLED)]

@@ -244,6 +244,8 @@ MIGRATIONS: tuple[str, ...] = (
         incident_id   INTEGER NOT NULL REFERENCES incidents (id),
         person_id     INTEGER NOT NULL,
         subscribed_at TEXT NOT NULL,
+        rating        INTEGER,
+        rated_at      TEXT,
         PRIMARY KEY (incident_id, person_id)
     );
     CREATE TABLE IF NOT EXISTS incident_deliveries (
