@@ -17,6 +17,7 @@ from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.incidents import PgIncidents
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
+from bot.store.postgres.proposals import PgProposals
 from bot.store.postgres.replicas import PgInbox
 from bot.store.postgres.reports import PgReports
 from bot.store.postgres.schema import MIGRATIONS
@@ -43,6 +44,7 @@ class PostgresStore(
     PgDashboard,
     PgNotices,
     PgIncidents,
+    PgProposals,
     PgInbox,
     PgBase,
 ):

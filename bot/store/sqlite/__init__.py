@@ -14,6 +14,7 @@ from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.incidents import SqliteIncidents
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
+from bot.store.sqlite.proposals import SqliteProposals
 from bot.store.sqlite.reports import SqliteReports
 from bot.store.sqlite.schema import MIGRATIONS
 from bot.store.sqlite.staff import SqliteStaffState
@@ -39,6 +40,7 @@ class Store(
     SqliteDashboard,
     SqliteNotices,
     SqliteIncidents,
+    SqliteProposals,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
