@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
-from bot.core.models import Status, Survey, Ticket
+from bot.core.models import OutboxItem, Outgoing, Priority, Status, Survey, Ticket, TicketEvent
 
 # SQLite stores ISO text, PostgreSQL hands back datetimes: each backend passes its reader.
 ReadMoment = Callable[[Any], datetime]
 
 
 class Row(Protocol):
-    """A result row read by column name (aiosqlite.Row, asyncpg.Record)."""
+    """A result row read by column name or place (aiosqlite.Row, asyncpg.Record)."""
 
-    def __getitem__(self, key: str, /) -> Any:
-        """The column's value."""
-        ...
+    @overload
+    def __getitem__(self, key: str, /) -> Any: ...
+    @overload
+    def __getitem__(self, key: int, /) -> Any: ...
 
 
 def as_is(value: datetime) -> datetime:
@@ -83,3 +84,27 @@ def survey_of(row: Row, read: ReadMoment) -> Survey:
         followup_status=row["followup_status"],
         followup_due=_maybe(read, row["followup_due"]),
     )
+
+
+def event_of(row: Row, read: ReadMoment) -> TicketEvent:
+    """Build a TicketEvent from a ticket_events row (ticket_id, at, kind, actor_id, data)."""
+    return TicketEvent(
+        row["ticket_id"], read(row["at"]), row["kind"], row["actor_id"], json.loads(row["data"])
+    )
+
+
+def outbox_item_of(row: Row) -> OutboxItem:
+    """An outbox row (its ``message_body`` JSON and bookkeeping) as the message it holds."""
+    payload = json.loads(row["payload"])
+    message = Outgoing(
+        chat_id=row["chat_id"],
+        text=payload["text"],
+        buttons=tuple(tuple((b[0], b[1]) for b in line) for line in payload["buttons"]),
+        photo=payload.get("photo"),
+        ticket_id=row["ticket_id"],
+        card=payload.get("card"),
+        photos=tuple(payload.get("photos") or ()),
+        priority=Priority(row["priority"]),
+        collapse=payload.get("collapse"),
+    )
+    return OutboxItem(row["id"], message, row["attempts"], row["status"])

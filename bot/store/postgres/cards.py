@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from bot.store import sql
 from bot.store.postgres.db import PgBase
+from bot.store.reads import CommonCards
 
 
-class PgCards(PgBase):
+class PgCards(PgBase, CommonCards):
     """CardStore over PostgreSQL."""
-
-    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
-        """The message id of a ticket's card in a chat, if one was sent."""
-        row = await self._fetchrow(sql.CARD_MESSAGE, ticket_id, chat_id)
-        return int(row["message_id"]) if row else None
 
     async def card_chats(self, ticket_id: int) -> list[tuple[int, str]]:
         """Every chat holding a card of the ticket, with its audience ("staff" or "group")."""
@@ -30,17 +26,6 @@ class PgCards(PgBase):
             message_id,
             audience,
         )
-
-    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The ticket a bot message in a chat belongs to (a card or a ticket notification)."""
-        row = await self._fetchrow(
-            sql.TICKET_OF_MESSAGE,
-            chat_id,
-            message_id,
-            chat_id,
-            message_id,
-        )
-        return int(row["ticket_id"]) if row else None
 
     async def sent_card(self, chat_id: int, card: str) -> int | None:
         """Where a non-ticket card (a follow-up card) stands in a chat: its latest delivery."""

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.store import sql
 from bot.store.postgres.db import PgBase, pg, rowcount
+from bot.store.reads import CommonConversations
 
 if TYPE_CHECKING:
-    from bot.store.postgres.db import Conn
+    from bot.store.reads import CommonConversations
+from bot.store.postgres.db import Conn
 
 
 async def end_conversation_in(db: Conn, chat_id: int, token: str) -> bool:
@@ -20,13 +22,8 @@ async def end_conversation_in(db: Conn, chat_id: int, token: str) -> bool:
     return rowcount(status) > 0
 
 
-class PgConversations(PgBase):
+class PgConversations(PgBase, CommonConversations):
     """ConversationStore over PostgreSQL."""
-
-    async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
-        """The flow state saved for a chat, or None."""
-        row = await self._fetchrow(sql.GET_CONVERSATION, chat_id)
-        return None if row is None else dict(json.loads(row["state"]))
 
     async def save_conversation(
         self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime

@@ -8,9 +8,10 @@ from datetime import datetime
 from bot.core.models import Person
 from bot.store import sql
 from bot.store.postgres.db import PgBase, pg
+from bot.store.reads import CommonPeople
 
 
-class PgPeople(PgBase):
+class PgPeople(PgBase, CommonPeople):
     """PersonStore over PostgreSQL."""
 
     async def upsert_person(self, person: Person, now: datetime) -> Person:
@@ -27,22 +28,6 @@ class PgPeople(PgBase):
                 now,
             )
         return replace(person, language=language)
-
-    async def get_person(self, telegram_id: int) -> Person | None:
-        """A stored user, or None."""
-        row = await self._fetchrow(sql.GET_PERSON, telegram_id)
-        if row is None:
-            return None
-        return Person(
-            telegram_id=row["telegram_id"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            language=row["language"],
-            phone=row["phone"],
-            phone_asked=bool(row["phone_asked"]),
-        )
 
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
         """Remember the language a user chose."""

@@ -14,10 +14,12 @@ from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.outbox import enqueue_in
+from bot.store.reads import CommonSurveys
 from bot.store.rows import as_is, survey_of
 
 if TYPE_CHECKING:
-    from bot.store.postgres.db import Conn
+    from bot.store.reads import CommonSurveys
+from bot.store.postgres.db import Conn
 
 
 async def apply_survey_change(db: Conn, ticket_id: int, change: SurveyChange) -> None:
@@ -37,13 +39,8 @@ async def apply_survey_change(db: Conn, ticket_id: int, change: SurveyChange) ->
         await db.execute(pg(sql.NEW_SURVEY), ticket_id, ticket_id, change.staff_id, change.due_at)
 
 
-class PgSurveys(PgBase):
+class PgSurveys(PgBase, CommonSurveys):
     """SurveyStore over PostgreSQL."""
-
-    async def get_survey(self, survey_id: int) -> Survey | None:
-        """A survey by id."""
-        row = await self._fetchrow(sql.GET_SURVEY, survey_id)
-        return None if row is None else _survey(row)
 
     async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
         """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);

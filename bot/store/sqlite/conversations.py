@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store import sql
+from bot.store.reads import CommonConversations
 from bot.store.sqlite.db import SqliteBase, dt, ts
 
 
@@ -19,13 +20,8 @@ async def end_conversation_in(db: aiosqlite.Connection, chat_id: int, token: str
     return cursor.rowcount > 0
 
 
-class SqliteConversations(SqliteBase):
+class SqliteConversations(SqliteBase, CommonConversations):
     """ConversationStore over SQLite."""
-
-    async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
-        """The flow state saved for a chat, or None."""
-        row = await self._fetchone(sql.GET_CONVERSATION, (chat_id,))
-        return None if row is None else dict(json.loads(row["state"]))
 
     async def save_conversation(
         self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime

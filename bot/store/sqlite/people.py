@@ -7,10 +7,11 @@ from datetime import datetime
 
 from bot.core.models import Person
 from bot.store import sql
+from bot.store.reads import CommonPeople
 from bot.store.sqlite.db import SqliteBase, ts
 
 
-class SqlitePeople(SqliteBase):
+class SqlitePeople(SqliteBase, CommonPeople):
     """PersonStore over SQLite."""
 
     async def upsert_person(self, person: Person, now: datetime) -> Person:
@@ -30,22 +31,6 @@ class SqlitePeople(SqliteBase):
             )
             row = await cursor.fetchone()
         return replace(person, language=row["language"] if row else None)
-
-    async def get_person(self, telegram_id: int) -> Person | None:
-        """A stored user, or None."""
-        row = await self._fetchone(sql.GET_PERSON, (telegram_id,))
-        if row is None:
-            return None
-        return Person(
-            telegram_id=row["telegram_id"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            username=row["username"],
-            language_code=row["language_code"],
-            language=row["language"],
-            phone=row["phone"],
-            phone_asked=bool(row["phone_asked"]),
-        )
 
     async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
         """Remember the language a user chose."""

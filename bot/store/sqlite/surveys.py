@@ -11,6 +11,7 @@ import aiosqlite
 from bot.core.models import Outgoing, Survey
 from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
+from bot.store.reads import CommonSurveys
 from bot.store.rows import survey_of
 from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.outbox import enqueue_in
@@ -33,13 +34,8 @@ async def apply_survey_change(
         await db.execute(sql.NEW_SURVEY, (ticket_id, ticket_id, change.staff_id, ts(change.due_at)))
 
 
-class SqliteSurveys(SqliteBase):
+class SqliteSurveys(SqliteBase, CommonSurveys):
     """SurveyStore over SQLite."""
-
-    async def get_survey(self, survey_id: int) -> Survey | None:
-        """A survey by id."""
-        row = await self._fetchone(sql.GET_SURVEY, (survey_id,))
-        return None if row is None else _survey(row)
 
     async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
         """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);

@@ -5,21 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.store import sql
+from bot.store.reads import CommonUpdateLog
 from bot.store.sqlite.db import SqliteBase, ts
 
 
-class SqliteUpdateLog(SqliteBase):
+class SqliteUpdateLog(SqliteBase, CommonUpdateLog):
     """UpdateLog over SQLite."""
-
-    async def update_handled(self, update_id: int) -> bool:
-        """True if this Telegram update was handled before (it is being delivered again)."""
-        row = await self._fetchone(sql.UPDATE_HANDLED, (update_id,))
-        return row is not None
-
-    async def last_handled_update(self) -> int:
-        """The highest update id handled so far (0 for none)."""
-        row = await self._fetchone(sql.LAST_HANDLED_UPDATE)
-        return int(row["n"]) if row and row["n"] is not None else 0
 
     async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
         """Remember a handled update id (only about the last ``keep`` are kept)."""

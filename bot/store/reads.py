@@ -1,0 +1,321 @@
+"""The reads every backend runs alike, written once over a small driver seam.
+
+Each backend's base class (``SqliteBase``, ``PgBase``) implements ``Seam``: how a shared
+statement from ``bot.store.sql`` (``?`` placeholders) is run for its rows, how a moment is
+passed and read back, and how ``column IN (…)`` is said. The aggregates' classes mix in the
+``Common…`` classes below; writes and transactions, which differ (RETURNING, locks, advisory
+locks), stay in the backends' own modules, as do reads whose SQL only one dialect speaks.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.facts import PlaceTicket, SurveyFact
+from bot.core.models import OutboxItem, Person, Survey, Ticket, TicketEvent
+from bot.store import dashboard as d
+from bot.store import sql
+from bot.store.reports import EVERYTHING, Scope
+from bot.store.rows import Row, event_of, outbox_item_of, survey_of, ticket_of
+
+
+class Seam(ABC):
+    """What a backend gives the shared reads: its driver, its moments, its lists."""
+
+    @abstractmethod
+    async def _rows(self, statement: str, params: Sequence[Any] = (), /) -> Sequence[Row]:
+        """The rows of one shared statement (``?`` placeholders), run on its own."""
+
+    @abstractmethod
+    async def _row(self, statement: str, params: Sequence[Any] = (), /) -> Row | None:
+        """The first row of one shared statement, or None."""
+
+    @staticmethod
+    @abstractmethod
+    def _at(moment: datetime, /) -> Any:
+        """A moment as the driver takes it as a parameter."""
+
+    @staticmethod
+    @abstractmethod
+    def _read(value: Any, /) -> datetime:
+        """A stored moment as the driver returns it, read back as an aware datetime."""
+
+    @staticmethod
+    @abstractmethod
+    def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:
+        """``column`` is one of ``values`` (of SQL type ``kind``): the condition and its
+        parameters (SQLite: ``IN (?, …)``; PostgreSQL: ``= ANY(?::kind[])``)."""
+
+
+class CommonUpdateLog(Seam):
+    """UpdateLog's reads."""
+
+    async def update_handled(self, update_id: int) -> bool:
+        """True if this Telegram update was handled before (it is being delivered again)."""
+        return await self._row(sql.UPDATE_HANDLED, (update_id,)) is not None
+
+    async def last_handled_update(self) -> int:
+        """The highest update id handled so far (0 for none)."""
+        row = await self._row(sql.LAST_HANDLED_UPDATE)
+        return int(row["n"]) if row and row["n"] is not None else 0
+
+
+class CommonPeople(Seam):
+    """PersonStore's reads."""
+
+    async def get_person(self, telegram_id: int) -> Person | None:
+        """A stored user, or None."""
+        row = await self._row(sql.GET_PERSON, (telegram_id,))
+        if row is None:
+            return None
+        return Person(
+            telegram_id=row["telegram_id"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            username=row["username"],
+            language_code=row["language_code"],
+            language=row["language"],
+            phone=row["phone"],
+            phone_asked=bool(row["phone_asked"]),
+        )
+
+
+class CommonHomes(Seam):
+    """OwnerMemory's reads of homes and units."""
+
+    async def owner_homes(self, owner_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
+        """An owner's homes as (estate, building, unit), most recently used first."""
+        rows = await self._rows(sql.OWNER_HOMES, (owner_id, limit))
+        return [(r["estate"], r["building"], r["unit"]) for r in rows]
+
+    async def building_units(self, estate: str, building: str) -> frozenset[str]:
+        """The registered units of a building (empty: the building has no register)."""
+        rows = await self._rows(sql.BUILDING_UNITS, (estate, building))
+        return frozenset(r["unit"] for r in rows)
+
+
+class CommonConversations(Seam):
+    """ConversationStore's reads."""
+
+    async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
+        """The flow state saved for a chat, or None."""
+        row = await self._row(sql.GET_CONVERSATION, (chat_id,))
+        return None if row is None else dict(json.loads(row["state"]))
+
+
+class CommonTickets(Seam):
+    """TicketStore's reads."""
+
+    async def resolution_count(self, ticket_id: int) -> int:
+        """How many times a ticket was resolved."""
+        row = await self._row(sql.RESOLUTION_COUNT, (ticket_id,))
+        return int(row["n"]) if row else 0
+
+    async def get_ticket(self, ticket_id: int) -> Ticket | None:
+        """A ticket by id, or None."""
+        row = await self._row(sql.TICKET_BY_ID, (ticket_id,))
+        return None if row is None else ticket_of(row, self._read)
+
+    async def get_ticket_by_number(self, number: str) -> Ticket | None:
+        """A ticket by its number, or None."""
+        row = await self._row(sql.TICKET_BY_NUMBER, (number,))
+        return None if row is None else ticket_of(row, self._read)
+
+    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
+        """An owner's tickets, newest first."""
+        rows = await self._rows(sql.OWNER_TICKETS, (owner_id, limit, offset))
+        return [ticket_of(r, self._read) for r in rows]
+
+    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
+        """(category, description) of an owner's tickets opened since a moment."""
+        rows = await self._rows(sql.OWNER_TICKETS_SINCE, (owner_id, self._at(since)))
+        return [(str(r["category"]), str(r["description"])) for r in rows]
+
+    async def count_owner_tickets(self, owner_id: int) -> int:
+        """How many tickets an owner has."""
+        row = await self._row(sql.COUNT_OWNER_TICKETS, (owner_id,))
+        return int(row["n"]) if row else 0
+
+    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
+        """A ticket's timeline, oldest first."""
+        rows = await self._rows(sql.TICKET_EVENTS, (ticket_id,))
+        return [event_of(r, self._read) for r in rows]
+
+    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
+        """A staff member's open tickets, the most pressing deadline first."""
+        rows = await self._rows(sql.ASSIGNED_TICKETS, (telegram_id, limit))
+        return [ticket_of(r, self._read) for r in rows]
+
+    async def versions_in_progress(self) -> dict[int, int]:
+        """Ticket id → version of every ticket in progress (a light read: no rows mapped)."""
+        return {int(r[0]): int(r[1]) for r in await self._rows(sql.VERSIONS_IN_PROGRESS)}
+
+    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
+        """The timelines of the tickets in progress with ids first..last, by ticket id."""
+        timelines: dict[int, list[TicketEvent]] = {}
+        for row in await self._rows(sql.EVENTS_IN_PROGRESS, (first, last)):
+            event = event_of(row, self._read)
+            timelines.setdefault(event.ticket_id, []).append(event)
+        return timelines
+
+    async def tickets_in_progress(self) -> list[Ticket]:
+        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
+        rows = await self._rows(sql.TICKETS_IN_PROGRESS)
+        return [ticket_of(r, self._read) for r in rows]
+
+    async def open_tickets(
+        self,
+        departments: Collection[str] | None,
+        now: datetime,
+        limit: int = 50,
+        estates: Collection[str] | None = None,
+    ) -> list[Ticket]:
+        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
+        only = ""
+        params: list[Any] = [self._at(now), self._at(now)]
+        for column, values in (("department", departments), ("estate", estates)):
+            if values is not None:
+                condition, more = self._among(column, sorted(values))
+                only += f" AND {condition}"
+                params.extend(more)
+        rows = await self._rows(sql.OPEN_TICKETS.format(only=only), (*params, limit))
+        return [ticket_of(r, self._read) for r in rows]
+
+
+class CommonOutbox(Seam):
+    """OutboxStore's reads."""
+
+    async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
+        """The next message of each chat, if it is due; the most important first, then oldest.
+
+        Only a chat's next message can go (its most important, then oldest), so a burst to
+        one busy chat never hides other chats' messages behind it. A message that is being
+        retried keeps its place in its chat; one queued for later (``not_before``) takes its
+        place only once it is due.
+        """
+        at = self._at(now)
+        return [outbox_item_of(r) for r in await self._rows(sql.DUE_OUTBOX, (at, at, limit))]
+
+    async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
+        """One chat's next message (as ``due_outbox`` picks it), if its next attempt is due."""
+        at = self._at(now)
+        row = await self._row(sql.DUE_OUTBOX_OF_CHAT, (chat_id, at))
+        if row is None or row["next_attempt_at"] > at:
+            return None
+        return outbox_item_of(row)
+
+    async def next_outbox_due(self) -> datetime | None:
+        """When the earliest pending message is due, or None when nothing is pending."""
+        row = await self._row(sql.NEXT_OUTBOX_DUE)
+        return self._read(row["due"]) if row and row["due"] else None
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many outbox messages are in each status."""
+        return {r["status"]: int(r["n"]) for r in await self._rows(sql.OUTBOX_COUNTS)}
+
+
+class CommonCards(Seam):
+    """CardStore's reads that both dialects say alike."""
+
+    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
+        """The message id of a ticket's card in a chat, if one was sent."""
+        row = await self._row(sql.CARD_MESSAGE, (ticket_id, chat_id))
+        return int(row["message_id"]) if row else None
+
+    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The ticket a bot message in a chat belongs to (a card or a ticket notification)."""
+        row = await self._row(sql.TICKET_OF_MESSAGE, (chat_id, message_id, chat_id, message_id))
+        return int(row["ticket_id"]) if row else None
+
+
+class CommonSurveys(Seam):
+    """SurveyStore's reads that both dialects say alike."""
+
+    async def get_survey(self, survey_id: int) -> Survey | None:
+        """A survey by id."""
+        row = await self._row(sql.GET_SURVEY, (survey_id,))
+        return None if row is None else survey_of(row, self._read)
+
+
+class CommonReports(Seam):
+    """ReportReads and ReportRuns where both dialects say the same."""
+
+    def _scope_sql(self, scope: Scope, alias: str) -> tuple[str, list[Any]]:
+        """A report scope as SQL conditions on ``alias`` (starting with AND), parameters."""
+        where, params = "", []
+        for column, values in (("department", scope.departments), ("estate", scope.estates)):
+            if values is not None:
+                condition, more = self._among(f"{alias}.{column}", sorted(values))
+                where += f" AND {condition}"
+                params.extend(more)
+        return where, params
+
+    async def surveys_sent(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[SurveyFact]:
+        """Surveys sent in [start, end) and their answers."""
+        only, params = self._scope_sql(scope, "t")
+        join = "" if scope.everything else " JOIN tickets t ON t.id = s.ticket_id"
+        rows = await self._rows(
+            f"""
+            SELECT s.ticket_id, s.staff_id, s.sent_at, s.rating,
+                   s.status = 'answered' OR s.answered_at IS NOT NULL AS answered,
+                   s.praise IS NOT NULL AND trim(s.praise) != '' AS praised
+            FROM surveys s{join} WHERE s.sent_at >= ? AND s.sent_at < ?{only}
+            """,
+            (self._at(start), self._at(end), *params),
+        )
+        read = self._read
+        return [SurveyFact(r[0], r[1], read(r[2]), bool(r[4]), r[3], bool(r[5])) for r in rows]
+
+    async def place_tickets(
+        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
+    ) -> list[PlaceTicket]:
+        """Tickets opened in [start, end): where, what and their numbers."""
+        only, params = self._scope_sql(scope, "t")
+        rows = await self._rows(
+            "SELECT number, kind, category, estate, building, area, created_at FROM tickets t"
+            f" WHERE created_at >= ? AND created_at < ?{only}",
+            (self._at(start), self._at(end), *params),
+        )
+        read = self._read
+        return [PlaceTicket(r[0], r[1], r[2], r[3], r[4], r[5], read(r[6])) for r in rows]
+
+    async def last_run(self, name: str) -> int | None:
+        """The key of the last run of a scheduled report, or None if it never ran."""
+        row = await self._row(sql.LAST_RUN, (_counter(name),))
+        return int(row["value"]) if row else None
+
+    async def claim_run(self, name: str, key: int) -> bool:
+        """Record that run ``key`` of a report is being sent; False if it (or a later one) was.
+
+        One statement, so of two processes (or a job that fires twice) exactly one wins.
+        """
+        return await self._row(sql.CLAIM_RUN, (_counter(name), key)) is not None
+
+
+def _counter(name: str) -> str:
+    """Scheduled-report records live in the counters table under "report:<name>"."""
+    return f"report:{name}"
+
+
+class CommonBoard(Seam):
+    """BoardReads: the dashboard's board (its statements are built in bot.store.dashboard)."""
+
+    async def board_tickets(self, query: d.BoardQuery, now: datetime) -> d.BoardPage:
+        """A page of matching tickets, the most pressing first, and the total."""
+        q = d.board_sql(query, now, self._among, self._at)
+        if q.reads_text:
+            ids = [int(r["id"]) for r in await self._rows(q.all_ids, q.params)]
+            chosen = ids[query.offset : query.offset + query.limit]
+            condition, params = self._among("t.id", chosen, "bigint")
+            rows = await self._rows(f"{q.rows} WHERE {condition}{q.order}", params)
+            return d.BoardPage([ticket_of(r, self._read) for r in rows], len(ids))
+        rows = await self._rows(q.page, (*q.params, query.limit, query.offset))
+        total = await self._row(q.count, q.params)
+        n = int(total["n"]) if total else 0
+        return d.BoardPage([ticket_of(r, self._read) for r in rows], n)
