@@ -11,8 +11,7 @@ from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.reads import CommonConversations
 
 if TYPE_CHECKING:
-    from bot.store.reads import CommonConversations
-from bot.store.postgres.db import Conn
+    from bot.store.postgres.db import Conn
 
 
 async def end_conversation_in(db: Conn, chat_id: int, token: str) -> bool:

@@ -21,8 +21,7 @@ from bot.store.reads import CommonOutbox
 from bot.store.sqlite.outbox import message_body
 
 if TYPE_CHECKING:
-    from bot.store.reads import CommonOutbox
-from bot.store.postgres.db import Conn
+    from bot.store.postgres.db import Conn
 
 # The class of the advisory locks that make a chat's folding check-then-insert atomic.
 FOLD_LOCK = 0x4544

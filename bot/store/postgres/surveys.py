@@ -18,8 +18,7 @@ from bot.store.reads import CommonSurveys
 from bot.store.rows import as_is, survey_of
 
 if TYPE_CHECKING:
-    from bot.store.reads import CommonSurveys
-from bot.store.postgres.db import Conn
+    from bot.store.postgres.db import Conn
 
 
 async def apply_survey_change(db: Conn, ticket_id: int, change: SurveyChange) -> None:
