@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +33,12 @@ class Seam(ABC):
 
     @abstractmethod
     async def _row(self, statement: str, params: Sequence[Any] = (), /) -> Row | None:
-        """The first row of one shared statement, or None."""
+        """The first row of one shared statement (a lone write with RETURNING: committed), or
+        None."""
+
+    @abstractmethod
+    async def _change(self, statement: str, params: Sequence[Any] = (), /) -> int:
+        """Run one writing statement, committed on its own; how many rows it touched."""
 
     @staticmethod
     @abstractmethod
@@ -52,7 +58,7 @@ class Seam(ABC):
 
 
 class CommonUpdateLog(Seam):
-    """UpdateLog's reads."""
+    """UpdateLog, the same on every backend."""
 
     async def update_handled(self, update_id: int) -> bool:
         """True if this Telegram update was handled before (it is being delivered again)."""
@@ -63,9 +69,32 @@ class CommonUpdateLog(Seam):
         row = await self._row(sql.LAST_HANDLED_UPDATE)
         return int(row["n"]) if row and row["n"] is not None else 0
 
+    async def mark_update_handled(self, update_id: int, now: datetime, keep: int = 10_000) -> None:
+        """Remember a handled update id (only about the last ``keep`` are kept)."""
+        await self._change(sql.MARK_UPDATE_HANDLED, (update_id, self._at(now)))
+        if update_id % 1000 == 0:  # pruning now and then is enough
+            await self._change(sql.PRUNE_HANDLED_UPDATES, (update_id - keep,))
+
 
 class CommonPeople(Seam):
-    """PersonStore's reads."""
+    """PersonStore, the same on every backend (each write is one statement)."""
+
+    async def upsert_person(self, person: Person, now: datetime) -> Person:
+        """Record a user's current Telegram profile; returns it with the chosen language."""
+        at = self._at(now)
+        row = await self._row(
+            sql.UPSERT_PERSON,
+            (
+                person.telegram_id,
+                person.first_name,
+                person.last_name,
+                person.username,
+                person.language_code,
+                at,
+                at,
+            ),
+        )
+        return replace(person, language=row["language"] if row else None)
 
     async def get_person(self, telegram_id: int) -> Person | None:
         """A stored user, or None."""
@@ -83,9 +112,23 @@ class CommonPeople(Seam):
             phone_asked=bool(row["phone_asked"]),
         )
 
+    async def set_language(self, telegram_id: int, language: str, now: datetime) -> None:
+        """Remember the language a user chose."""
+        await self._change(sql.SET_LANGUAGE, (language, self._at(now), telegram_id))
+
+    async def set_phone(self, telegram_id: int, phone: str | None, now: datetime) -> None:
+        """Keep an owner's phone (None: they chose not to give one); either way it was asked."""
+        await self._change(sql.SET_PHONE, (phone, self._at(now), telegram_id))
+
 
 class CommonHomes(Seam):
-    """OwnerMemory's reads of homes and units."""
+    """OwnerMemory's homes and units but the bulk import (a transaction of its own)."""
+
+    async def remember_home(
+        self, owner_id: int, estate: str, building: str, unit: str, now: datetime
+    ) -> None:
+        """Record a home an owner reported from (again: it becomes the most recent)."""
+        await self._change(sql.REMEMBER_HOME, (owner_id, estate, building, unit, self._at(now)))
 
     async def owner_homes(self, owner_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
         """An owner's homes as (estate, building, unit), most recently used first."""
@@ -99,12 +142,40 @@ class CommonHomes(Seam):
 
 
 class CommonConversations(Seam):
-    """ConversationStore's reads."""
+    """ConversationStore, the same on every backend (each call is one statement)."""
 
     async def get_conversation(self, chat_id: int) -> dict[str, Any] | None:
         """The flow state saved for a chat, or None."""
         row = await self._row(sql.GET_CONVERSATION, (chat_id,))
         return None if row is None else dict(json.loads(row["state"]))
+
+    async def save_conversation(
+        self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
+    ) -> None:
+        """Write a chat's flow state (called after every step)."""
+        text = json.dumps(state, ensure_ascii=False)
+        at = self._at(now)
+        await self._change(
+            sql.SAVE_CONVERSATION, (chat_id, user_id, state["flow"], state["token"], text, at)
+        )
+
+    async def stash_draft(
+        self, chat_id: int, user_id: int, state: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a cancelled conversation's state so it can be restored (one per chat)."""
+        text = json.dumps(state, ensure_ascii=False)
+        await self._change(sql.STASH_DRAFT, (chat_id, user_id, text, self._at(now)))
+
+    async def take_draft(self, chat_id: int, since: datetime) -> dict[str, Any] | None:
+        """Remove a chat's stashed draft; its state if it was stashed at or after ``since``."""
+        row = await self._row(sql.TAKE_DRAFT, (chat_id,))
+        if row is None or self._read(row["saved_at"]) < since:
+            return None
+        return dict(json.loads(row["state"]))
+
+    async def delete_conversation(self, chat_id: int, token: str | None = None) -> bool:
+        """End a chat's flow (only the one with ``token``, when given); True if one ended."""
+        return await self._change(sql.DELETE_CONVERSATION, (chat_id, token, token)) > 0
 
 
 class CommonTickets(Seam):
@@ -187,7 +258,7 @@ class CommonTickets(Seam):
 
 
 class CommonOutbox(Seam):
-    """OutboxStore's reads."""
+    """OutboxStore's reads, and the delivery mark."""
 
     async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
         """The next message of each chat, if it is due; the most important first, then oldest.
@@ -217,9 +288,17 @@ class CommonOutbox(Seam):
         """How many outbox messages are in each status."""
         return {r["status"]: int(r["n"]) for r in await self._rows(sql.OUTBOX_COUNTS)}
 
+    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
+        """Mark a message delivered."""
+        await self._change(sql.OUTBOX_SENT, (self._at(now), message_id, item_id))
+
 
 class CommonCards(Seam):
-    """CardStore's reads that both dialects say alike."""
+    """CardStore where both dialects say the same."""
+
+    async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
+        """Remember where a ticket's card is, so later changes edit it."""
+        await self._change(sql.SAVE_CARD, (ticket_id, chat_id, message_id, audience))
 
     async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
         """The message id of a ticket's card in a chat, if one was sent."""
@@ -233,12 +312,36 @@ class CommonCards(Seam):
 
 
 class CommonSurveys(Seam):
-    """SurveyStore's reads that both dialects say alike."""
+    """SurveyStore where both dialects say the same: a read, and compare-and-sets that are one
+    statement each."""
 
     async def get_survey(self, survey_id: int) -> Survey | None:
         """A survey by id."""
         row = await self._row(sql.GET_SURVEY, (survey_id,))
         return None if row is None else survey_of(row, self._read)
+
+    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
+        """Record the rating; False when the survey was answered (or ended) before."""
+        return await self._change(sql.SURVEY_RATE, (rating, self._at(now), survey_id)) > 0
+
+    async def survey_details(
+        self,
+        survey_id: int,
+        problems: Sequence[str],
+        comment: str | None,
+        praise: str | None,
+    ) -> None:
+        """The answers that follow the rating."""
+        details = (json.dumps(list(problems)), comment, praise, survey_id)
+        await self._change(sql.SURVEY_DETAILS, details)
+
+    async def followup_open(self, survey_id: int, due: datetime) -> bool:
+        """Open the supervisor's follow-up call; False if one was opened before."""
+        return await self._change(sql.FOLLOWUP_OPEN, (self._at(due), survey_id)) > 0
+
+    async def followup_close(self, survey_id: int, outcome: str) -> bool:
+        """End an open follow-up (done / reopened); False if it was closed already."""
+        return await self._change(sql.FOLLOWUP_CLOSE, (outcome, survey_id)) > 0
 
 
 class CommonReports(Seam):

@@ -14,21 +14,20 @@ from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
-from bot.store.postgres.people import PgPeople
 from bot.store.postgres.replicas import PgInbox
 from bot.store.postgres.reports import PgReports
 from bot.store.postgres.schema import MIGRATIONS
 from bot.store.postgres.staff import PgStaffState
 from bot.store.postgres.surveys import PgSurveys
 from bot.store.postgres.tickets import PgTickets
-from bot.store.postgres.updates import PgUpdateLog
+from bot.store.reads import CommonPeople, CommonUpdateLog
 
 __all__ = ["MIGRATIONS", "PostgresStore"]
 
 
 class PostgresStore(
-    PgUpdateLog,
-    PgPeople,
+    CommonUpdateLog,
+    CommonPeople,
     PgHomes,
     PgConversations,
     PgTickets,
@@ -75,8 +74,8 @@ if TYPE_CHECKING:
         return store, store
 
     def _each_part_alone(
-        updates: PgUpdateLog,
-        people: PgPeople,
+        updates: CommonUpdateLog,
+        people: CommonPeople,
         homes: PgHomes,
         conversations: PgConversations,
         tickets: PgTickets,

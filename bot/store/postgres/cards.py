@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.store import sql
 from bot.store.postgres.db import PgBase
 from bot.store.reads import CommonCards
 
@@ -16,16 +15,6 @@ class PgCards(PgBase, CommonCards):
             "SELECT chat_id, audience FROM cards WHERE ticket_id = ? ORDER BY seq", ticket_id
         )
         return [(int(r["chat_id"]), str(r["audience"])) for r in rows]
-
-    async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
-        """Remember where a ticket's card is, so later changes edit it."""
-        await self._execute(
-            sql.SAVE_CARD,
-            ticket_id,
-            chat_id,
-            message_id,
-            audience,
-        )
 
     async def sent_card(self, chat_id: int, card: str) -> int | None:
         """Where a non-ticket card (a follow-up card) stands in a chat: its latest delivery."""

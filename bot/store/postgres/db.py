@@ -110,6 +110,10 @@ class PgBase(Seam):
         """The first row of one statement on a pooled connection, or None."""
         return await self._pool.fetchrow(pg(statement), *params)
 
+    async def _change(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """One statement, committed on its own; how many rows it touched."""
+        return rowcount(await self._pool.execute(pg(statement), *params))
+
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool
         self._url = url

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from bot.store import sql
 from bot.store.postgres.db import PgBase, pg, rowcount
@@ -12,12 +11,6 @@ from bot.store.reads import CommonHomes
 
 class PgHomes(PgBase, CommonHomes):
     """OwnerMemory's homes and units over PostgreSQL (the phone lives with the person)."""
-
-    async def remember_home(
-        self, owner_id: int, estate: str, building: str, unit: str, now: datetime
-    ) -> None:
-        """Record a home an owner reported from (again: it becomes the most recent)."""
-        await self._execute(sql.REMEMBER_HOME, owner_id, estate, building, unit, now)
 
     async def import_units(self, units: Sequence[tuple[str, str, str]]) -> int:
         """Add (estate, building, unit) rows to the register (repeats ignored); how many new."""

@@ -97,10 +97,6 @@ class PgOutbox(PgBase, CommonOutbox):
         async with self._tx() as db:
             await enqueue_in(db, messages, now)
 
-    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
-        """Mark a message delivered."""
-        await self._execute(sql.OUTBOX_SENT, now, message_id, item_id)
-
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
         """Schedule another attempt after a transient failure (any replica may make it)."""
         await self._execute(_OUTBOX_RETRY, at, error[:500], item_id)

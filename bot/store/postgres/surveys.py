@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -80,37 +79,6 @@ class PgSurveys(PgBase, CommonSurveys):
                 return False
             await enqueue_in(db, messages, now)
             return True
-
-    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
-        """Record the rating; False when the survey was answered (or ended) before."""
-        touched = await self._execute(sql.SURVEY_RATE, rating, now, survey_id)
-        return touched > 0
-
-    async def survey_details(
-        self,
-        survey_id: int,
-        problems: Sequence[str],
-        comment: str | None,
-        praise: str | None,
-    ) -> None:
-        """The answers that follow the rating."""
-        await self._execute(
-            sql.SURVEY_DETAILS,
-            json.dumps(list(problems)),
-            comment,
-            praise,
-            survey_id,
-        )
-
-    async def followup_open(self, survey_id: int, due: datetime) -> bool:
-        """Open the supervisor's follow-up call; False if one was opened before."""
-        touched = await self._execute(sql.FOLLOWUP_OPEN, due, survey_id)
-        return touched > 0
-
-    async def followup_close(self, survey_id: int, outcome: str) -> bool:
-        """End an open follow-up (done / reopened); False if it was closed already."""
-        touched = await self._execute(sql.FOLLOWUP_CLOSE, outcome, survey_id)
-        return touched > 0
 
 
 def _survey(row: asyncpg.Record) -> Survey:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.store import sql
 from bot.store.reads import CommonCards
 from bot.store.sqlite.db import SqliteBase
 
@@ -16,11 +15,6 @@ class SqliteCards(SqliteBase, CommonCards):
             "SELECT chat_id, audience FROM cards WHERE ticket_id = ? ORDER BY rowid", (ticket_id,)
         )
         return [(int(r["chat_id"]), str(r["audience"])) for r in rows]
-
-    async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
-        """Remember where a ticket's card is, so later changes edit it."""
-        async with self._tx() as db:
-            await db.execute(sql.SAVE_CARD, (ticket_id, chat_id, message_id, audience))
 
     async def sent_card(self, chat_id: int, card: str) -> int | None:
         """Where a non-ticket card (a follow-up card) stands in a chat: its latest delivery."""

@@ -128,8 +128,12 @@ class SqliteBase(Seam):
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
         """One statement, committed on its own: SQLite makes a lone statement atomic, and it
         costs one trip to the connection's thread where BEGIN … COMMIT costs three."""
+        await self._change(sql, params)
+
+    async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement, committed on its own (as ``_write``); how many rows it touched."""
         async with self._lock:
-            await self._db.execute(sql, params)
+            return (await self._db.execute(sql, params)).rowcount
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:

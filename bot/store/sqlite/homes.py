@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from bot.store import sql
 from bot.store.reads import CommonHomes
-from bot.store.sqlite.db import SqliteBase, ts
+from bot.store.sqlite.db import SqliteBase
 
 
 class SqliteHomes(SqliteBase, CommonHomes):
     """OwnerMemory's homes and units over SQLite (the phone lives with the person)."""
-
-    async def remember_home(
-        self, owner_id: int, estate: str, building: str, unit: str, now: datetime
-    ) -> None:
-        """Record a home an owner reported from (again: it becomes the most recent)."""
-        await self._write(sql.REMEMBER_HOME, (owner_id, estate, building, unit, ts(now)))
 
     async def import_units(self, units: Sequence[tuple[str, str, str]]) -> int:
         """Add (estate, building, unit) rows to the register (repeats ignored); how many new."""

@@ -70,10 +70,6 @@ class SqliteOutbox(SqliteBase, CommonOutbox):
             for message in messages:
                 await enqueue_in(db, message, now)
 
-    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
-        """Mark a message delivered."""
-        await self._write(sql.OUTBOX_SENT, (ts(now), message_id, item_id))
-
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
         """Schedule another attempt after a transient failure."""
         async with self._tx() as db:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -79,37 +78,6 @@ class SqliteSurveys(SqliteBase, CommonSurveys):
             for message in messages:
                 await enqueue_in(db, message, now)
             return True
-
-    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
-        """Record the rating; False when the survey was answered (or ended) before."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.SURVEY_RATE, (rating, ts(now), survey_id))
-            return cursor.rowcount > 0
-
-    async def survey_details(
-        self,
-        survey_id: int,
-        problems: Sequence[str],
-        comment: str | None,
-        praise: str | None,
-    ) -> None:
-        """The answers that follow the rating."""
-        async with self._tx() as db:
-            await db.execute(
-                sql.SURVEY_DETAILS, (json.dumps(list(problems)), comment, praise, survey_id)
-            )
-
-    async def followup_open(self, survey_id: int, due: datetime) -> bool:
-        """Open the supervisor's follow-up call; False if one was opened before."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.FOLLOWUP_OPEN, (ts(due), survey_id))
-            return cursor.rowcount > 0
-
-    async def followup_close(self, survey_id: int, outcome: str) -> bool:
-        """End an open follow-up (done / reopened); False if it was closed already."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.FOLLOWUP_CLOSE, (outcome, survey_id))
-            return cursor.rowcount > 0
 
 
 def _survey(row: aiosqlite.Row) -> Survey:
