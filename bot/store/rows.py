@@ -1,4 +1,5 @@
-"""Rows into domain objects, for every backend: only how a stored moment is read differs."""
+"""Rows into domain objects and back, for every backend: only how a moment is passed and read
+differs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, overload
 
-from bot.core.models import OutboxItem, Outgoing, Priority, Status, Survey, Ticket, TicketEvent
+from bot.core.models import (
+    OutboxItem,
+    Outgoing,
+    Priority,
+    Status,
+    Survey,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+)
 
 # SQLite stores ISO text, PostgreSQL hands back datetimes: each backend passes its reader.
 ReadMoment = Callable[[Any], datetime]
+# …and takes a datetime as a parameter the same two ways (``ts`` / as is).
+PassMoment = Callable[[datetime], Any]
 
 
 class Row(Protocol):
@@ -108,3 +120,50 @@ def outbox_item_of(row: Row) -> OutboxItem:
         collapse=payload.get("collapse"),
     )
     return OutboxItem(row["id"], message, row["attempts"], row["status"])
+
+
+def new_ticket_params(
+    draft: TicketDraft, number: str, owner_phone: str | None, at: PassMoment
+) -> tuple[Any, ...]:
+    """The parameters of ``sql.INSERT_TICKET`` for a new ticket."""
+    created = at(draft.created_at)
+    return (
+        number,
+        draft.owner_id,
+        draft.kind,
+        draft.category,
+        draft.subcategory,
+        draft.department,
+        draft.estate,
+        draft.building,
+        draft.unit,
+        draft.area,
+        draft.location_detail,
+        draft.urgency,
+        draft.description,
+        json.dumps(list(draft.photos)),
+        draft.language,
+        Status.NEW.value,
+        created,
+        created,
+        at(draft.accept_due),
+        at(draft.resolve_due),
+        owner_phone,
+    )
+
+
+def ticket_change_params(ticket: Ticket, at: PassMoment) -> tuple[Any, ...]:
+    """The parameters of ``sql.WRITE_TICKET``: a ticket's changeable fields, and its id."""
+    return (
+        ticket.status.value,
+        ticket.assignee_id,
+        ticket.department,
+        at(ticket.updated_at or ticket.created_at),
+        at(ticket.accept_due),
+        at(ticket.resolve_due),
+        int(ticket.overdue),
+        ticket.resolution_note,
+        ticket.resolution_photo,
+        at(ticket.paused_at) if ticket.paused_at else None,
+        ticket.id,
+    )

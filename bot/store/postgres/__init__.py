@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from bot.store.postgres.announcements import PgNotices
 from bot.store.postgres.cards import PgCards
-from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.homes import PgHomes
@@ -20,7 +19,7 @@ from bot.store.postgres.schema import MIGRATIONS
 from bot.store.postgres.staff import PgStaffState
 from bot.store.postgres.surveys import PgSurveys
 from bot.store.postgres.tickets import PgTickets
-from bot.store.reads import CommonPeople, CommonUpdateLog
+from bot.store.reads import CommonConversations, CommonPeople, CommonUpdateLog
 
 __all__ = ["MIGRATIONS", "PostgresStore"]
 
@@ -29,7 +28,7 @@ class PostgresStore(
     CommonUpdateLog,
     CommonPeople,
     PgHomes,
-    PgConversations,
+    CommonConversations,
     PgTickets,
     PgStaffState,
     PgOutbox,
@@ -77,7 +76,7 @@ if TYPE_CHECKING:
         updates: CommonUpdateLog,
         people: CommonPeople,
         homes: PgHomes,
-        conversations: PgConversations,
+        conversations: CommonConversations,
         tickets: PgTickets,
         staff: PgStaffState,
         outbox: PgOutbox,

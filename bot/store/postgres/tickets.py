@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from bot.store.postgres.events import add_event
 from bot.store.postgres.outbox import enqueue_in
 from bot.store.postgres.surveys import apply_survey_change
 from bot.store.reads import CommonTickets
+from bot.store.rows import as_is, new_ticket_params, ticket_change_params
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import Conn
@@ -45,28 +45,7 @@ class PgTickets(PgBase, CommonTickets):
             n = await db.fetchval(pg(sql.NEXT_NUMBER), f"ticket:{day_key}")
             number = number_for(int(n))
             ticket_id = await db.fetchval(
-                pg(sql.INSERT_TICKET),
-                number,
-                draft.owner_id,
-                draft.kind,
-                draft.category,
-                draft.subcategory,
-                draft.department,
-                draft.estate,
-                draft.building,
-                draft.unit,
-                draft.area,
-                draft.location_detail,
-                draft.urgency,
-                draft.description,
-                json.dumps(list(draft.photos)),
-                draft.language,
-                Status.NEW.value,
-                draft.created_at,
-                draft.created_at,
-                draft.accept_due,
-                draft.resolve_due,
-                owner_phone,
+                pg(sql.INSERT_TICKET), *new_ticket_params(draft, number, owner_phone, as_is)
             )
             ticket = Ticket(
                 **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
@@ -131,17 +110,4 @@ class PgTickets(PgBase, CommonTickets):
 
 async def _write_ticket(db: Conn, ticket: Ticket) -> None:
     """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
-    await db.execute(
-        pg(sql.WRITE_TICKET),
-        ticket.status.value,
-        ticket.assignee_id,
-        ticket.department,
-        ticket.updated_at or ticket.created_at,
-        ticket.accept_due,
-        ticket.resolve_due,
-        int(ticket.overdue),
-        ticket.resolution_note,
-        ticket.resolution_photo,
-        ticket.paused_at,
-        ticket.id,
-    )
+    await db.execute(pg(sql.WRITE_TICKET), *ticket_change_params(ticket, as_is))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.store.reads import CommonPeople, CommonUpdateLog
+from bot.store.reads import CommonConversations, CommonPeople, CommonUpdateLog
 from bot.store.sqlite.announcements import SqliteNotices
 from bot.store.sqlite.cards import SqliteCards
-from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
 from bot.store.sqlite.homes import SqliteHomes
@@ -25,7 +24,7 @@ class Store(
     CommonUpdateLog,
     CommonPeople,
     SqliteHomes,
-    SqliteConversations,
+    CommonConversations,
     SqliteTickets,
     SqliteStaffState,
     SqliteOutbox,
@@ -71,7 +70,7 @@ if TYPE_CHECKING:
         updates: CommonUpdateLog,
         people: CommonPeople,
         homes: SqliteHomes,
-        conversations: SqliteConversations,
+        conversations: CommonConversations,
         tickets: SqliteTickets,
         staff: SqliteStaffState,
         outbox: SqliteOutbox,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -12,6 +11,7 @@ from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
 from bot.store import sql
 from bot.store.interfaces import ConversationGone, SurveyChange
 from bot.store.reads import CommonTickets
+from bot.store.rows import new_ticket_params, ticket_change_params
 from bot.store.sqlite.conversations import end_conversation_in
 from bot.store.sqlite.db import SqliteBase, ts
 from bot.store.sqlite.events import add_event
@@ -50,30 +50,7 @@ class SqliteTickets(SqliteBase, CommonTickets):
             assert row is not None
             number = number_for(int(row["value"]))
             cursor = await db.execute(
-                sql.INSERT_TICKET,
-                (
-                    number,
-                    draft.owner_id,
-                    draft.kind,
-                    draft.category,
-                    draft.subcategory,
-                    draft.department,
-                    draft.estate,
-                    draft.building,
-                    draft.unit,
-                    draft.area,
-                    draft.location_detail,
-                    draft.urgency,
-                    draft.description,
-                    json.dumps(list(draft.photos)),
-                    draft.language,
-                    Status.NEW.value,
-                    now,
-                    now,
-                    ts(draft.accept_due),
-                    ts(draft.resolve_due),
-                    owner_phone,
-                ),
+                sql.INSERT_TICKET, new_ticket_params(draft, number, owner_phone, ts)
             )
             inserted = await cursor.fetchone()
             assert inserted is not None
@@ -147,19 +124,4 @@ class SqliteTickets(SqliteBase, CommonTickets):
 
 async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
     """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
-    await db.execute(
-        sql.WRITE_TICKET,
-        (
-            ticket.status.value,
-            ticket.assignee_id,
-            ticket.department,
-            ts(ticket.updated_at or ticket.created_at),
-            ts(ticket.accept_due),
-            ts(ticket.resolve_due),
-            int(ticket.overdue),
-            ticket.resolution_note,
-            ticket.resolution_photo,
-            ts(ticket.paused_at) if ticket.paused_at else None,
-            ticket.id,
-        ),
-    )
+    await db.execute(sql.WRITE_TICKET, ticket_change_params(ticket, ts))
