@@ -1,60 +1,23 @@
-"""The reads every backend runs alike, written once over a small driver seam.
+"""What every backend does alike, written once over the driver seam (``bot.store.seam``).
 
-Each backend's base class (``SqliteBase``, ``PgBase``) implements ``Seam``: how a shared
-statement from ``bot.store.sql`` (``?`` placeholders) is run for its rows, how a moment is
-passed and read back, and how ``column IN (…)`` is said. The aggregates' classes mix in the
-``Common…`` classes below; writes and transactions, which differ (RETURNING, locks, advisory
-locks), stay in the backends' own modules, as do reads whose SQL only one dialect speaks.
+The aggregates' classes of each backend mix these in (or the store composes them directly where
+nothing is left to a backend): the reads, and the writes that are one statement on both. Writes
+and transactions that differ (RETURNING in a transaction, row and advisory locks) and SQL only
+one dialect speaks stay in the backends' own modules. Reports and the dashboard: ``reads_web``.
 """
 
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.facts import PlaceTicket, SurveyFact
 from bot.core.models import OutboxItem, Person, Survey, Ticket, TicketEvent
-from bot.store import dashboard as d
 from bot.store import sql
-from bot.store.reports import EVERYTHING, Scope
-from bot.store.rows import Row, event_of, outbox_item_of, survey_of, ticket_of
-
-
-class Seam(ABC):
-    """What a backend gives the shared reads: its driver, its moments, its lists."""
-
-    @abstractmethod
-    async def _rows(self, statement: str, params: Sequence[Any] = (), /) -> Sequence[Row]:
-        """The rows of one shared statement (``?`` placeholders), run on its own."""
-
-    @abstractmethod
-    async def _row(self, statement: str, params: Sequence[Any] = (), /) -> Row | None:
-        """The first row of one shared statement (a lone write with RETURNING: committed), or
-        None."""
-
-    @abstractmethod
-    async def _change(self, statement: str, params: Sequence[Any] = (), /) -> int:
-        """Run one writing statement, committed on its own; how many rows it touched."""
-
-    @staticmethod
-    @abstractmethod
-    def _at(moment: datetime, /) -> Any:
-        """A moment as the driver takes it as a parameter."""
-
-    @staticmethod
-    @abstractmethod
-    def _read(value: Any, /) -> datetime:
-        """A stored moment as the driver returns it, read back as an aware datetime."""
-
-    @staticmethod
-    @abstractmethod
-    def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:
-        """``column`` is one of ``values`` (of SQL type ``kind``): the condition and its
-        parameters (SQLite: ``IN (?, …)``; PostgreSQL: ``= ANY(?::kind[])``)."""
+from bot.store.rows import event_of, outbox_item_of, survey_of, ticket_of
+from bot.store.seam import Seam
 
 
 class CommonUpdateLog(Seam):
@@ -310,6 +273,25 @@ class CommonCards(Seam):
         row = await self._row(sql.TICKET_OF_MESSAGE, (chat_id, message_id, chat_id, message_id))
         return int(row["ticket_id"]) if row else None
 
+    async def sent_card(self, chat_id: int, card: str) -> int | None:
+        """Where a non-ticket card (a follow-up card) stands in a chat: its latest delivery."""
+        row = await self._row(
+            "SELECT message_id FROM outbox WHERE status = 'sent' AND chat_id = ?"
+            f" AND message_id IS NOT NULL AND {self._json('payload', 'card')} = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (chat_id, card),
+        )
+        return int(row["message_id"]) if row else None
+
+    async def card_of_message(self, chat_id: int, message_id: int) -> str | None:
+        """The card a delivered message carried (a reply to it goes where the card says)."""
+        row = await self._row(
+            f"SELECT {self._json('payload', 'card')} AS card FROM outbox"
+            " WHERE chat_id = ? AND message_id = ? AND status = 'sent' ORDER BY id LIMIT 1",
+            (chat_id, message_id),
+        )
+        return str(row["card"]) if row and row["card"] is not None else None
+
 
 class CommonSurveys(Seam):
     """SurveyStore where both dialects say the same: a read, and compare-and-sets that are one
@@ -342,83 +324,3 @@ class CommonSurveys(Seam):
     async def followup_close(self, survey_id: int, outcome: str) -> bool:
         """End an open follow-up (done / reopened); False if it was closed already."""
         return await self._change(sql.FOLLOWUP_CLOSE, (outcome, survey_id)) > 0
-
-
-class CommonReports(Seam):
-    """ReportReads and ReportRuns where both dialects say the same."""
-
-    def _scope_sql(self, scope: Scope, alias: str) -> tuple[str, list[Any]]:
-        """A report scope as SQL conditions on ``alias`` (starting with AND), parameters."""
-        where, params = "", []
-        for column, values in (("department", scope.departments), ("estate", scope.estates)):
-            if values is not None:
-                condition, more = self._among(f"{alias}.{column}", sorted(values))
-                where += f" AND {condition}"
-                params.extend(more)
-        return where, params
-
-    async def surveys_sent(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[SurveyFact]:
-        """Surveys sent in [start, end) and their answers."""
-        only, params = self._scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = s.ticket_id"
-        rows = await self._rows(
-            f"""
-            SELECT s.ticket_id, s.staff_id, s.sent_at, s.rating,
-                   s.status = 'answered' OR s.answered_at IS NOT NULL AS answered,
-                   s.praise IS NOT NULL AND trim(s.praise) != '' AS praised
-            FROM surveys s{join} WHERE s.sent_at >= ? AND s.sent_at < ?{only}
-            """,
-            (self._at(start), self._at(end), *params),
-        )
-        read = self._read
-        return [SurveyFact(r[0], r[1], read(r[2]), bool(r[4]), r[3], bool(r[5])) for r in rows]
-
-    async def place_tickets(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[PlaceTicket]:
-        """Tickets opened in [start, end): where, what and their numbers."""
-        only, params = self._scope_sql(scope, "t")
-        rows = await self._rows(
-            "SELECT number, kind, category, estate, building, area, created_at FROM tickets t"
-            f" WHERE created_at >= ? AND created_at < ?{only}",
-            (self._at(start), self._at(end), *params),
-        )
-        read = self._read
-        return [PlaceTicket(r[0], r[1], r[2], r[3], r[4], r[5], read(r[6])) for r in rows]
-
-    async def last_run(self, name: str) -> int | None:
-        """The key of the last run of a scheduled report, or None if it never ran."""
-        row = await self._row(sql.LAST_RUN, (_counter(name),))
-        return int(row["value"]) if row else None
-
-    async def claim_run(self, name: str, key: int) -> bool:
-        """Record that run ``key`` of a report is being sent; False if it (or a later one) was.
-
-        One statement, so of two processes (or a job that fires twice) exactly one wins.
-        """
-        return await self._row(sql.CLAIM_RUN, (_counter(name), key)) is not None
-
-
-def _counter(name: str) -> str:
-    """Scheduled-report records live in the counters table under "report:<name>"."""
-    return f"report:{name}"
-
-
-class CommonBoard(Seam):
-    """BoardReads: the dashboard's board (its statements are built in bot.store.dashboard)."""
-
-    async def board_tickets(self, query: d.BoardQuery, now: datetime) -> d.BoardPage:
-        """A page of matching tickets, the most pressing first, and the total."""
-        q = d.board_sql(query, now, self._among, self._at)
-        if q.reads_text:
-            ids = [int(r["id"]) for r in await self._rows(q.all_ids, q.params)]
-            chosen = ids[query.offset : query.offset + query.limit]
-            condition, params = self._among("t.id", chosen, "bigint")
-            rows = await self._rows(f"{q.rows} WHERE {condition}{q.order}", params)
-            return d.BoardPage([ticket_of(r, self._read) for r in rows], len(ids))
-        rows = await self._rows(q.page, (*q.params, query.limit, query.offset))
-        total = await self._row(q.count, q.params)
-        n = int(total["n"]) if total else 0
-        return d.BoardPage([ticket_of(r, self._read) for r in rows], n)

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from bot.store import dashboard as d
 from bot.store.dashboard import LoginUse, WebSession
 from bot.store.postgres.db import PgBase, pg
-from bot.store.reads import CommonBoard
+from bot.store.reads_web import CommonDashboard
 
 # Spent and expired links are kept a day, so a second click is told "used", not "unknown".
 _KEEP_USED = timedelta(days=1)
 
 
-class PgDashboard(PgBase, CommonBoard):
+class PgDashboard(PgBase, CommonDashboard):
     """BoardReads and WebAuthStore over PostgreSQL."""
 
     async def add_login(
@@ -35,12 +35,6 @@ class PgDashboard(PgBase, CommonBoard):
             return "unknown", None
         return ("used" if state["used_at"] else "expired"), None
 
-    async def add_session(
-        self, session_hash: str, telegram_id: int, csrf: str, now: datetime
-    ) -> None:
-        """Start a browser session."""
-        await self._execute(d.ADD_SESSION, session_hash, telegram_id, csrf, now, now)
-
     async def touch_session(
         self, session_hash: str, now: datetime, idle_since: datetime
     ) -> WebSession | None:
@@ -51,7 +45,3 @@ class PgDashboard(PgBase, CommonBoard):
                 await db.execute(pg(d.PRUNE_SESSIONS), idle_since)
                 return None
         return WebSession(int(row["telegram_id"]), str(row["csrf"]))
-
-    async def end_session(self, session_hash: str) -> None:
-        """Sign out."""
-        await self._execute(d.END_SESSION, session_hash)

@@ -22,8 +22,8 @@ import asyncpg
 
 from bot.store.errors import NotOurDatabase, SchemaTooNew, StorageUnavailable
 from bot.store.postgres.schema import MIGRATIONS, TABLES, VERSION_TABLE
-from bot.store.reads import Seam
 from bot.store.rows import as_is
+from bot.store.seam import Seam
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -96,6 +96,11 @@ class PgBase(Seam):
     # The seam the shared reads (bot.store.reads) run over: timestamptz in and out as is.
     _at = staticmethod(as_is)
     _read = staticmethod(as_is)
+
+    @staticmethod
+    def _json(column: str, key: str) -> str:
+        """``column->>'key'``."""
+        return f"{column}->>'{key}'"
 
     @staticmethod
     def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:

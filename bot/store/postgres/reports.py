@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.facts import EventFact, TicketFact
+from bot.core.facts import TicketFact
 from bot.store.postgres.db import PgBase
-from bot.store.reads import CommonReports
+from bot.store.reads_web import CommonReports
 from bot.store.reports import (
     EVERYTHING,
     SURVEY_EXPORT_COLUMNS,
@@ -25,16 +25,7 @@ from bot.store.reports import (
 from bot.store.sqlite.db import ts
 
 _MILESTONES = "('accepted', 'resolved', 'reopened', 'cancelled', 'escalated')"
-_PERIOD_EVENTS = "('resolved', 'reopened', 'cancelled', 'escalated')"
 _OPEN = "('new', 'assigned', 'accepted')"
-
-
-def _int(value: str | None) -> int | None:
-    """A JSON number read as text (old rows may hold anything)."""
-    try:
-        return None if value is None else int(value)
-    except ValueError:
-        return None
 
 
 def _plain(row: asyncpg.Record) -> dict[str, Any]:
@@ -87,25 +78,6 @@ class PgReports(PgBase, CommonReports):
             *params,
         )
         return [TicketFact._make((*r[:17], bool(r[17]), bool(r[18]))) for r in rows]
-
-    async def period_events(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[EventFact]:
-        """Resolutions, reopenings, cancellations and escalations in [start, end)."""
-        only, params = self._scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = e.ticket_id"
-        rows = await self._fetch(
-            f"""
-            SELECT e.ticket_id, e.kind, e.at, e.actor_id,
-                   CASE WHEN e.kind IN ('reopened', 'escalated') THEN e.data->>'from' END
-            FROM ticket_events e{join}
-            WHERE e.kind IN {_PERIOD_EVENTS} AND e.at >= ? AND e.at < ?{only}
-            """,
-            start,
-            end,
-            *params,
-        )
-        return [EventFact(r[0], r[1], r[2], r[3], _int(r[4])) for r in rows]
 
     async def export_chunks(
         self, start: datetime, end: datetime, size: int = 2000

@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 from bot.store import dashboard as d
 from bot.store.dashboard import LoginUse, WebSession
-from bot.store.reads import CommonBoard
+from bot.store.reads_web import CommonDashboard
 from bot.store.sqlite.db import SqliteBase, ts
 
 # Spent and expired links are kept a day, so a second click is told "used", not "unknown".
 _KEEP_USED = timedelta(days=1)
 
 
-class SqliteDashboard(SqliteBase, CommonBoard):
+class SqliteDashboard(SqliteBase, CommonDashboard):
     """BoardReads and WebAuthStore over SQLite."""
 
     async def add_login(
@@ -35,13 +35,6 @@ class SqliteDashboard(SqliteBase, CommonBoard):
             return "unknown", None
         return ("used" if state["used_at"] else "expired"), None
 
-    async def add_session(
-        self, session_hash: str, telegram_id: int, csrf: str, now: datetime
-    ) -> None:
-        """Start a browser session."""
-        async with self._tx() as db:
-            await db.execute(d.ADD_SESSION, (session_hash, telegram_id, csrf, ts(now), ts(now)))
-
     async def touch_session(
         self, session_hash: str, now: datetime, idle_since: datetime
     ) -> WebSession | None:
@@ -53,7 +46,3 @@ class SqliteDashboard(SqliteBase, CommonBoard):
                 await db.execute(d.PRUNE_SESSIONS, (ts(idle_since),))
                 return None
         return WebSession(int(row["telegram_id"]), str(row["csrf"]))
-
-    async def end_session(self, session_hash: str) -> None:
-        """Sign out."""
-        await self._write(d.END_SESSION, (session_hash,))

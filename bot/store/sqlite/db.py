@@ -19,7 +19,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.store.errors import SchemaTooNew
-from bot.store.reads import Seam
+from bot.store.seam import Seam
 from bot.store.sqlite.schema import MIGRATIONS
 
 # The name the schema-upgrade lines were always logged under (admins filter on it).
@@ -47,6 +47,11 @@ class SqliteBase(Seam):
     # The seam the shared reads (bot.store.reads) run over.
     _at = staticmethod(ts)
     _read = staticmethod(dt)
+
+    @staticmethod
+    def _json(column: str, key: str) -> str:
+        """``json_extract(column, '$.key')``."""
+        return f"json_extract({column}, '$.{key}')"
 
     @staticmethod
     def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from bot.core.facts import EventFact, TicketFact
-from bot.store.reads import CommonReports
+from bot.core.facts import TicketFact
+from bot.store.reads_web import CommonReports
 from bot.store.reports import (
     EVERYTHING,
     SURVEY_EXPORT_COLUMNS,
@@ -31,18 +31,7 @@ CREATE INDEX IF NOT EXISTS surveys_sent ON surveys (sent_at);
 """The indexes report queries rely on (a migration in bot.store.sqlite.schema creates them)."""
 
 _MILESTONES = "('accepted', 'resolved', 'reopened', 'cancelled', 'escalated')"
-_PERIOD_EVENTS = "('resolved', 'reopened', 'cancelled', 'escalated')"
 _OPEN = "('new', 'assigned', 'accepted')"
-
-
-def _int(value: object) -> int | None:
-    """A JSON number read by json_extract (it may come back as text from old rows)."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
 
 
 class SqliteReports(SqliteBase, CommonReports):
@@ -121,27 +110,6 @@ class SqliteReports(SqliteBase, CommonReports):
                 )
             )
         return facts
-
-    async def period_events(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[EventFact]:
-        """Resolutions, reopenings, cancellations and escalations in [start, end)."""
-        only, params = self._scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = e.ticket_id"
-        rows = await self._fetchall(
-            f"""
-            SELECT e.ticket_id, e.kind, e.at, e.actor_id,
-                   CASE WHEN e.kind IN ('reopened', 'escalated')
-                        THEN json_extract(e.data, '$.from') END AS from_id
-            FROM ticket_events e{join}
-            WHERE e.kind IN {_PERIOD_EVENTS} AND e.at >= ? AND e.at < ?{only}
-            """,
-            (ts(start), ts(end), *params),
-        )
-        return [
-            EventFact(r[0], r[1], dt(r[2]), r[3], None if r[4] is None else _int(r[4]))
-            for r in rows
-        ]
 
     # ----- scheduled reports -----------------------------------------------------------------
 
