@@ -12,7 +12,6 @@ from bot.core.models import Outgoing
 from bot.store import proposal_sql as q
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.outbox import enqueue_in
-from bot.store.postgres.reports import _scope_sql
 from bot.store.reports import EVERYTHING, Scope
 from bot.store.rows import as_is
 
@@ -104,6 +103,6 @@ class PgProposals(PgBase):
         self, start: datetime, end: datetime, scope: Scope = EVERYTHING
     ) -> list[IncidentFact]:
         """Incidents going on in [start, end) in the scope, with their counts."""
-        only, params = _scope_sql(scope, "i")
+        only, params = self._scope_sql(scope, "i")
         rows = await self._fetch(q.INCIDENT_FACTS.format(scope=only), end, start, *params)
         return [q.incident_fact_of(r, as_is) for r in rows]

@@ -14,7 +14,6 @@ from bot.store import proposal_sql as q
 from bot.store.reports import EVERYTHING, Scope
 from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.outbox import enqueue_in
-from bot.store.sqlite.reports import _scope_sql
 
 
 async def _tickets(db: aiosqlite.Connection, proposal_id: int) -> list[int]:
@@ -106,7 +105,7 @@ class SqliteProposals(SqliteBase):
         self, start: datetime, end: datetime, scope: Scope = EVERYTHING
     ) -> list[IncidentFact]:
         """Incidents going on in [start, end) in the scope, with their counts."""
-        only, params = _scope_sql(scope, "i")
+        only, params = self._scope_sql(scope, "i")
         rows = await self._fetchall(
             q.INCIDENT_FACTS.format(scope=only), (ts(end), ts(start), *params)
         )
