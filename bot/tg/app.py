@@ -30,6 +30,8 @@ from bot.desk.submission import Submission
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.tg.announcements import NoticeDesk, NoticeLoop
+from bot.tg.notice_flow import FLOW as NOTICE_FLOW
+from bot.tg.notice_flow import NoticeFlow
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.dashboard import DashboardCommand
@@ -123,6 +125,9 @@ def build_application(
     notices = NoticeDesk(services, announcements, notice_loop)
     submission = Submission(services, ticket_desk, reply_now=outbox.deliver_reply)
     conversations = Conversations(services, submission)
+    # /notice alone: the guided conversation, a card flow ending in the form's preview.
+    notices.guided = NoticeFlow(services, announcements, conversations)
+    conversations.finishers[NOTICE_FLOW] = notices.guided.finish
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)

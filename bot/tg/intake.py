@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 # in the same transaction as its effect (see TicketDesk.act's ``conversation``).
 Finisher = Callable[[Bot, Visitor, FlowState, Mapping[str, Any]], Awaitable[str | None]]
 INTAKE = "intake"
+SENT = ""  # a finisher's notice meaning "I told the person myself": nothing more is sent
 PHONE = "phone"  # the field (and the flow) of an owner's phone number
 RESTORE_WITHIN = timedelta(minutes=30)  # a cancelled report can be restored this long
 
@@ -50,7 +51,7 @@ class Conversations:
         ``units`` the register's flats of the building being asked about."""
         context = {"number": (answers or {}).get("number", "")}
         settings, catalog = self.services.settings, self.services.catalog
-        ctx = ConfigContext(settings, catalog, lang, context, units)
+        ctx = ConfigContext(settings, catalog, lang, context, units, self.services.clock())
         return Runner(self.services.flows[flow_id], ctx)
 
     async def _register(self, state: FlowState) -> frozenset[str]:
@@ -110,6 +111,13 @@ class Conversations:
             await self._show(bot, visitor, state, reply, fresh=True)
             return
         await send(bot, visitor.chat_id, reply.text, reply_rows(reply, _encoder(state)))
+
+    async def back_to(self, bot: Bot, visitor: Visitor, state: FlowState, step: str) -> None:
+        """Ask a step of a submitted flow again (its finisher found the answer wanting); the
+        other answers are kept, and the flow goes on from there as before."""
+        again = replace(state, step=step, editing=True)
+        await self._save(visitor, again)
+        await self.reprompt(bot, visitor, again)
 
     async def restore(self, bot: Bot, visitor: Visitor, raw: Mapping[str, Any]) -> None:
         """Bring back a cancelled report where it was left."""
@@ -207,7 +215,8 @@ class Conversations:
             if result.echo is not None:
                 await replace_message(pressed, result.echo)
             notice = await self.finishers[before.flow](bot, visitor, before, result.answers)
-            await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
+            if notice != SENT:
+                await send(bot, visitor.chat_id, notice or t.text(visitor.lang, "flow.done"))
             return
         if result.outcome == "cancelled":
             await self.cancelled(bot, visitor, before, pressed, result.echo or "")
