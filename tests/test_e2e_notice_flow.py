@@ -150,8 +150,12 @@ async def test_bad_times_and_texts_are_asked_again_at_their_step(
         await expect(li, said)
         await card_asks(li, z, step)  # the step asked again
 
-    await refused("27/27 9", z.t("notice.err_time", field="start", value="27/27 9"), "notice.ask_start")
-    await refused("x" * 10_000, z.t("notice.err_time", field="start", value="x" * 40), "notice.ask_start")
+    await refused(
+        "27/27 9", z.t("notice.err_time", field="start", value="27/27 9"), "notice.ask_start"
+    )
+    await refused(
+        "x" * 10_000, z.t("notice.err_time", field="start", value="x" * 40), "notice.ask_start"
+    )
     await li.send("明天 9点")
     await card_asks(li, z, "notice.ask_end")
     await refused("11-26 12:00", z.t("notice.err_end_before_start"), "notice.ask_end")
@@ -223,9 +227,7 @@ async def test_a_guided_notice_survives_restarts_and_skips_the_only_estate(
     try:
         zhao = fake.user(ZHAO, language_code="en")
         e = Words(desk.settings, "en")
-        owners = await seed_owners(
-            desk, fake, [(9_600_001, "2", "en"), (9_600_002, "6", "zh-hk")]
-        )
+        owners = await seed_owners(desk, fake, [(9_600_001, "2", "en"), (9_600_002, "6", "zh-hk")])
         wang = fake.user(WANG, language_code="zh-hans")
         await wang.send("/notice")  # plain staff: refused, no conversation
         await expect(wang, Words(desk.settings, "zh-Hans").t("notice.refused_not_manager"))

@@ -67,7 +67,7 @@ def estates(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
 
 
 def buildings(ctx: ConfigContext, answers: Mapping[str, Any]) -> list[Option]:
-    """"All buildings", then each building of the chosen estate."""
+    """The "all buildings" choice, then each building of the chosen estate."""
     estate = ctx.settings.estate(str(answers.get("estate")))
     if estate is None:
         return []

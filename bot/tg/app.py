@@ -30,13 +30,13 @@ from bot.desk.submission import Submission
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.tg.announcements import NoticeDesk, NoticeLoop
-from bot.tg.notice_flow import FLOW as NOTICE_FLOW
-from bot.tg.notice_flow import NoticeFlow
 from bot.tg.buttons import Buttons
 from bot.tg.cards import Cards
 from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
 from bot.tg.intake import PHONE, Conversations
+from bot.tg.notice_flow import FLOW as NOTICE_FLOW
+from bot.tg.notice_flow import NoticeFlow
 from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
