@@ -212,6 +212,12 @@ async def test_bad_times_and_texts_are_asked_again_at_their_step(
     await expect(li, z.t("flow.cancelled_long"))
     assert await desk.rows("SELECT * FROM conversations") == []
     assert len(await desk.rows("SELECT id FROM notices")) == 1
+    # /notice help: the recent notices and both ways, no conversation started.
+    await li.send("/notice help")
+    told = await expect(li, z.t("notice.help"))
+    assert z.t("notice.recent_head") in (told.text or "") and not told.buttons
+    await li.wait_idle()
+    assert await desk.rows("SELECT * FROM conversations") == []
 
 
 async def test_a_guided_notice_survives_restarts_and_skips_the_only_estate(
