@@ -90,7 +90,8 @@ async def test_a_supervisor_sends_a_planned_notice_to_two_buildings_from_a_phone
     # The card heads each question with the answers so far, on the one message.
     assert li.last.message_id == card.message_id
     head = li.last.text or ""
-    assert "明天 09:00" in head and "2026-11-27 17:00" in head  # typed 明天 9点; +8 h
+    # Typed 明天 9点 is the quick button's time; +8 h is read as people say it.
+    assert "开始：明天 09:00" in head and "结束：明天（周五） 17:00" in head
     await phone.tap(z.t("notice.ask_expires.default"))
     await card_asks(li, z, "notice.ask_text")
     await phone.type("3栋、5栋 明天 9:00–17:00 停水检修，请提前储水。")
@@ -273,3 +274,53 @@ async def test_a_guided_notice_survives_restarts_and_skips_the_only_estate(
         assert len(notices_to(owners[0], "🚨")) == 1
     finally:
         await desk.stop()
+
+
+async def test_a_send_time_passed_while_typing_asks_that_step_again(
+    desk: Desk, fake: FakeBotApi
+) -> None:
+    li = fake.user(LI, language_code="zh-hans")
+    z = Words(desk.settings, "zh-Hans")
+    await li.send("/notice")
+    await card_asks(li, z, "notice.ask_estate")
+    await li.press(z.estate("harbour_view"))
+    await card_asks(li, z, "notice.ask_buildings")
+    await li.press("▫️ " + z.t("notice.flow_all"))
+    await until("all picked", lambda: "✅ 🏘" in str(li.last.buttons))
+    await li.press(z.t("flow.btn_done", count=1))
+    await card_asks(li, z, "notice.ask_kind")
+    await li.press(z.t("notice.ask_kind.planned"))
+    await card_asks(li, z, "notice.ask_start")
+    await li.send("明天 9点")
+    await card_asks(li, z, "notice.ask_end")
+    await li.press(z.t("flow.btn_skip"))
+    await card_asks(li, z, "notice.ask_send")
+    await li.send("10:30")  # half an hour from now
+    await card_asks(li, z, "notice.ask_expires")
+    await li.press(z.t("notice.ask_expires.default"))
+    await card_asks(li, z, "notice.ask_text")
+    await li.send("明天全小区停水。")
+    await card_asks(li, z, "notice.ask_extra_lang")
+    desk.clock.advance(hours=1)  # the sender was called away
+    await li.press(z.t("notice.flow_no_other"))
+    await expect(li, z.t("notice.err_send_past"))
+    again = await card_asks(li, z, "notice.ask_send")  # on a fresh card, the rest kept
+    assert "明天全小区停水" in (again.text or "")
+    await li.press(z.t("notice.ask_send.now"))
+    await card_asks(li, z, "notice.ask_expires")  # it depends on the send time: asked again
+    await li.press(z.t("notice.ask_expires.default"))
+    await card_asks(li, z, "notice.ask_extra_lang")
+    await li.press(z.t("notice.flow_no_other"))
+    preview = await expect(li, z.t("notice.preview_head"))
+    assert z.t("notice.send_now") in (preview.text or "")
+    assert len(await desk.rows("SELECT id FROM notices")) == 1
+
+    # A typed form while a guided notice is in progress replaces it.
+    await li.send("/notice")
+    await card_asks(li, z, "notice.ask_estate")
+    assert len(await desk.rows("SELECT * FROM conversations")) == 1
+    await li.send(
+        "/notice\nestate: harbour_view\nbuildings: all\nkind: emergency\ntext: 全小区紧急停电。"
+    )
+    await expect(li, z.t("notice.preview_head"))
+    assert await desk.rows("SELECT * FROM conversations") == []

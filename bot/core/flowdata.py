@@ -172,6 +172,10 @@ class FlowContext(Protocol):
         """A step with a ``check``: the answer as kept, or why it is refused."""
         ...
 
+    def shown(self, step: Step, value: Any) -> str:
+        """A typed answer of a ``typed`` choice step as people read it (on the card)."""
+        ...
+
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer for a step's ``propose`` (from ``text`` when given), or None."""
         ...

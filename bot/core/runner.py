@@ -420,7 +420,7 @@ class Runner:
         if step.type == "choice":
             option = next((o for o in self._options(step, answers) if o.id == value), None)
             if option is None and step.typed and value:
-                return _clip(str(value), 100)
+                return _clip(self.ctx.shown(step, value), 100)
             return option.label if option else "—"
         if step.type == "photos":
             return self.ctx.text("flow.photos_summary", count=len(value or []))

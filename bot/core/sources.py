@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.core import notice_flow
-from bot.core.announcements import TEXT_MAX
+from bot.core.announcements import TEXT_MAX, parse_time
+from bot.core.promise import stamp_words
 from bot.core.flow import Step
 from bot.core.proposals import guess_subject, suggested_urgency
 from bot.core.runner import Option
@@ -82,6 +83,14 @@ class ConfigContext:
         if error is None:
             return kept, None
         return value, self.text(f"notice.err_{error.code}", **error.params)
+
+    def shown(self, step: Step, value: Any) -> str:
+        """A notice's time as people read it: 明天（周五）17:00."""
+        if step.check == "notice" and self.now is not None:
+            moment = parse_time(str(value), self.settings, self.now)
+            if moment is not None:
+                return stamp_words(moment, self.now, self.settings.tz, self.catalog, self.lang)
+        return str(value)
 
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer: the subject from the description's (or ``text``'s) keywords, the
