@@ -9,8 +9,8 @@ from typing import Any
 from bot.config import Settings
 from bot.core import notice_flow
 from bot.core.announcements import TEXT_MAX, parse_time
-from bot.core.promise import stamp_words
 from bot.core.flow import Step
+from bot.core.promise import stamp_words
 from bot.core.proposals import guess_subject, suggested_urgency
 from bot.core.runner import Option
 from bot.texts import Catalog
