@@ -107,6 +107,8 @@ def test_each_time_is_checked_at_its_step_in_the_forms_words(
     assert said(expires, "11-25 17:00") == en("en", "notice.err_expiry_past")
     past_end = at(run, state, "end", start="2026-11-25 09:00")
     assert said(past_end, "11-25 12:00") == en("en", "notice.err_end_past")
+    now = run.handle(at(run, state, "send"), TextInput("现在")).state
+    assert now is not None and now.answers["send"] == "now" and now.step == "expires"
     text = at(run, state, "text")
     assert said(text, "x" * 10_000) == en("en", "notice.err_too_long", count=10_000, limit=3000)
 

@@ -76,6 +76,7 @@ _KIND_WORDS = {
     "緊急": "emergency",
 }
 _NOW_WORDS = frozenset({"now", "立即", "现在", "現在", "马上", "馬上"})
+NOW_WORDS = _NOW_WORDS  # "send: now" in any of the languages
 _ALL_WORDS = frozenset({"all", "全部", "所有"})
 _LINE = re.compile(r"^\s*([^\s:：.]+)(?:\.([A-Za-z-]+))?\s*[:：]\s?(.*)$")
 _SPLIT = re.compile(r"[,，、;；]+")

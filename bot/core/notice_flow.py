@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import Settings
 from bot.core.announcements import (
     DEFAULT_LIFETIME,
+    NOW_WORDS,
     SEND_SLACK,
     TEXT_MAX,
     FormError,
@@ -114,6 +115,8 @@ def accept(
         return value, None
     if step.field not in TIMES or value == "":
         return value, None  # an optional end skipped
+    if step.field in ("start", "send") and str(value).strip().casefold() in NOW_WORDS:
+        value = NOW  # typed "现在" as well as the button
     if step.field == "send" and value == NOW:
         return NOW, None  # "now" is when [Send] is tapped, however long the rest takes
     moment = _moment(step.field, str(value), answers, settings, now)
