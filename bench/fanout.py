@@ -9,7 +9,7 @@ from typing import Any
 from bench.people import Inbox, wait_until
 from bench.pg import Db, open_store
 from bench.procs import Child, cpu_seconds
-from bot.config.models import Telegram
+from bot.config.telegram import Telegram
 from bot.core.models import Outgoing
 from bot.emulator.state import StoredMessage
 from tests.fakebot import FakeBotApi, RateLimits

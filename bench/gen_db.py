@@ -258,7 +258,8 @@ def _fill(
         urgency = _weighted(rng, model.urgencies[category.id])
         is_open = rng.random() < (0.85 if moment >= recent_cut else backlog_p)
         status = _weighted(rng, OPEN_STATUSES if is_open else CLOSED_STATUSES)
-        people = model.assignees.get((category.department, estate.id)) or [None]
+        people: list[int | None] = [*model.assignees.get((category.department, estate.id), [])]
+        people = people or [None]
         assignee = None if status is Status.NEW else rng.choice(people)
         if status is Status.CANCELLED and rng.random() < 0.5:
             assignee = None

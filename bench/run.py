@@ -36,7 +36,7 @@ from bench.setup import (
     write_bench_config,
 )
 from tests.fakebot import FakeBotApi
-from tests.pg import PgServer
+from tests.pg import PG_BIN, PgServer
 
 PHASES = ("echo", "echo_aiohttp", "intake", "fanout", "scale")
 UNPACED = 1000.0  # messages a second: more than the fake and the bot under test manage
@@ -120,15 +120,16 @@ def machine() -> dict[str, Any]:
 
 def _pg_version() -> str:
     try:
-        return subprocess.run(
-            [str(pg.PG_BIN / "postgres"), "--version"],
+        done = subprocess.run(
+            [str(PG_BIN / "postgres"), "--version"],
             capture_output=True,
             text=True,
             check=False,
             timeout=10,
-        ).stdout.strip()
+        )
     except OSError:
         return ""
+    return str(done.stdout).strip()
 
 
 def _cpu_model() -> str:
@@ -417,6 +418,7 @@ async def _scale_phase(
     copy: dict[str, Any] | None = None
     if dbs.server is not None:
         db = await dbs.new("scale")
+        assert isinstance(db, str)  # a PostgreSQL URL
         copy = await pg.copy_sqlite_into(generated, db)
         await asyncio.to_thread(gen_db._remove, generated)
     register_desk(inbox, settings)

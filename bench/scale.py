@@ -132,8 +132,12 @@ async def _pg_query_timings(url: str, info: GenInfo, repeat: int) -> list[dict[s
 
     store = await PostgresStore.open(url)
     caught: dict[str, tuple[Any, ...]] = {}
+
+    def catch(query: asyncpg.connection.LoggedQuery) -> None:
+        caught.setdefault(query.query, tuple(query.args or ()))
+
     async with store._pool.acquire() as held:
-        held.add_query_logger(lambda q: caught.setdefault(q.query, tuple(q.args or ())))
+        held.add_query_logger(catch)
 
     async def plans() -> list[str]:
         out = []

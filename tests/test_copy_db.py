@@ -19,7 +19,17 @@ from bot.store import Storage, Store, SurveyChange
 from bot.store.copy import TABLES, CopyError, copy_database
 from bot.store.postgres import PostgresStore
 from tests.pg import PgServer, pg_url  # noqa: F401  (the fixture; pg_server is in conftest)
-from tests.test_store_contract import DAY, NOW, OWNER, STAFF, accepted, opened, routed_to, submit
+from tests.test_store_contract import (
+    DAY,
+    GROUP,
+    NOW,
+    OWNER,
+    STAFF,
+    accepted,
+    opened,
+    routed_to,
+    submit,
+)
 from tests.test_store_notices import NOTICE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +58,9 @@ async def _desk(path: Path) -> None:
         resolved = TicketEvent(first.id, at, "resolved", STAFF, {"note": "新垫圈 ✓"})
         survey = SurveyChange("new", NOW + timedelta(days=1), STAFF)
         assert await store.transition(before, done, resolved, [], survey=survey)
-        await opened(store, chat=OWNER + 5)  # a second ticket of the day
+        second = await opened(store, chat=OWNER + 5)  # a second ticket of the day
+        # A digest card in the department group lists both (the first one taken).
+        await store.save_digest(GROUP, 77, [(first.id, False), (second.id, True)], [], NOW)
         state = {"flow": "intake", "token": "mid", "step": 3, "answers": {"unit": "12B ✓"}}
         await store.save_conversation(NEIGHBOUR, NEIGHBOUR, state, NOW)
         await store.set_available(STAFF, False, NOW)
@@ -67,10 +79,11 @@ async def _desk(path: Path) -> None:
 async def _snapshot(store: Storage) -> dict[str, Any]:
     """Everything the test compares, read through the store API."""
     first = await store.get_ticket_by_number(f"HV-{DAY}-0001")
-    assert first is not None
+    second = await store.get_ticket_by_number(f"HV-{DAY}-0002")
+    assert first is not None and second is not None
     return {
         "ticket": first,
-        "second": await store.get_ticket_by_number(f"HV-{DAY}-0002"),
+        "second": second,
         "events": await store.ticket_events(first.id),
         "person": await store.get_person(OWNER),
         "conversation": await store.get_conversation(NEIGHBOUR),
@@ -87,6 +100,8 @@ async def _snapshot(store: Storage) -> dict[str, Any]:
         "notice": await store.get_notice(1),
         "notice_counts": await store.notice_counts(1),
         "notices_off": await store.notices_off(NEIGHBOUR),
+        "digest": await store.latest_digest(GROUP),
+        "digest_of": await store.digest_of(second.id, GROUP),
     }
 
 
@@ -102,6 +117,7 @@ async def test_an_sqlite_desk_mid_life_reads_back_the_same_on_postgresql(
     finally:
         await source.close()
     assert want["card"] == want["ticket"].id and want["surveys"] and want["outbox"]
+    assert want["digest"] is not None and want["digest"] == want["digest_of"]
     seen: list[tuple[str, int, int]] = []
 
     counts = await copy_database(f"sqlite:///{db}", pg_url, lambda *p: seen.append(p))

@@ -390,6 +390,50 @@ async def test_cards_are_found_by_ticket_and_by_message(store: Storage) -> None:
     assert await store.ticket_of_message(OWNER, 78) is None
 
 
+async def test_a_digest_keeps_its_lines_and_absorbs_the_cards_it_shows(store: Storage) -> None:
+    """Digest cards (bot.core.digest): lines in order, open or not, found by ticket and chat;
+    the new tickets' group cards still waiting, and the ones a digest absorbed marked sent."""
+    a, b, c = [await opened(store, chat) for chat in (OWNER, OWNER + 1, OWNER + 2)]
+    assert await store.latest_digest(GROUP) is None
+    cards = [Outgoing(GROUP, "", ticket_id=t.id, card="group") for t in (a, b, c)]
+    await store.enqueue(
+        [*cards, Outgoing(GROUP, "a notice"), Outgoing(STAFF, "", ticket_id=a.id, card="staff")],
+        NOW,
+    )
+    await store.save_card(c.id, GROUP, 5, "group")  # c has a card of its own already
+    waiting = await store.waiting_group_cards(GROUP, NOW, 10)
+    assert [t for _, t in waiting] == [a.id, b.id]
+    assert await store.waiting_group_cards(GROUP, NOW, 1) == waiting[:1]
+    assert await store.waiting_group_cards(GROUP, NOW - timedelta(seconds=1), 10) == []
+    # a's and b's cards go on digest message 40 (a's row is the one being delivered).
+    await store.save_digest(GROUP, 40, [(a.id, True), (b.id, True)], [waiting[1][0]], NOW)
+    assert await store.waiting_group_cards(GROUP, NOW, 10) == []  # b's: sent; a's: on it
+    digest = await store.digest_of(b.id, GROUP)
+    assert digest is not None and digest.message_id == 40
+    assert digest.ticket_ids == [a.id, b.id] and all(line.open for line in digest.lines)
+    assert digest.last_added == NOW
+    assert await store.digest_of(b.id, GROUP - 1) is None
+    assert await store.digest_chats(a.id) == [GROUP]
+    assert await store.pending_card_rows(GROUP, [a.id, b.id]) == [waiting[0][0]]
+    assert await store.pending_card_rows(GROUP, []) == []
+    # a is taken: its line closes (keeping its stamp), c joins later.
+    later = NOW + timedelta(minutes=1)
+    await store.save_digest(GROUP, 40, [(a.id, False), (b.id, True), (c.id, True)], [], later)
+    latest = await store.latest_digest(GROUP)
+    assert latest is not None and latest.ticket_ids == [a.id, b.id, c.id]
+    assert [line.open for line in latest.lines] == [False, True, True]
+    assert [line.added_at for line in latest.lines] == [NOW, NOW, later]
+    assert await store.digest_of(a.id, GROUP) is None and await store.digest_chats(a.id) == []
+    await store.save_digest(GROUP, 41, [(c.id, True)], [], later)
+    newest = await store.latest_digest(GROUP)
+    assert newest is not None and newest.message_id == 41
+    await store.drop_digest(GROUP, 41)
+    after_drop = await store.latest_digest(GROUP)
+    assert after_drop is not None and after_drop.message_id == 40
+    texts = sorted(m.text for m in await pending(store))
+    assert texts == ["", "", "", "a notice"]  # a's and c's group cards, a's staff card: not b's
+
+
 async def test_a_card_that_is_no_tickets_card_is_found_where_it_was_delivered(
     store: Storage,
 ) -> None:

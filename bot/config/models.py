@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.config.digest import GroupDigest
 from bot.config.storage import Storage
 from bot.config.telegram import Telegram
 from bot.config.web import Web
@@ -335,6 +336,7 @@ class Settings(_Model):
     surveys: Surveys = Surveys()
     reports: Reports = Reports()
     web: Web = Web()
+    group_digest: GroupDigest = GroupDigest()
 
     @field_validator("timezone")
     @classmethod

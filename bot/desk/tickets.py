@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.actions import SYSTEM, Action, Actor, AddNote, Assign, Reassign, Resolve
+from bot.core.card_audience import GROUP, LEFT
 from bot.core.duetimes import restart_deadlines, resumed_due
 from bot.core.language import pick_language
 from bot.core.lifecycle import Decision, Notice, Refusal, apply, decide
@@ -402,7 +403,12 @@ class TicketDesk:
 
     async def _cards(self, before: Ticket, after: Ticket, *, new_assignee: bool) -> list[Outgoing]:
         """Re-render every card of the ticket; send one to a new assignee and the group."""
-        existing = dict(await self.services.store.card_chats(after.id))
+        store = self.services.store
+        existing = dict(await store.card_chats(after.id))
+        for chat in await store.digest_chats(after.id):
+            # A line on a group's digest card is the ticket's card there (bot.core.digest).
+            if existing.get(chat, LEFT) == LEFT:
+                existing[chat] = GROUP
         return self._card_messages(after, existing, new_assignee=new_assignee)
 
     def _card_messages(

@@ -8,6 +8,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+EDITING_METHODS = frozenset(
+    {"editmessagetext", "editmessagecaption", "editmessagereplymarkup", "editmessagemedia"}
+)
 SENDING_METHODS = frozenset(
     {
         "sendmessage",
@@ -52,6 +55,9 @@ class RateLimits:
     per_group: Bucket | None = field(default_factory=lambda: Bucket(20 / 60, 20))
     global_: Bucket | None = field(default_factory=lambda: Bucket(30.0, 30))
     scale: float = 1.0
+    # Edits of messages in groups count against the group's limit too (as on Telegram); off
+    # by default so that tests of other things keep the emulator's older, laxer count.
+    group_edits: bool = False
 
 
 @dataclass

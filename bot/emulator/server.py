@@ -17,7 +17,7 @@ from bot.clock import Clock, utc_now
 from . import api_messages, api_settings, api_updates  # noqa: F401  (register methods)
 from .api_settings import scope_key
 from .errors import ApiError, not_found, too_many_requests
-from .faults import SENDING_METHODS, Faults, FloodControl, Stats
+from .faults import EDITING_METHODS, SENDING_METHODS, Faults, FloodControl, Stats
 from .objects import JSON, group_chat, private_chat, user_dict
 from .params import Params, parse_request
 from .registry import lookup
@@ -294,8 +294,14 @@ class FakeBotApi:
             if faults.take_forced_429(method):
                 self.stats.forced_429 += 1
                 raise too_many_requests(faults.force_429_retry_after)
-        if method.lower() in SENDING_METHODS and faults.rate_limits.enabled:
+        limits = faults.rate_limits
+        counted = method.lower() in SENDING_METHODS or (
+            limits.group_edits and method.lower() in EDITING_METHODS
+        )
+        if counted and limits.enabled:
             chat_id = _int_or_none(params.values.get("chat_id"))
+            if chat_id is not None and chat_id > 0 and method.lower() not in SENDING_METHODS:
+                chat_id = None  # an edit in a private chat is not counted
             retry_after = None if chat_id is None else self.flood.check(faults.rate_limits, chat_id)
             if retry_after is not None:
                 self.stats.flood_429 += 1

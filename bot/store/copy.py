@@ -38,6 +38,7 @@ TABLES: tuple[str, ...] = (
     "notices",
     "notice_deliveries",
     "notice_prefs",
+    "digest_lines",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

@@ -16,6 +16,7 @@ from bot.core.announcements import Notice, NoticeCounts
 from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
 from bot.core.models import OutboxItem, Outgoing, Person, Survey, Ticket, TicketDraft, TicketEvent
 from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
+from bot.store.digest_interfaces import DigestStore
 from bot.store.reports import EVERYTHING, ExportChunk, Scope
 
 SurveyStamp = Literal["sent_at", "reminded_at"]
@@ -519,6 +520,7 @@ class Storage(
     StaffState,
     OutboxStore,
     CardStore,
+    DigestStore,
     SurveyStore,
     ReportReads,
     ReportRuns,

@@ -7,15 +7,16 @@ import logging
 from telegram import Bot, LinkPreviewOptions, Message
 from telegram.error import BadRequest
 
-from bot.config import Settings
 from bot.core.card_audience import GROUP, LEFT, card_audience
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip
 from bot.core.lifecycle import work_started
 from bot.core.models import OutboxItem, Status, Ticket, TicketEvent
 from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
+from bot.tg.digest import DigestCards
 from bot.tg.followup import FollowupCards, survey_of_card
 from bot.tg.render import fit, keyboard
+from bot.tg.render import urgency_mark as urgency_mark  # kept importable from here
 from bot.tg.services import Services
 
 log = logging.getLogger(__name__)
@@ -23,20 +24,6 @@ log = logging.getLogger(__name__)
 Rows = list[list[tuple[str, str]]]
 # An owner's description may hold a link: a card never unfolds it (in a group, for everyone).
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-# How urgent, at a glance, before any word is read.
-_MARKS = {"emergency": "🔴", "urgent": "🟠", "routine": "🟢"}
-
-
-def urgency_mark(settings: Settings, urgency_id: str) -> str:
-    """🔴 for an emergency, 🟠 urgent, 🟢 routine; others by their clock and hotline."""
-    if urgency_id in _MARKS:
-        return _MARKS[urgency_id]
-    level = settings.urgency(urgency_id)
-    if level is not None and level.show_hotline:
-        return "🔴"
-    return "🟠" if level is not None and level.clock == "always" else "🟢"
 
 
 def owner_line(label: str, name: str, phone: str | None) -> str:
@@ -52,6 +39,7 @@ class Cards:
         self.services = services
         self.desk = desk
         self.followups = FollowupCards(services, desk)
+        self.digests = DigestCards(services, desk)
 
     def render(
         self,
@@ -181,6 +169,8 @@ class Cards:
         dept = self.services.settings.department(ticket.department)
         audience = card_audience(ticket, chat, dept.group_chat_id if dept else None)
         held = dict(await store.card_chats(ticket.id)).get(chat)
+        if chat < 0 and await self.digests.deliver(bot, item, ticket, audience, held):
+            return None  # on a digest card (groups only: bot.tg.digest)
         if audience == LEFT and held in (None, LEFT):
             return None  # never had a card here, or was told once already
         events = await store.ticket_events(ticket.id)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
+from bot.config import Settings
 from bot.core.fitting import CAPTION_LIMIT, TEXT_LIMIT, clip, split
 from bot.core.runner import Button, Reply
 
@@ -62,3 +63,17 @@ async def replace_message(
             and "not found" not in str(exc)
         ):
             raise
+
+
+# How urgent, at a glance, before any word is read.
+_MARKS = {"emergency": "🔴", "urgent": "🟠", "routine": "🟢"}
+
+
+def urgency_mark(settings: Settings, urgency_id: str) -> str:
+    """🔴 for an emergency, 🟠 urgent, 🟢 routine; others by their clock and hotline."""
+    if urgency_id in _MARKS:
+        return _MARKS[urgency_id]
+    level = settings.urgency(urgency_id)
+    if level is not None and level.show_hotline:
+        return "🔴"
+    return "🟠" if level is not None and level.clock == "always" else "🟢"

@@ -12,6 +12,7 @@ from bot.store.postgres.cards import PgCards
 from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
+from bot.store.postgres.digests import PgDigests
 from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.outbox import PgOutbox
 from bot.store.postgres.people import PgPeople
@@ -35,6 +36,7 @@ class PostgresStore(
     PgStaffState,
     PgOutbox,
     PgCards,
+    PgDigests,
     PgSurveys,
     PgReports,
     PgDashboard,
@@ -49,6 +51,7 @@ class PostgresStore(
 if TYPE_CHECKING:
     # mypy proves here that the backend keeps every interface (a Protocol is checked where a
     # value is assigned to it); a missing method or a changed signature fails the lint test.
+    from bot.store.digest_interfaces import DigestStore
     from bot.store.interfaces import (
         BoardReads,
         CardStore,
@@ -67,6 +70,9 @@ if TYPE_CHECKING:
         WebAuthStore,
     )
     from bot.store.replica_interfaces import OutboxClaims, UpdateInbox
+
+    def _digests_alone(digests: PgDigests) -> DigestStore:
+        return digests
 
     def _store_is_storage(store: PostgresStore) -> Storage:
         return store

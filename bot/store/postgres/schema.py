@@ -270,6 +270,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX homes_place ON homes (estate, building, owner_id);
     """,
+    # Migration 10 — digest cards (issue 15): a burst of new tickets for one department group
+    # is listed on one message, edited in place; a line per ticket, open while it waits.
+    """
+    CREATE TABLE IF NOT EXISTS digest_lines (
+        chat_id    BIGINT NOT NULL,
+        message_id BIGINT NOT NULL,
+        ticket_id  BIGINT NOT NULL REFERENCES tickets (id),
+        position   INTEGER NOT NULL,
+        is_open    INTEGER NOT NULL,
+        added_at   TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (chat_id, message_id, ticket_id)
+    );
+    CREATE INDEX IF NOT EXISTS digest_lines_ticket ON digest_lines (ticket_id, chat_id);
+    """,
 ]
 
 VERSION_TABLE = "estatedesk_schema"
@@ -299,6 +313,7 @@ TABLES: frozenset[str] = frozenset(
         "notices",
         "notice_deliveries",
         "notice_prefs",
+        "digest_lines",
     }
 )
 """Every table the migrations create: any other table means the database is not ours."""

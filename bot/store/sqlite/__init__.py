@@ -9,6 +9,7 @@ from bot.store.sqlite.cards import SqliteCards
 from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
+from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.outbox import SqliteOutbox
 from bot.store.sqlite.people import SqlitePeople
@@ -31,6 +32,7 @@ class Store(
     SqliteStaffState,
     SqliteOutbox,
     SqliteCards,
+    SqliteDigests,
     SqliteSurveys,
     SqliteReports,
     SqliteDashboard,
@@ -47,6 +49,7 @@ class Store(
 if TYPE_CHECKING:
     # mypy proves here that the backend keeps every interface (a Protocol is checked where a
     # value is assigned to it); a missing method or a changed signature fails the lint test.
+    from bot.store.digest_interfaces import DigestStore
     from bot.store.interfaces import (
         BoardReads,
         CardStore,
@@ -64,6 +67,9 @@ if TYPE_CHECKING:
         UpdateLog,
         WebAuthStore,
     )
+
+    def _digests_alone(digests: SqliteDigests) -> DigestStore:
+        return digests
 
     def _store_is_storage(store: Store) -> Storage:
         return store

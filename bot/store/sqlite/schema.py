@@ -248,4 +248,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX IF NOT EXISTS homes_place ON homes (estate, building, owner_id);
     """,
+    # Migration 10 — digest cards (issue 15): a burst of new tickets for one department group
+    # is listed on one message, edited in place; a line per ticket, open while it waits.
+    """
+    CREATE TABLE IF NOT EXISTS digest_lines (
+        chat_id    INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+        position   INTEGER NOT NULL,
+        is_open    INTEGER NOT NULL,
+        added_at   TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id, ticket_id)
+    );
+    CREATE INDEX IF NOT EXISTS digest_lines_ticket ON digest_lines (ticket_id, chat_id);
+    """,
 )
