@@ -171,3 +171,17 @@ def test_the_validator_knows_checks_and_typed_answers(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "check 'nonsense' is unknown" in text
     assert "'typed' needs a choice step with a 'check'" in text
+
+
+def test_hong_kong_wording_on_the_card(loaded: tuple[Settings, dict[str, Flow]]) -> None:
+    settings, flows = loaded
+    ctx = ConfigContext(settings, CATALOG, "zh-Hant", None, frozenset(), NOW)
+    run = Runner(flows["notice"], ctx)
+    state = run.start("tok", {notice_flow.SENDER: LI}).state
+    assert state is not None
+    assert "屋苑" in run.prompt(state).text
+    picked = replace(state, step="buildings", answers={**state.answers, "estate": "harbour_view"})
+    labels = [b.label for row in run.prompt(picked).buttons for b in row]
+    assert "▫️ 🏘 全部大廈" in labels and "▫️ 第3座" in labels
+    start = replace(picked, step="start")
+    assert "明日 09:00" in [b.label for row in run.prompt(start).buttons for b in row]
