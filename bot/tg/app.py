@@ -38,6 +38,8 @@ from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
 from bot.tg.incidents import IncidentChannel
 from bot.tg.intake import PHONE, Conversations
+from bot.tg.notice_flow import FLOW as NOTICE_FLOW
+from bot.tg.notice_flow import NoticeFlow
 from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
@@ -134,6 +136,9 @@ def build_application(
         services, ticket_desk, reply_now=outbox.deliver_reply, after_filed=[proposals.consider]
     )
     conversations = Conversations(services, submission)
+    # /notice alone: the guided conversation, a card flow ending in the form's preview.
+    notices.guided = NoticeFlow(services, announcements, conversations)
+    conversations.finishers[NOTICE_FLOW] = notices.guided.finish
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
