@@ -14,6 +14,7 @@ from bot.config.models import SUPPORTED_LANGUAGES, Settings
 from bot.core.periods import PERIOD_WORDS, Period, days_period, parse_period
 from bot.reports.builder import Report, build_report
 from bot.reports.export import ExportResult, Format, write_export
+from bot.reports.incident_words import export_rows
 from bot.reports.labelled_charts import report_charts
 from bot.reports.tables import terminal_text
 from bot.reports.words import Words
@@ -140,7 +141,8 @@ def export_main(args: argparse.Namespace, settings: Settings | None = None) -> i
     shown = ", ".join(str(p) for p in result.paths)
     print(
         f"exported {result.rows['tickets']} tickets, {result.rows['events']} events,"
-        f" {result.rows['surveys']} surveys to {shown}"
+        f" {result.rows['surveys']} surveys, {result.rows.get('incidents', 0)} incidents"
+        f" to {shown}"
     )
     return 0
 
@@ -149,7 +151,9 @@ async def _export(settings: Settings, period: Period, out: Path, fmt: Format) ->
     store = await open_storage(settings)
     try:
         chunks = store.export_chunks(period.start, period.end)
-        return await write_export(chunks, out, fmt, settings.tz)
+        facts = await store.incident_facts(period.start, period.end)
+        incidents = export_rows(facts, settings.tz, settings.default_language)
+        return await write_export(chunks, out, fmt, settings.tz, incidents=incidents)
     finally:
         await store.close()
 

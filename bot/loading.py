@@ -20,6 +20,7 @@ REQUIRED_FLOWS: dict[str, str] = {
     "transfer": "staff hand a ticket on",
     "resolve": "staff resolve a ticket",
     "phone": "the owner gives or changes their phone number",
+    "notice": "a supervisor's notice to owners, step by step (/notice alone)",
 }
 
 # The answers the bot reads when each flow is submitted: field → the step types that give it.
@@ -39,6 +40,13 @@ NEEDED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "transfer": {"target": ("choice",), "reason": ("text",)},
     "resolve": {"note": ("text",)},
     "phone": {"phone": ("contact",)},
+    "notice": {
+        "estate": ("choice",),
+        "buildings": ("multi",),
+        "kind": ("choice",),
+        "start": ("choice", "text"),
+        "text": ("text",),
+    },
 }
 
 

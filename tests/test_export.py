@@ -134,8 +134,9 @@ def test_export_command(db_path: Path, tmp_path: Path, capsys: pytest.CaptureFix
     out = tmp_path / "out" / "report.xlsx"
     args = parse("export", "--from", "2026-11-10", "--to", "2026-11-10", "--out", str(out))
     assert export_main(args, settings_at(db_path)) == 0
-    assert f"exported 6 tickets, {DAY_EVENTS} events, 3 surveys to {out}" in capsys.readouterr().out
-    assert load_workbook(out).sheetnames == ["tickets", "events", "surveys"]
+    said = capsys.readouterr().out
+    assert f"exported 6 tickets, {DAY_EVENTS} events, 3 surveys, 0 incidents to {out}" in said
+    assert load_workbook(out).sheetnames == ["tickets", "events", "surveys", "incidents"]
     args = parse(
         "export",
         "--from",

@@ -16,7 +16,7 @@ from bot.config.storage import Storage
 from bot.config.telegram import Telegram
 from bot.config.web import Web
 from bot.core.holidays_cn import supported as holiday_region_known
-from bot.durations import Duration
+from bot.durations import Duration, format_duration
 from bot.timewindow import WEEKDAYS, WHOLE_DAY, TimeWindow, Weekday
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("zh-Hans", "zh-Hant", "en")
@@ -323,6 +323,17 @@ class Incidents(_Model):
     # per_subscriber: linked tickets close, and each subscriber rates the handling once
     # (five stars under the all-clear); none: linked tickets close, nobody is surveyed.
     surveys: IncidentSurveys = "per_ticket"
+    # The bot proposes an incident to the department's supervisors when this many reports of
+    # one subcategory come from one building (or common area) within suggest_window.
+    suggest_after: int = Field(default=5, ge=2)
+    suggest_window: Duration = timedelta(minutes=30)
+
+    @field_validator("suggest_window")
+    @classmethod
+    def _window_positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError(f"must be longer than zero, not {format_duration(value)}")
+        return value
 
 
 class Settings(_Model):

@@ -76,12 +76,18 @@ _KIND_WORDS = {
     "緊急": "emergency",
 }
 _NOW_WORDS = frozenset({"now", "立即", "现在", "現在", "马上", "馬上"})
+NOW_WORDS = _NOW_WORDS  # "send: now" in any of the languages
 _ALL_WORDS = frozenset({"all", "全部", "所有"})
 _LINE = re.compile(r"^\s*([^\s:：.]+)(?:\.([A-Za-z-]+))?\s*[:：]\s?(.*)$")
 _SPLIT = re.compile(r"[,，、;；]+")
 _FULL = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s+(\d{1,2})[:：](\d{2})$")
 _SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})\s+(\d{1,2})[:：](\d{2})$")
-_TIME = re.compile(r"^(?:(today|今天|tomorrow|明天)\s*)?(\d{1,2})[:：](\d{2})$")
+_TIME = re.compile(
+    r"^(?:(today|今天|今日|tomorrow|明天|明日)\s*)?(上午|早上|下午|晚上)?\s*"
+    r"(\d{1,2})(?:[:：](\d{2})|\s*[点點](?:\s*(\d{1,2})\s*分?|(半))?)$"
+)
+_AFTERNOON = frozenset({"下午", "晚上"})
+_TOMORROW = frozenset({"tomorrow", "明天", "明日"})
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,18 @@ def parse_form(
         return None, error
     if not fields and not texts:
         return None, FormError("empty")
+    return build(fields, texts, settings, now, sender)
+
+
+def build(
+    fields: Mapping[str, str],
+    texts: Mapping[str, str],
+    settings: Settings,
+    now: datetime,
+    sender: int,
+) -> tuple[Notice | None, FormError | None]:
+    """A draft from a form's fields and texts, with every check (the guided /notice
+    conversation ends here too, so both refuse the same input with the same words)."""
     estate_id, error = _estate(fields.get("estate"), settings)
     if error is not None or estate_id is None:
         return None, error
@@ -273,7 +291,8 @@ def _buildings(
 
 
 def parse_time(value: str, settings: Settings, now: datetime) -> datetime | None:
-    """A typed local time (``2026-12-02 09:00``, ``12-02 09:00``, ``09:00``, ``明天 9:00``)."""
+    """A typed local time (``2026-12-02 09:00``, ``12-02 09:00``, ``09:00``, ``明天 9:00``,
+    ``明天 9点``, ``下午3点半``)."""
     tz = settings.tz
     today = now.astimezone(tz).date()
     text = value.strip().casefold()
@@ -285,8 +304,12 @@ def parse_time(value: str, settings: Settings, now: datetime) -> datetime | None
             m, d, hh, mm = (int(g) for g in found.groups())
             return datetime.combine(date(today.year, m, d), time(hh, mm), tz)
         if found := _TIME.match(text):
-            day = today + timedelta(days=1) if found.group(1) in ("tomorrow", "明天") else today
-            return datetime.combine(day, time(int(found.group(2)), int(found.group(3))), tz)
+            day = today + timedelta(days=1) if found.group(1) in _TOMORROW else today
+            hour = int(found.group(3))
+            if found.group(2) in _AFTERNOON and hour < 12:
+                hour += 12  # 下午3点 is 15:00
+            minute = 30 if found.group(6) else int(found.group(4) or found.group(5) or 0)
+            return datetime.combine(day, time(hour, minute), tz)
     except ValueError:  # 02-30, 25:00
         return None
     return None

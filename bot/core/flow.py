@@ -29,10 +29,13 @@ STEP_TYPES: tuple[str, ...] = (
 FINISH = "_submit"
 STEP_ID = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 # Conversation-level limits a flow may refer to by name; the values live in config.yaml.
-LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos", "photo")
+LIMIT_NAMES: tuple[str, ...] = ("description", "unit", "detail", "photos", "photo", "notice")
 # What a choice step's ``propose`` may name: the context guesses the answer from earlier ones
 # (the subject from the description's keywords, the urgency from it, a remembered home).
 PROPOSALS: tuple[str, ...] = ("category", "subcategory", "urgency", "place")
+# What a step's ``check`` may name: the context judges each answer as it is given (and may
+# keep it in another form); a refused one is explained and the step asked again.
+CHECKS: tuple[str, ...] = ("notice",)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Step:
     propose: str | None = None  # a name from PROPOSALS: answered by a guess until changed
     hidden: bool = False  # not a line of the summary (its answer shows through other steps)
     edit: tuple[str, ...] = ()  # a summary's one-tap edit buttons, by step id
+    check: str | None = None  # a name from CHECKS: each answer judged as it is given
+    typed: bool = False  # a choice step that also takes a typed answer no option matches
 
     def next_step(self, answers: Mapping[str, Any]) -> str | None:
         """The id of the step that follows, given the answers so far."""
@@ -204,6 +209,8 @@ _STEP_KEYS = {
     "propose",
     "hidden",
     "edit",
+    "check",
+    "typed",
 }
 
 
@@ -275,6 +282,12 @@ def _parse_step(
         errors.append(
             f"{where}: propose '{propose}' needs a choice step and one of {', '.join(PROPOSALS)}"
         )
+    check = item.get("check")
+    if check is not None and check not in CHECKS:
+        errors.append(f"{where}: check '{check}' is unknown (known: {', '.join(CHECKS)})")
+    typed = item.get("typed", False) is True
+    if typed and (step_type != "choice" or check is None):
+        errors.append(f"{where}: 'typed' needs a choice step with a 'check' for typed answers")
     raw_edit = item.get("edit") or []
     if raw_edit and (step_type != "summary" or not isinstance(raw_edit, list)):
         errors.append(f"{where}: 'edit' is a list of step ids on a summary step")
@@ -297,6 +310,8 @@ def _parse_step(
         propose=None if propose is None else str(propose),
         hidden=bool(item.get("hidden", False)),
         edit=tuple(str(e) for e in raw_edit),
+        check=None if check is None else str(check),
+        typed=typed,
     )
 
 

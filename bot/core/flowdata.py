@@ -168,6 +168,14 @@ class FlowContext(Protocol):
         again is taken), or None."""
         ...
 
+    def accept(self, step: Step, answers: Mapping[str, Any], value: Any) -> tuple[Any, str | None]:
+        """A step with a ``check``: the answer as kept, or why it is refused."""
+        ...
+
+    def shown(self, step: Step, value: Any) -> str:
+        """A typed answer of a ``typed`` choice step as people read it (on the card)."""
+        ...
+
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer for a step's ``propose`` (from ``text`` when given), or None."""
         ...

@@ -170,6 +170,9 @@ class Runner:
             return self._refuse(state, self.ctx.text("flow.use_buttons"))
         if step.type == "choice":
             match = card.match_option(self, step, state.answers, text)
+            if match is None and step.typed and text:
+                # A typed answer beside the buttons ("明天 9点"): its check reads it.
+                return self._answer(state, step, text)
             if match is None:
                 return self._refuse(state, self.ctx.text("flow.no_match", text=_clip(text, 40)))
             return self._choose(state, step, match)
@@ -180,6 +183,11 @@ class Runner:
         if step.type == "message":
             return self._message(state, step, text, None)
         if step.type == "text":
+            if step.check is not None:
+                # Its check speaks first, so a text too long is refused in its own words.
+                _, problem = self.ctx.accept(step, state.answers, text)
+                if problem is not None:
+                    return self._refuse(state, problem)
             low, high = self.ctx.limits(step.limit)
             if len(text) > high:
                 return self._refuse(
@@ -271,6 +279,10 @@ class Runner:
         notes: tuple[Reply, ...] = (),
         sets: Mapping[str, Any] | None = None,
     ) -> Result:
+        if step.check is not None:
+            value, problem = self.ctx.accept(step, state.answers, value)
+            if problem is not None:
+                return self._refuse(state, problem)
         answers, locked, proposed = card.apply_sets(state, {step.field: value}, sets or {})
         nxt = step.next_step(answers)
         assert nxt is not None, f"step {step.id} has no next for {answers}"  # validator ensures
@@ -407,6 +419,8 @@ class Runner:
         value = answers.get(step.field)
         if step.type == "choice":
             option = next((o for o in self._options(step, answers) if o.id == value), None)
+            if option is None and step.typed and value:
+                return _clip(self.ctx.shown(step, value), 100)
             return option.label if option else "—"
         if step.type == "photos":
             return self.ctx.text("flow.photos_summary", count=len(value or []))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.core import notice_flow
 from bot.core.actions import Actor, actor_for
+from bot.core.announcements import TEXT_MAX, parse_time
 from bot.core.flow import Step
+from bot.core.promise import stamp_words
 from bot.core.proposals import guess_subject, suggested_urgency
 from bot.core.runner import Option
 from bot.core.scope import may_see
@@ -31,6 +35,7 @@ class ConfigContext:
         lang: str,
         context: Mapping[str, Any] | None = None,
         units: frozenset[str] = frozenset(),
+        now: datetime | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog
@@ -39,6 +44,8 @@ class ConfigContext:
         self.units = frozenset(_unit_key(u) for u in units)
         # Values every text of the flow may use, e.g. {number} of the ticket being worked on.
         self.context = dict(context or {})
+        # The clock's now, for steps whose options or checks depend on it (notice times).
+        self.now = now
 
     def text(self, key: str, **params: Any) -> str:
         """A catalog text in this person's language."""
@@ -58,6 +65,7 @@ class ConfigContext:
             "detail": (1, limits.detail_max),
             "photos": (0, limits.photos_max),
             "photo": (0, 1),
+            "notice": (1, TEXT_MAX),
         }
         return table.get(name or "", (1, 1000))
 
@@ -69,6 +77,23 @@ class ConfigContext:
         building = estate.building(str(answers.get("building"))) if estate else None
         name = self.local(building.name) if building is not None else ""
         return self.text("intake.unit_unknown", building=name, unit=text)
+
+    def accept(self, step: Step, answers: Mapping[str, Any], value: Any) -> tuple[Any, str | None]:
+        """A notice's answers are checked as they are given, in the form's words."""
+        if step.check != "notice" or self.now is None:
+            return value, None
+        kept, error = notice_flow.accept(step, answers, value, self.settings, self.now)
+        if error is None:
+            return kept, None
+        return value, self.text(f"notice.err_{error.code}", **error.params)
+
+    def shown(self, step: Step, value: Any) -> str:
+        """A notice's time as people read it: 明天（周五）17:00."""
+        if step.check == "notice" and self.now is not None:
+            moment = parse_time(str(value), self.settings, self.now)
+            if moment is not None:
+                return stamp_words(moment, self.now, self.settings.tz, self.catalog, self.lang)
+        return str(value)
 
     def propose(self, name: str, answers: Mapping[str, Any], text: str | None = None) -> Any:
         """A guessed answer: the subject from the description's (or ``text``'s) keywords, the
@@ -283,6 +308,10 @@ SOURCES: dict[str, Source] = {
     "incident_estates": _incident_estates,
     "incident_buildings": _incident_buildings,
     "incident_categories": _incident_categories,
+    "notice_estates": notice_flow.estates,
+    "notice_buildings": notice_flow.buildings,
+    "notice_starts": notice_flow.starts,
+    "notice_languages": notice_flow.languages,
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCES)
 

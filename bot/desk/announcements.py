@@ -10,12 +10,15 @@ ones until they expire, and reports where each stands. Channel-neutral: no PTB, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.core.announcements import (
+    FormError,
     Notice,
     NoticeCounts,
+    build,
     owner_text,
     parse_form,
     preview_text,
@@ -35,6 +38,7 @@ class Draft:
 
     notice: Notice | None
     text: str
+    code: str | None = None  # the FormError's code when a check refused it
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,33 @@ class Announcements:
         now = self.services.clock()
         notice, error = parse_form(raw, self.services.settings, now, sender)
         if error is not None or notice is None:
-            code = error.code if error is not None else "empty"
-            params = error.params if error is not None else {}
-            problem = self.t(lang, f"notice.err_{code}", **params)
-            return Draft(None, problem + "\n\n" + self.t(lang, "notice.form_hint"))
+            draft = self._refused(lang, error)
+            return replace(draft, text=draft.text + "\n\n" + self.t(lang, "notice.form_hint"))
+        return await self._keep(sender, lang, notice)
+
+    async def draft_answers(
+        self, sender: int, lang: str, fields: Mapping[str, str], texts: Mapping[str, str]
+    ) -> Draft:
+        """The guided conversation's answers (as the form's fields): the same checks, the
+        same draft and preview as a typed form."""
+        refused = self.refusal(sender)
+        if refused is not None:
+            return Draft(None, self.t(lang, f"notice.refused_{refused}"))
+        now = self.services.clock()
+        notice, error = build(fields, texts, self.services.settings, now, sender)
+        if error is not None or notice is None:
+            return self._refused(lang, error)
+        return await self._keep(sender, lang, notice)
+
+    def _refused(self, lang: str, error: FormError | None) -> Draft:
+        """Why a form or the conversation's answers cannot be a notice."""
+        code = error.code if error is not None else "empty"
+        params = error.params if error is not None else {}
+        return Draft(None, self.t(lang, f"notice.err_{code}", **params), code)
+
+    async def _keep(self, sender: int, lang: str, notice: Notice) -> Draft:
+        """Store a checked notice as a draft and preview it (or refuse another patch)."""
+        now = self.services.clock()
         refused = self.refusal(sender, notice.estate)
         if refused is not None:
             return Draft(None, self.t(lang, f"notice.refused_{refused}"))

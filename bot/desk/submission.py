@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,15 +20,24 @@ log = logging.getLogger(__name__)
 
 # The channel's way of delivering a chat's queued answer at once (the ticket number).
 ReplyNow = Callable[[int], Awaitable[None]]
+# What else a new ticket sets off once it is stored and its owner has the number.
+AfterFiled = Callable[[Ticket], Awaitable[object]]
 
 
 class Submission:
     """Turns an owner's answers into a stored, assigned ticket with its confirmation."""
 
-    def __init__(self, services: DeskServices, desk: TicketDesk, reply_now: ReplyNow) -> None:
+    def __init__(
+        self,
+        services: DeskServices,
+        desk: TicketDesk,
+        reply_now: ReplyNow,
+        after_filed: Sequence[AfterFiled] = (),
+    ) -> None:
         self.services = services
         self.desk = desk
         self.reply_now = reply_now
+        self.after_filed = tuple(after_filed)
         # Owners are handled side by side: one ticket at a time reads the load and commits
         # its assignment, so a burst is spread over the people on duty, not piled on one.
         self._assigning = asyncio.Lock()
@@ -89,4 +98,11 @@ class Submission:
             )
             await self.reply_now(chat_id)  # the number, without queueing
             await self.desk.changed(ticket)
+            for follow in self.after_filed:
+                try:
+                    await follow(ticket)
+                except Exception:
+                    # The ticket stands and its owner has the number; what follows (an incident
+                    # proposal) is looked at again with the next report.
+                    log.exception("after ticket %s was filed", ticket.number)
         return ticket

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.config.models import Settings
@@ -13,14 +14,22 @@ from bot.core.appraisal import StaffRow, appraisal
 from bot.core.chart_series import daily_opened, daily_satisfaction, heat_map
 from bot.core.facts import PlaceTicket, SurveyFact
 from bot.core.hot_spots import HotSpot, hot_spots
+from bot.core.incident_stats import (
+    IncidentFact,
+    IncidentSummary,
+    active_in,
+    spot_incident,
+    summarize,
+)
 from bot.core.periods import Period
 from bot.core.stats import DIMENSIONS, PeriodFacts, breakdown, summary
 from bot.core.summaries import Satisfaction, Summary
-from bot.store.interfaces import ReportReads
+from bot.store.interfaces import ReportSource
 from bot.store.reports import EVERYTHING, Scope
 
 log = logging.getLogger(__name__)
 
+NO_INCIDENTS = summarize(())
 SERIES_DAYS = 14
 """Per-day charts show at least this many days, so a daily digest still shows a trend."""
 
@@ -43,6 +52,9 @@ class Report:
     satisfaction_by_day: list[Satisfaction]
     heat: tuple[list[str], list[str], list[list[int]]]  # categories, buildings, counts
     seconds: float  # how long gathering took
+    incidents: list[IncidentFact] = field(default_factory=list)  # going on in the period
+    incident_summary: IncidentSummary = NO_INCIDENTS
+    hot_incidents: tuple[int | None, ...] = ()  # the incident covering each hot spot
 
     @property
     def empty(self) -> bool:
@@ -57,11 +69,12 @@ class Report:
             or o.accept_deadline.total
             or o.resolve_deadline.total
             or o.satisfaction.sent
+            or self.incidents
         )
 
 
 async def build_report(
-    queries: ReportReads,
+    queries: ReportSource,
     settings: Settings,
     period: Period,
     now: datetime,
@@ -81,10 +94,12 @@ async def build_report(
 
     # Together: while SQLite runs the next query in its thread, the rows of the last one
     # become facts here.
-    tickets, events, surveys = await asyncio.gather(
+    tickets, events, surveys, incidents = await asyncio.gather(
         queries.ticket_facts(period.start, period.end, now, scope),
         queries.period_events(period.start, period.end, scope),
         queries.surveys_sent(period.start, period.end, scope),
+        # The hot spots' window too: a hot spot is linked to the incident that covers it.
+        queries.incident_facts(min(period.start, hot_start), period.end, scope),
     )
     # The period's own tickets are in hand already; only the days before it (the 14-day
     # chart, the 30-day hot-spot window) are read again.
@@ -104,6 +119,17 @@ async def build_report(
     # and the bot keeps answering owners meanwhile.
     report = await asyncio.to_thread(
         _compute, facts, scope, places, trend, days, tz, hot_end, hot_days, hot_minimum, started
+    )
+    spots_covered = tuple(
+        spot_incident(spot, incidents, hot_start, hot_end, _area_building(settings))
+        for spot in report.hot_spots
+    )
+    in_period = [i for i in incidents if active_in(i, period.start, period.end)]
+    report = replace(
+        report,
+        incidents=in_period,
+        incident_summary=summarize(in_period),
+        hot_incidents=spots_covered,
     )
     log.info("report %s (%d tickets) in %.3f s", period.label, len(tickets), report.seconds)
     return report
@@ -139,3 +165,13 @@ def _compute(
         heat=heat_map(facts.tickets, period),
         seconds=time.perf_counter() - started,
     )
+
+
+def _area_building(settings: Settings) -> Callable[[str], str | None]:
+    """The building a common area belongs to (None: estate-wide, or unknown)."""
+
+    def building(area: str) -> str | None:
+        found = settings.area(area)
+        return found[1].building if found else None
+
+    return building

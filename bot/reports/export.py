@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.reports.incident_words import INCIDENT_EXPORT_COLUMNS
 from bot.store.reports import (
     EVENT_EXPORT_COLUMNS,
     SURVEY_EXPORT_COLUMNS,
@@ -30,10 +31,12 @@ from bot.store.reports import (
 
 Format = Literal["csv", "xlsx"]
 TABLES: tuple[str, ...] = ("tickets", "events", "surveys")
+INCIDENTS = "incidents"  # a fourth table when the caller gives the period's incidents
 COLUMNS: dict[str, tuple[str, ...]] = {
     "tickets": TICKET_EXPORT_COLUMNS,
     "events": EVENT_EXPORT_COLUMNS,
     "surveys": SURVEY_EXPORT_COLUMNS,
+    INCIDENTS: INCIDENT_EXPORT_COLUMNS,
 }
 _TIME_COLUMNS = frozenset(
     {"created_at", "updated_at", "accept_due", "resolve_due", "at", "sent_at", "answered_at"}
@@ -51,10 +54,10 @@ class ExportResult:
     rows: dict[str, int]
 
 
-def csv_paths(out: Path) -> dict[str, Path]:
+def csv_paths(out: Path, tables: Sequence[str] = TABLES) -> dict[str, Path]:
     """One CSV file per table, named from ``out``: report.csv → report-tickets.csv, …"""
     stem = out.name.removesuffix(".csv")
-    return {table: out.with_name(f"{stem}-{table}.csv") for table in TABLES}
+    return {table: out.with_name(f"{stem}-{table}.csv") for table in tables}
 
 
 def _local(value: str | None, tz: tzinfo) -> datetime | None:
@@ -84,8 +87,8 @@ def _csv_cell(value: Any) -> Any:
 
 
 class _CsvSink:
-    def __init__(self, out: Path) -> None:
-        self.paths = csv_paths(out)
+    def __init__(self, out: Path, tables: Sequence[str]) -> None:
+        self.paths = csv_paths(out, tables)
         # utf-8-sig: Excel opens the files with the right encoding only with a BOM.
         self.files = {
             t: p.open("w", newline="", encoding="utf-8-sig") for t, p in self.paths.items()
@@ -104,11 +107,11 @@ class _CsvSink:
 
 
 class _XlsxSink:
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, tables: Sequence[str]) -> None:
         self.out = out
         self.book = Workbook(write_only=True)
         self.sheets: dict[str, WriteOnlyWorksheet] = {}
-        for table in TABLES:
+        for table in tables:
             sheet = self.book.create_sheet(table)
             sheet.append(list(COLUMNS[table]))
             self.sheets[table] = sheet
@@ -139,11 +142,14 @@ async def write_export(
     fmt: Format,
     tz: tzinfo,
     progress: Callable[[dict[str, int]], None] | None = None,
+    incidents: Sequence[Sequence[Any]] | None = None,
 ) -> ExportResult:
-    """Write every chunk's tickets, events and surveys to ``out`` (CSV: three files)."""
+    """Write every chunk's tickets, events and surveys to ``out`` (CSV: three files), and the
+    ``incidents`` rows (``incident_words.export_rows``) as a fourth table when given."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    sink: _CsvSink | _XlsxSink = _CsvSink(out) if fmt == "csv" else _XlsxSink(out)
-    counts = dict.fromkeys(TABLES, 0)
+    tables = TABLES if incidents is None else (*TABLES, INCIDENTS)
+    sink: _CsvSink | _XlsxSink = _CsvSink(out, tables) if fmt == "csv" else _XlsxSink(out, tables)
+    counts = dict.fromkeys(tables, 0)
     try:
         async for chunk in chunks:
             for table, rows in (
@@ -156,6 +162,9 @@ async def write_export(
                 counts[table] += len(rows)
             if progress is not None:
                 progress(dict(counts))
+        for values in incidents or ():
+            sink.write(INCIDENTS, values)
+            counts[INCIDENTS] += 1
     finally:
         paths = sink.close()
     return ExportResult(paths, counts)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from bot.core.appraisal import StaffRow
 from bot.core.summaries import Summary
 from bot.reports.builder import Report
+from bot.reports.incident_words import hot_mark, incident_lines
 from bot.reports.words import BREAKDOWN_KEYS, Words, scope_text, summary_lines, ticket_numbers
 
 TELEGRAM_LIMIT = 4096
@@ -60,7 +61,8 @@ def hot_spot_lines(w: Words, report: Report, numbers: bool = True) -> list[str]:
             count=spot.count,
             numbers=ticket_numbers(spot.numbers, MAX_NUMBERS) if numbers else "",
         ).rstrip()
-        for spot in report.hot_spots
+        + hot_mark(w, report, index)
+        for index, spot in enumerate(report.hot_spots)
     ]
     return [*lines, *_limited(w, spots, MAX_GROUP_LINES)]
 
@@ -89,6 +91,9 @@ def telegram_text(w: Words, report: Report, title_key: str = "report.title") -> 
         if report.staff:
             lines += ["", w.t("report.staff_title")]
             lines += _limited(w, [_staff_line(w, r) for r in report.staff], 2 * MAX_GROUP_LINES)
+    incidents = incident_lines(w, report)
+    if incidents:
+        lines += ["", *incidents]
     lines += ["", *hot_spot_lines(w, report)]
     return split_messages(lines)
 

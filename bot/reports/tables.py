@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.core.summaries import Summary
 from bot.reports.builder import Report
+from bot.reports.incident_words import hot_mark, incident_lines
 from bot.reports.words import BREAKDOWN_KEYS, Words, scope_text, summary_lines, ticket_numbers
 
 
@@ -124,14 +125,22 @@ def terminal_text(w: Words, report: Report) -> str:
             table([w.t(f"report.col.{c}") for c in _STAFF_COLUMNS], staff_rows),
             "",
         ]
+    incidents = incident_lines(w, report, limit=None)
+    if incidents:
+        parts += [*incidents, ""]
     if report.hot_spots:
         parts.append(w.t("report.hot_title", minimum=report.hot_minimum, days=report.hot_days))
         parts.append(
             table(
                 [w.t(f"report.col.{c}") for c in ("place", "category", "count", "numbers")],
                 [
-                    [w.place(s), w.category(s.category), str(s.count), ticket_numbers(s.numbers, 8)]
-                    for s in report.hot_spots
+                    [
+                        w.place(s),
+                        w.category(s.category),
+                        str(s.count),
+                        ticket_numbers(s.numbers, 8) + hot_mark(w, report, i),
+                    ]
+                    for i, s in enumerate(report.hot_spots)
                 ],
                 align="llrl",
             )

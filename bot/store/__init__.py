@@ -1,7 +1,8 @@
 """Storage: the interfaces the bot depends on (``interfaces``) and their backends.
 
-SQLite (``bot.store.sqlite``) is the only backend today and holds every SQL statement; ``Store``
-is its name here so existing importers keep working.
+Two backends, SQLite (``bot.store.sqlite``, ``Store``: its name here so existing importers keep
+working) and PostgreSQL (``bot.store.postgres``), share their statements (``sql``), row mappers
+(``rows``) and every call they make alike (``reads``, ``reads_web``, over ``seam``).
 """
 
 from __future__ import annotations

@@ -43,6 +43,8 @@ TABLES: tuple[str, ...] = (
     "incident_tickets",
     "incident_subscribers",
     "incident_deliveries",
+    "incident_proposals",
+    "incident_proposal_tickets",
 )
 # Bookkeeping of each backend, never copied: the schema version and SQLite's own tables.
 # PostgreSQL replicas' runtime state (heartbeats, the poller's lease, the update inbox) belongs

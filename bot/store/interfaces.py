@@ -18,6 +18,7 @@ from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
 from bot.store.digest_interfaces import DigestStore
 from bot.store.incident_interfaces import IncidentStore as IncidentStore  # re-exported
 from bot.store.notice_interfaces import NoticeStore as NoticeStore  # re-exported
+from bot.store.proposal_interfaces import IncidentReportReads, ProposalStore
 from bot.store.reports import EVERYTHING, ExportChunk, Scope
 
 SurveyStamp = Literal["sent_at", "reminded_at"]
@@ -441,6 +442,10 @@ class WebAuthStore(Protocol):
         ...
 
 
+class ReportSource(ReportReads, IncidentReportReads, Protocol):
+    """What a report is built from."""
+
+
 class Storage(
     UpdateLog,
     PersonStore,
@@ -458,6 +463,8 @@ class Storage(
     WebAuthStore,
     NoticeStore,
     IncidentStore,
+    ProposalStore,
+    IncidentReportReads,
     Protocol,
 ):
     """Everything the running bot asks of storage."""

@@ -1,24 +1,37 @@
-"""Rows into domain objects, for every backend: only how a stored moment is read differs."""
+"""Rows into domain objects and back, for every backend: only how a moment is passed and read
+differs."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
-from bot.core.models import Status, Survey, Ticket
+from bot.core.models import (
+    OutboxItem,
+    Outgoing,
+    Priority,
+    Status,
+    Survey,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+)
 
 # SQLite stores ISO text, PostgreSQL hands back datetimes: each backend passes its reader.
 ReadMoment = Callable[[Any], datetime]
+# …and takes a datetime as a parameter the same two ways (``ts`` / as is).
+PassMoment = Callable[[datetime], Any]
 
 
 class Row(Protocol):
-    """A result row read by column name (aiosqlite.Row, asyncpg.Record)."""
+    """A result row read by column name or place (aiosqlite.Row, asyncpg.Record)."""
 
-    def __getitem__(self, key: str, /) -> Any:
-        """The column's value."""
-        ...
+    @overload
+    def __getitem__(self, key: str, /) -> Any: ...
+    @overload
+    def __getitem__(self, key: int, /) -> Any: ...
 
 
 def as_is(value: datetime) -> datetime:
@@ -82,4 +95,75 @@ def survey_of(row: Row, read: ReadMoment) -> Survey:
         praise=row["praise"],
         followup_status=row["followup_status"],
         followup_due=_maybe(read, row["followup_due"]),
+    )
+
+
+def event_of(row: Row, read: ReadMoment) -> TicketEvent:
+    """Build a TicketEvent from a ticket_events row (ticket_id, at, kind, actor_id, data)."""
+    return TicketEvent(
+        row["ticket_id"], read(row["at"]), row["kind"], row["actor_id"], json.loads(row["data"])
+    )
+
+
+def outbox_item_of(row: Row) -> OutboxItem:
+    """An outbox row (its ``message_body`` JSON and bookkeeping) as the message it holds."""
+    payload = json.loads(row["payload"])
+    message = Outgoing(
+        chat_id=row["chat_id"],
+        text=payload["text"],
+        buttons=tuple(tuple((b[0], b[1]) for b in line) for line in payload["buttons"]),
+        photo=payload.get("photo"),
+        ticket_id=row["ticket_id"],
+        card=payload.get("card"),
+        photos=tuple(payload.get("photos") or ()),
+        priority=Priority(row["priority"]),
+        collapse=payload.get("collapse"),
+    )
+    return OutboxItem(row["id"], message, row["attempts"], row["status"])
+
+
+def new_ticket_params(
+    draft: TicketDraft, number: str, owner_phone: str | None, at: PassMoment
+) -> tuple[Any, ...]:
+    """The parameters of ``sql.INSERT_TICKET`` for a new ticket."""
+    created = at(draft.created_at)
+    return (
+        number,
+        draft.owner_id,
+        draft.kind,
+        draft.category,
+        draft.subcategory,
+        draft.department,
+        draft.estate,
+        draft.building,
+        draft.unit,
+        draft.area,
+        draft.location_detail,
+        draft.urgency,
+        draft.description,
+        json.dumps(list(draft.photos)),
+        draft.language,
+        Status.NEW.value,
+        created,
+        created,
+        at(draft.accept_due),
+        at(draft.resolve_due),
+        owner_phone,
+    )
+
+
+def ticket_change_params(ticket: Ticket, at: PassMoment) -> tuple[Any, ...]:
+    """The parameters of ``sql.WRITE_TICKET``: a ticket's changeable fields, and its id."""
+    return (
+        ticket.status.value,
+        ticket.assignee_id,
+        ticket.department,
+        at(ticket.updated_at or ticket.created_at),
+        at(ticket.accept_due),
+        at(ticket.resolve_due),
+        int(ticket.overdue),
+        ticket.resolution_note,
+        ticket.resolution_photo,
+        at(ticket.paused_at) if ticket.paused_at else None,
+        ticket.id,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from telegram import Bot, Message, Update
 from telegram.error import BadRequest, TelegramError
@@ -21,11 +22,15 @@ from bot.tg import callbacks as cb
 from bot.tg.render import fit, replace_message, send
 from bot.tg.services import Services, Visitor, visitor_of
 
+if TYPE_CHECKING:
+    from bot.tg.notice_flow import NoticeFlow
+
 log = logging.getLogger(__name__)
 
 TICK = 2.0  # seconds between looks at due notices, late joiners and counts
 _OFF = frozenset({"off", "关", "關", "关闭", "關閉"})
 _ON = frozenset({"on", "开", "開", "开启", "開啟"})
+_HELP = frozenset({"help", "?", "？", "帮助", "幫助", "说明", "說明"})
 
 
 class NoticeLoop:
@@ -91,13 +96,22 @@ class NoticeLoop:
 class NoticeDesk:
     """The Telegram side of notices."""
 
-    def __init__(self, services: Services, desk: Announcements, loop: NoticeLoop) -> None:
+    def __init__(
+        self,
+        services: Services,
+        desk: Announcements,
+        loop: NoticeLoop,
+        guided: NoticeFlow | None = None,
+    ) -> None:
         self.services = services
         self.desk = desk
         self.loop = loop
+        self.guided = guided  # /notice alone: the step-by-step conversation
 
     async def on_notice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/notice: alone, the recent notices and the form; with a form, its preview."""
+        """/notice: alone, the recent notices, both ways to write one, and the guided
+        conversation's first question; ``/notice help`` the same without it; with a form, its
+        preview."""
         visitor = await visitor_of(update, self.services)
         message = update.effective_message
         if visitor is None or message is None:
@@ -108,22 +122,20 @@ class NoticeDesk:
             await send(context.bot, visitor.chat_id, t(visitor.lang, f"notice.refused_{refused}"))
             return
         raw = _form_of(message.text or message.caption or "")
-        if not raw.strip():
+        if not raw.strip() or raw.strip().casefold() in _HELP:
             recent = await self.desk.recent(visitor.id, visitor.lang)
-            hint = t(visitor.lang, "notice.form_hint")
-            await send(context.bot, visitor.chat_id, recent + "\n\n" + hint)
+            ways = t(visitor.lang, "notice.help") + "\n\n" + t(visitor.lang, "notice.form_hint")
+            await send(context.bot, visitor.chat_id, recent + "\n\n" + ways)
+            if not raw.strip() and self.guided is not None:
+                await self.guided.begin(context.bot, visitor)
             return
+        if self.guided is not None:
+            await self.guided.drop(context.bot, visitor)  # the typed form replaces it
         draft = await self.desk.draft(visitor.id, visitor.lang, raw)
         if draft.notice is None:
             await send(context.bot, visitor.chat_id, draft.text)
             return
-        nid = draft.notice.id
-        rows = [
-            [
-                (t(visitor.lang, "notice.btn_send"), cb.encode(cb.NoticePress(nid, "send"))),
-                (t(visitor.lang, "notice.btn_cancel"), cb.encode(cb.NoticePress(nid, "cancel"))),
-            ]
-        ]
+        rows = preview_rows(self.services, visitor.lang, draft.notice.id)
         await send(context.bot, visitor.chat_id, draft.text, rows)
 
     async def on_notices(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,6 +183,17 @@ class NoticeDesk:
             if outcome == "sending":
                 self.loop.wake()
         return toast
+
+
+def preview_rows(services: Services, lang: str, notice_id: int) -> list[list[tuple[str, str]]]:
+    """A preview's [📤 Send] [✖️ Cancel], for the form and the guided conversation alike."""
+    t = services.catalog.text
+    return [
+        [
+            (t(lang, "notice.btn_send"), cb.encode(cb.NoticePress(notice_id, "send"))),
+            (t(lang, "notice.btn_cancel"), cb.encode(cb.NoticePress(notice_id, "cancel"))),
+        ]
+    ]
 
 
 def _form_of(text: str) -> str:

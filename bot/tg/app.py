@@ -27,6 +27,7 @@ from bot.core.models import OutboxItem
 from bot.desk.announcements import Announcements
 from bot.desk.deadlines import DeadlineJobs
 from bot.desk.incidents import IncidentDesk
+from bot.desk.proposals import IncidentProposals
 from bot.desk.submission import Submission
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
@@ -37,9 +38,12 @@ from bot.tg.dashboard import DashboardCommand
 from bot.tg.governor import Governor
 from bot.tg.incidents import IncidentChannel
 from bot.tg.intake import PHONE, Conversations
+from bot.tg.notice_flow import FLOW as NOTICE_FLOW
+from bot.tg.notice_flow import NoticeFlow
 from bot.tg.outbox import OutboxWorker
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
+from bot.tg.proposals import ProposalChannel
 from bot.tg.reports import ReportsDesk
 from bot.tg.request import AiohttpRequest
 from bot.tg.services import Services, visitor_of
@@ -104,7 +108,6 @@ def build_application(
     survey_jobs = SurveyJobs(services, ticket_desk, timer)
     # What a ticket change re-plans: its deadlines, then its survey.
     ticket_desk.on_change.extend([deadlines.schedule, survey_jobs.schedule_ticket])
-    cards = Cards(services, ticket_desk)
     announcements = Announcements(services)
 
     async def undeliverable(item: OutboxItem) -> None:
@@ -114,6 +117,11 @@ def build_application(
         else:
             await ticket_desk.undeliverable(item)
 
+    incident_desk = IncidentDesk(services, ticket_desk)
+    # The bot's incident proposals: considered after every new report, drawn as cards.
+    proposals = IncidentProposals(services, incident_desk)
+    proposal_channel = ProposalChannel(services, proposals)
+    cards = Cards(services, ticket_desk, proposals=proposal_channel)
     outbox = OutboxWorker(
         app.bot,
         services,
@@ -124,12 +132,16 @@ def build_application(
     )
     notice_loop = NoticeLoop(app.bot, announcements)
     notices = NoticeDesk(services, announcements, notice_loop)
-    submission = Submission(services, ticket_desk, reply_now=outbox.deliver_reply)
+    submission = Submission(
+        services, ticket_desk, reply_now=outbox.deliver_reply, after_filed=[proposals.consider]
+    )
     conversations = Conversations(services, submission)
+    # /notice alone: the guided conversation, a card flow ending in the form's preview.
+    notices.guided = NoticeFlow(services, announcements, conversations)
+    conversations.finishers[NOTICE_FLOW] = notices.guided.finish
     tickets = OwnerTickets(services, ticket_desk, conversations)
     staff = StaffDesk(services, ticket_desk, conversations, cards)
     surveys = SurveyDesk(services, ticket_desk, conversations, survey_jobs)
-    incident_desk = IncidentDesk(services, ticket_desk)
     incidents = IncidentChannel(services, incident_desk, conversations)
     desk = OwnerDesk(services, conversations, tickets, staff, surveys, gate=incidents.owners.gate)
     conversations.finishers.update(tickets.finishers())
@@ -139,7 +151,9 @@ def build_application(
     conversations.finishers[OUTCOME_FLOW] = surveys.finish_outcome
     conversations.finishers.update(incidents.finishers())
     conversations.after_step.append(incidents.owners.place_gate)
-    buttons = Buttons(services, desk, tickets, staff, conversations, surveys, notices, incidents)
+    buttons = Buttons(
+        services, desk, tickets, staff, conversations, surveys, notices, incidents, proposal_channel
+    )
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", desk.on_start, private))
     app.add_handler(CommandHandler("new", desk.on_new, private))

@@ -14,6 +14,7 @@ from bot.tg.incidents import IncidentChannel
 from bot.tg.intake import Conversations
 from bot.tg.owner import OwnerDesk
 from bot.tg.owner_tickets import OwnerTickets
+from bot.tg.proposals import ProposalChannel
 from bot.tg.services import Services, visitor_of
 from bot.tg.staff import StaffDesk
 from bot.tg.surveys import SurveyDesk
@@ -38,6 +39,7 @@ class Buttons:
         surveys: SurveyDesk,
         notices: NoticeDesk,
         incidents: IncidentChannel,
+        proposals: ProposalChannel,
     ) -> None:
         self.services = services
         self.owner = owner
@@ -47,6 +49,7 @@ class Buttons:
         self.surveys = surveys
         self.notices = notices
         self.incidents = incidents
+        self.proposals = proposals
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Decode, check, act, and always answer the query (a toast when there is news)."""
@@ -84,6 +87,8 @@ class Buttons:
             notice = await self.notices.on_press(bot, visitor, data, message)
         elif isinstance(data, cb.IncidentPress):
             notice = await self.incidents.on_press(bot, visitor, data, message)
+        elif isinstance(data, cb.ProposalPress):
+            notice = await self.proposals.on_press(bot, visitor, data, message)
         elif isinstance(data, cb.OwnerPress) and data.action in _RESULT_RATINGS:
             notice = await self.surveys.on_result_rating(bot, visitor, data, message)
         else:

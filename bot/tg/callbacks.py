@@ -108,6 +108,14 @@ class IncidentPress:
     action: str
 
 
+@dataclass(frozen=True)
+class ProposalPress:
+    """A supervisor's answer to the bot's incident proposal: ``d`` declare, ``x`` not related."""
+
+    proposal_id: int
+    action: str
+
+
 Callback = (
     FlowPress
     | Menu
@@ -120,6 +128,7 @@ Callback = (
     | FollowupPress
     | NoticePress
     | IncidentPress
+    | ProposalPress
 )
 
 
@@ -145,6 +154,8 @@ def encode(cb: Callback) -> str:
         data = f"n:{cb.notice_id}:{cb.action}"
     elif isinstance(cb, IncidentPress):
         data = f"i:{cb.incident_id}:{cb.action}"
+    elif isinstance(cb, ProposalPress):
+        data = f"q:{cb.proposal_id}:{cb.action}"
     else:
         data = f"l:{cb.language}"
     if len(data.encode()) > MAX_BYTES:
@@ -187,6 +198,10 @@ def decode(data: str | None) -> Callback | None:
         incident, _, action = rest.partition(":")
         if _ID.match(incident) and _INCIDENT_ACTION.match(action):
             return IncidentPress(int(incident), action)
+    elif kind == "q":
+        proposal, _, action = rest.partition(":")
+        if _ID.match(proposal) and action in ("d", "x"):
+            return ProposalPress(int(proposal), action)
     elif kind in ("k", "o"):
         ticket, _, action = rest.partition(":")
         if _ID.match(ticket) and action.isalnum():

@@ -15,6 +15,7 @@ from bot.desk.tickets import TicketDesk
 from bot.tg import callbacks as cb
 from bot.tg.digest import DigestCards
 from bot.tg.followup import FollowupCards, survey_of_card
+from bot.tg.proposals import ProposalChannel
 from bot.tg.render import fit, keyboard
 from bot.tg.render import urgency_mark as urgency_mark  # kept importable from here
 from bot.tg.services import Services
@@ -35,11 +36,14 @@ def owner_line(label: str, name: str, phone: str | None) -> str:
 class Cards:
     """Renders cards from the ticket's current state and sends or edits them."""
 
-    def __init__(self, services: Services, desk: TicketDesk) -> None:
+    def __init__(
+        self, services: Services, desk: TicketDesk, proposals: ProposalChannel | None = None
+    ) -> None:
         self.services = services
         self.desk = desk
         self.followups = FollowupCards(services, desk)
         self.digests = DigestCards(services, desk)
+        self.proposals = proposals
 
     def render(
         self,
@@ -159,6 +163,8 @@ class Cards:
         message = item.message
         if survey_of_card(message.card) is not None:
             return await self.followups.deliver(bot, item)
+        if self.proposals is not None and self.proposals.owns(message.card):
+            return await self.proposals.deliver(bot, item)
         assert message.ticket_id is not None and message.card is not None
         ticket = await store.get_ticket(message.ticket_id)
         if ticket is None:

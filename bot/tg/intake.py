@@ -55,7 +55,7 @@ class Conversations:
         ``units`` the register's flats of the building being asked about."""
         context = {"number": (answers or {}).get("number", "")}
         settings, catalog = self.services.settings, self.services.catalog
-        ctx = ConfigContext(settings, catalog, lang, context, units)
+        ctx = ConfigContext(settings, catalog, lang, context, units, self.services.clock())
         return Runner(self.services.flows[flow_id], ctx)
 
     async def _register(self, state: FlowState) -> frozenset[str]:

@@ -238,6 +238,7 @@ class BotRuntime:
                 self.settings.telegram.token,
                 BotPhotos(app.bot),
                 lambda: health(store, clock, member),
+                incidents=wiring.incidents,
             )
             web_server = WebServer(web_app, host, port)
             try:

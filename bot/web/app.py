@@ -15,11 +15,13 @@ import jinja2
 from aiohttp import web
 
 from bot.desk.dashboard import DashboardLogins
+from bot.desk.incidents import IncidentDesk
 from bot.desk.surveys import SurveyJobs
 from bot.desk.tickets import TicketDesk
 from bot.web.actions import WebActions
 from bot.web.api import Api
 from bot.web.auth import SESSION_COOKIE, WebAuth
+from bot.web.incidents import IncidentsApi
 from bot.web.notices import NoticesApi
 from bot.web.photos import PhotoSource
 from bot.web.reports import ReportsApi
@@ -83,6 +85,7 @@ class Pages:
             web.get("/reports", self.reports),
             web.get("/duty", self.duty),
             web.get("/notices", self.notices),
+            web.get("/incidents", self.incidents),
             web.get("/login/{token}", self.login),
             web.post("/logout", self.logout),
             web.get("/healthz", self.healthz),
@@ -117,6 +120,10 @@ class Pages:
     async def notices(self, request: web.Request) -> web.Response:
         """The notices page (supervisors and admins)."""
         return self._page("notices.html", page="notices", number="")
+
+    async def incidents(self, request: web.Request) -> web.Response:
+        """The incidents page."""
+        return self._page("incidents.html", page="incidents", number="")
 
     async def login(self, request: web.Request) -> web.Response:
         """A one-time login link: start a session and go to the board, or say why not."""
@@ -168,8 +175,10 @@ def build_web_app(
     bot_token: str,
     photos: PhotoSource | None,
     health: Health | None = None,
+    incidents: IncidentDesk | None = None,
 ) -> web.Application:
-    """The dashboard's aiohttp application over a running desk."""
+    """The dashboard's aiohttp application over a running desk (and its incident desk: the
+    bot's own when the dashboard runs in the bot process)."""
     logins = DashboardLogins(desk.services)
     auth = WebAuth(desk, logins, bot_token)
     api = Api(desk, auth, WebActions(desk, surveys), photos)
@@ -178,6 +187,7 @@ def build_web_app(
     app.add_routes(api.routes())
     app.add_routes(ReportsApi(desk, auth).routes())
     app.add_routes(NoticesApi(desk, auth).routes())
+    app.add_routes(IncidentsApi(incidents or IncidentDesk(desk.services, desk), auth).routes())
     app.router.add_static("/static", _HERE / "static", append_version=True)
     return app
 

@@ -20,6 +20,7 @@ from bot.core.scope import may_see, reach_of
 from bot.desk.tickets import TicketDesk
 from bot.reports.builder import build_report
 from bot.reports.export import write_export
+from bot.reports.incident_words import export_rows
 from bot.reports.labelled_charts import report_charts
 from bot.reports.messages import telegram_text
 from bot.reports.words import Words
@@ -120,8 +121,8 @@ class ReportsApi:
         return web.Response(body=chart.png, content_type="image/png")
 
     async def export(self, request: web.Request) -> web.Response:
-        """The period's tickets, events and survey answers in the viewer's patch: xlsx, or csv
-        (three files in a zip)."""
+        """The period's tickets, events, survey answers and incidents in the viewer's patch:
+        xlsx, or csv (four files in a zip)."""
         viewer = await self._manager(request)
         period = self._period(viewer, request)
         raw = request.query.get("format", "xlsx")
@@ -133,7 +134,12 @@ class ReportsApi:
         chunks = self._scoped(viewer, self.services.store.export_chunks(period.start, period.end))
         with tempfile.TemporaryDirectory(prefix="estatedesk-export-") as folder:
             out = Path(folder) / f"export.{fmt}"
-            result = await write_export(chunks, out, fmt, self.services.settings.tz)
+            settings = self.services.settings
+            facts = await self.services.store.incident_facts(
+                period.start, period.end, _scope(viewer)
+            )
+            incidents = export_rows(facts, settings.tz, settings.default_language)
+            result = await write_export(chunks, out, fmt, settings.tz, incidents=incidents)
             body = await asyncio.to_thread(_bundle, result.paths, fmt)
         name = f"estatedesk-{period.label}.{'zip' if fmt == 'csv' else 'xlsx'}".replace(" ", "_")
         kind = (

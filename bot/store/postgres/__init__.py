@@ -9,30 +9,29 @@ from typing import TYPE_CHECKING
 
 from bot.store.postgres.announcements import PgNotices
 from bot.store.postgres.cards import PgCards
-from bot.store.postgres.conversations import PgConversations
 from bot.store.postgres.dashboard import PgDashboard
 from bot.store.postgres.db import PgBase
 from bot.store.postgres.digests import PgDigests
 from bot.store.postgres.homes import PgHomes
 from bot.store.postgres.incidents import PgIncidents
 from bot.store.postgres.outbox import PgOutbox
-from bot.store.postgres.people import PgPeople
+from bot.store.postgres.proposals import PgProposals
 from bot.store.postgres.replicas import PgInbox
 from bot.store.postgres.reports import PgReports
 from bot.store.postgres.schema import MIGRATIONS
 from bot.store.postgres.staff import PgStaffState
 from bot.store.postgres.surveys import PgSurveys
 from bot.store.postgres.tickets import PgTickets
-from bot.store.postgres.updates import PgUpdateLog
+from bot.store.reads import CommonConversations, CommonPeople, CommonUpdateLog
 
 __all__ = ["MIGRATIONS", "PostgresStore"]
 
 
 class PostgresStore(
-    PgUpdateLog,
-    PgPeople,
+    CommonUpdateLog,
+    CommonPeople,
     PgHomes,
-    PgConversations,
+    CommonConversations,
     PgTickets,
     PgStaffState,
     PgOutbox,
@@ -43,6 +42,7 @@ class PostgresStore(
     PgDashboard,
     PgNotices,
     PgIncidents,
+    PgProposals,
     PgInbox,
     PgBase,
 ):
@@ -84,10 +84,10 @@ if TYPE_CHECKING:
         return store, store
 
     def _each_part_alone(
-        updates: PgUpdateLog,
-        people: PgPeople,
+        updates: CommonUpdateLog,
+        people: CommonPeople,
         homes: PgHomes,
-        conversations: PgConversations,
+        conversations: CommonConversations,
         tickets: PgTickets,
         staff: PgStaffState,
         outbox: PgOutbox,

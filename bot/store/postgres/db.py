@@ -13,7 +13,7 @@ import functools
 import itertools
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import unquote, urlsplit
@@ -22,6 +22,8 @@ import asyncpg
 
 from bot.store.errors import NotOurDatabase, SchemaTooNew, StorageUnavailable
 from bot.store.postgres.schema import MIGRATIONS, TABLES, VERSION_TABLE
+from bot.store.rows import as_is
+from bot.store.seam import Seam
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -87,10 +89,35 @@ async def connect(url: str, name: str | None = None) -> asyncpg.Connection:
         raise unavailable(url, e) from None
 
 
-class PgBase:
+class PgBase(Seam):
     """The pool; every aggregate's PostgreSQL class builds on it."""
 
     MIGRATIONS = MIGRATIONS
+    # The seam the shared reads (bot.store.reads) run over: timestamptz in and out as is.
+    _at = staticmethod(as_is)
+    _read = staticmethod(as_is)
+
+    @staticmethod
+    def _json(column: str, key: str) -> str:
+        """``column->>'key'``."""
+        return f"{column}->>'{key}'"
+
+    @staticmethod
+    def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:
+        """``column = ANY(?::kind[])``: one array parameter, one plan for any length."""
+        return f"{column} = ANY(?::{kind}[])", [list(values)]
+
+    async def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[asyncpg.Record]:
+        """The rows of one statement on a pooled connection."""
+        return await self._pool.fetch(pg(statement), *params)
+
+    async def _row(self, statement: str, params: Sequence[Any] = ()) -> asyncpg.Record | None:
+        """The first row of one statement on a pooled connection, or None."""
+        return await self._pool.fetchrow(pg(statement), *params)
+
+    async def _change(self, statement: str, params: Sequence[Any] = ()) -> int:
+        """One statement, committed on its own; how many rows it touched."""
+        return rowcount(await self._pool.execute(pg(statement), *params))
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:
         self._pool = pool

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-import asyncpg
-
 from bot.core.models import TicketEvent
 from bot.store import sql
 from bot.store.dashboard import SET_WORK_STARTED, WORK_STARTED
@@ -29,10 +27,3 @@ async def add_event(db: Conn, event: TicketEvent) -> None:
     started = WORK_STARTED.get(event.kind)
     if started is not None:
         await db.execute(pg(SET_WORK_STARTED), started, event.ticket_id)
-
-
-def event_of(row: asyncpg.Record) -> TicketEvent:
-    """A ticket_events row as an event."""
-    return TicketEvent(
-        row["ticket_id"], row["at"], row["kind"], row["actor_id"], json.loads(row["data"])
-    )

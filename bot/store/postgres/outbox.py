@@ -12,14 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import asyncpg
-
-from bot.core.models import OutboxItem, Outgoing, TicketEvent
+from bot.core.models import Outgoing, TicketEvent
 from bot.store import sql
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.events import add_event
 from bot.store.postgres.replicas import ALIVE
-from bot.store.sqlite.outbox import message_body, outbox_item
+from bot.store.reads import CommonOutbox
+from bot.store.sqlite.outbox import message_body
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import Conn
@@ -90,35 +89,13 @@ async def _enqueue_one(db: Conn, message: Outgoing, now: datetime) -> None:
     )
 
 
-class PgOutbox(PgBase):
+class PgOutbox(PgBase, CommonOutbox):
     """OutboxStore over PostgreSQL."""
 
     async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
         """Queue messages for delivery (on their own; state changes enqueue in their own tx)."""
         async with self._tx() as db:
             await enqueue_in(db, messages, now)
-
-    async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
-        """The next message of each chat, if it is due; the most important first, then oldest
-        (the rules are SQLite's: ``bot.store.sqlite.outbox``)."""
-        rows = await self._fetch(sql.DUE_OUTBOX, now, now, limit)
-        return [_item(r) for r in rows]
-
-    async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
-        """One chat's next message (as ``due_outbox`` picks it), if its next attempt is due."""
-        row = await self._fetchrow(sql.DUE_OUTBOX_OF_CHAT, chat_id, now)
-        if row is None or row["next_attempt_at"] > now:
-            return None
-        return _item(row)
-
-    async def next_outbox_due(self) -> datetime | None:
-        """When the earliest pending message is due, or None when nothing is pending."""
-        row = await self._fetchrow(sql.NEXT_OUTBOX_DUE)
-        return row["due"] if row else None
-
-    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
-        """Mark a message delivered."""
-        await self._execute(sql.OUTBOX_SENT, now, message_id, item_id)
 
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
         """Schedule another attempt after a transient failure (any replica may make it)."""
@@ -165,22 +142,9 @@ class PgOutbox(PgBase):
                     ),
                 )
 
-    async def outbox_counts(self) -> dict[str, int]:
-        """How many outbox messages are in each status."""
-        rows = await self._fetch(sql.OUTBOX_COUNTS)
-        return {r["status"]: int(r["n"]) for r in rows}
-
 
 # As SQLite's, and the claim is given back: the next attempt may be another replica's.
 _OUTBOX_RETRY = (
     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,"
     " claimed_by = NULL WHERE id = ?"
 )
-
-
-def _item(r: asyncpg.Record) -> OutboxItem:
-    """An outbox row as the message it holds."""
-    return outbox_item(
-        r["id"], r["chat_id"], r["ticket_id"], r["payload"], r["attempts"], r["status"],
-        r["priority"],
-    )  # fmt: skip

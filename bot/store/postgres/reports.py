@@ -12,9 +12,9 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
-from bot.store import sql
+from bot.core.facts import TicketFact
 from bot.store.postgres.db import PgBase
+from bot.store.reads_web import CommonReports
 from bot.store.reports import (
     EVERYTHING,
     SURVEY_EXPORT_COLUMNS,
@@ -25,26 +25,7 @@ from bot.store.reports import (
 from bot.store.sqlite.db import ts
 
 _MILESTONES = "('accepted', 'resolved', 'reopened', 'cancelled', 'escalated')"
-_PERIOD_EVENTS = "('resolved', 'reopened', 'cancelled', 'escalated')"
 _OPEN = "('new', 'assigned', 'accepted')"
-
-
-def _int(value: str | None) -> int | None:
-    """A JSON number read as text (old rows may hold anything)."""
-    try:
-        return None if value is None else int(value)
-    except ValueError:
-        return None
-
-
-def _scope_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
-    """A scope as SQL conditions on ``alias`` (starting with AND) and their parameters."""
-    sql, params = "", []
-    for column, values in (("department", scope.departments), ("estate", scope.estates)):
-        if values is not None:
-            sql += f" AND {alias}.{column} = ANY(?::text[])"
-            params.append(sorted(values))
-    return sql, params
 
 
 def _plain(row: asyncpg.Record) -> dict[str, Any]:
@@ -52,12 +33,7 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
     return {k: ts(v) if isinstance(v, datetime) else v for k, v in row.items()}
 
 
-def _counter(name: str) -> str:
-    """Scheduled-report records live in the counters table under "report:<name>"."""
-    return f"report:{name}"
-
-
-class PgReports(PgBase):
+class PgReports(PgBase, CommonReports):
     """ReportReads and ReportRuns over PostgreSQL."""
 
     async def ticket_facts(
@@ -70,7 +46,7 @@ class PgReports(PgBase):
         many and read the whole tickets index (a month of a million-ticket desk: 0.5 s, not 0.25).
         """
         until = min(end, now)
-        only, params = _scope_sql(scope, "t")
+        only, params = self._scope_sql(scope, "t")
         rows = await self._fetch(
             f"""
             WITH ids(id) AS (
@@ -102,71 +78,6 @@ class PgReports(PgBase):
             *params,
         )
         return [TicketFact._make((*r[:17], bool(r[17]), bool(r[18]))) for r in rows]
-
-    async def period_events(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[EventFact]:
-        """Resolutions, reopenings, cancellations and escalations in [start, end)."""
-        only, params = _scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = e.ticket_id"
-        rows = await self._fetch(
-            f"""
-            SELECT e.ticket_id, e.kind, e.at, e.actor_id,
-                   CASE WHEN e.kind IN ('reopened', 'escalated') THEN e.data->>'from' END
-            FROM ticket_events e{join}
-            WHERE e.kind IN {_PERIOD_EVENTS} AND e.at >= ? AND e.at < ?{only}
-            """,
-            start,
-            end,
-            *params,
-        )
-        return [EventFact(r[0], r[1], r[2], r[3], _int(r[4])) for r in rows]
-
-    async def surveys_sent(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[SurveyFact]:
-        """Surveys sent in [start, end) and their answers."""
-        only, params = _scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = s.ticket_id"
-        rows = await self._fetch(
-            f"""
-            SELECT s.ticket_id, s.staff_id, s.sent_at, s.rating,
-                   s.status = 'answered' OR s.answered_at IS NOT NULL AS answered,
-                   s.praise IS NOT NULL AND trim(s.praise) != '' AS praised
-            FROM surveys s{join} WHERE s.sent_at >= ? AND s.sent_at < ?{only}
-            """,
-            start,
-            end,
-            *params,
-        )
-        return [SurveyFact(r[0], r[1], r[2], bool(r[4]), r[3], bool(r[5])) for r in rows]
-
-    async def place_tickets(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[PlaceTicket]:
-        """Tickets opened in [start, end): where, what and their numbers."""
-        only, params = _scope_sql(scope, "t")
-        rows = await self._fetch(
-            "SELECT number, kind, category, estate, building, area, created_at FROM tickets t"
-            f" WHERE created_at >= ? AND created_at < ?{only}",
-            start,
-            end,
-            *params,
-        )
-        return [PlaceTicket(*r) for r in rows]
-
-    async def last_run(self, name: str) -> int | None:
-        """The key of the last run of a scheduled report, or None if it never ran."""
-        row = await self._fetchrow(sql.LAST_RUN, _counter(name))
-        return int(row["value"]) if row else None
-
-    async def claim_run(self, name: str, key: int) -> bool:
-        """Record that run ``key`` of a report is being sent; False if it (or a later one) was.
-
-        One statement, so of two processes (or a job that fires twice) exactly one wins.
-        """
-        row = await self._fetchrow(sql.CLAIM_RUN, _counter(name), key)
-        return row is not None
 
     async def export_chunks(
         self, start: datetime, end: datetime, size: int = 2000

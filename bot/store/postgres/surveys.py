@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
 from bot.store.postgres.db import PgBase, pg, rowcount
 from bot.store.postgres.outbox import enqueue_in
+from bot.store.reads import CommonSurveys
 from bot.store.rows import as_is, survey_of
 
 if TYPE_CHECKING:
@@ -37,13 +37,8 @@ async def apply_survey_change(db: Conn, ticket_id: int, change: SurveyChange) ->
         await db.execute(pg(sql.NEW_SURVEY), ticket_id, ticket_id, change.staff_id, change.due_at)
 
 
-class PgSurveys(PgBase):
+class PgSurveys(PgBase, CommonSurveys):
     """SurveyStore over PostgreSQL."""
-
-    async def get_survey(self, survey_id: int) -> Survey | None:
-        """A survey by id."""
-        row = await self._fetchrow(sql.GET_SURVEY, survey_id)
-        return None if row is None else _survey(row)
 
     async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
         """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);
@@ -84,37 +79,6 @@ class PgSurveys(PgBase):
                 return False
             await enqueue_in(db, messages, now)
             return True
-
-    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
-        """Record the rating; False when the survey was answered (or ended) before."""
-        touched = await self._execute(sql.SURVEY_RATE, rating, now, survey_id)
-        return touched > 0
-
-    async def survey_details(
-        self,
-        survey_id: int,
-        problems: Sequence[str],
-        comment: str | None,
-        praise: str | None,
-    ) -> None:
-        """The answers that follow the rating."""
-        await self._execute(
-            sql.SURVEY_DETAILS,
-            json.dumps(list(problems)),
-            comment,
-            praise,
-            survey_id,
-        )
-
-    async def followup_open(self, survey_id: int, due: datetime) -> bool:
-        """Open the supervisor's follow-up call; False if one was opened before."""
-        touched = await self._execute(sql.FOLLOWUP_OPEN, due, survey_id)
-        return touched > 0
-
-    async def followup_close(self, survey_id: int, outcome: str) -> bool:
-        """End an open follow-up (done / reopened); False if it was closed already."""
-        touched = await self._execute(sql.FOLLOWUP_CLOSE, outcome, survey_id)
-        return touched > 0
 
 
 def _survey(row: asyncpg.Record) -> Survey:

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
 from bot.store import sql
 from bot.store.interfaces import ConversationGone, SurveyChange
 from bot.store.postgres.conversations import end_conversation_in
 from bot.store.postgres.db import PgBase, pg
-from bot.store.postgres.events import add_event, event_of
+from bot.store.postgres.events import add_event
 from bot.store.postgres.outbox import enqueue_in
 from bot.store.postgres.surveys import apply_survey_change
-from bot.store.rows import as_is, ticket_of
+from bot.store.reads import CommonTickets
+from bot.store.rows import as_is, new_ticket_params, ticket_change_params
 
 if TYPE_CHECKING:
     from bot.store.postgres.db import Conn
 
 
-class PgTickets(PgBase):
-    """TicketStore over PostgreSQL."""
+class PgTickets(PgBase, CommonTickets):
+    """TicketStore over PostgreSQL (its reads: ``CommonTickets``)."""
 
     async def create_ticket(
         self,
@@ -48,28 +45,7 @@ class PgTickets(PgBase):
             n = await db.fetchval(pg(sql.NEXT_NUMBER), f"ticket:{day_key}")
             number = number_for(int(n))
             ticket_id = await db.fetchval(
-                pg(sql.INSERT_TICKET),
-                number,
-                draft.owner_id,
-                draft.kind,
-                draft.category,
-                draft.subcategory,
-                draft.department,
-                draft.estate,
-                draft.building,
-                draft.unit,
-                draft.area,
-                draft.location_detail,
-                draft.urgency,
-                draft.description,
-                json.dumps(list(draft.photos)),
-                draft.language,
-                Status.NEW.value,
-                draft.created_at,
-                draft.created_at,
-                draft.accept_due,
-                draft.resolve_due,
-                owner_phone,
+                pg(sql.INSERT_TICKET), *new_ticket_params(draft, number, owner_phone, as_is)
             )
             ticket = Ticket(
                 **{f: getattr(draft, f) for f in draft.__dataclass_fields__},
@@ -131,99 +107,7 @@ class PgTickets(PgBase):
             await enqueue_in(db, [replace(m, ticket_id=before.id) for m in messages], event.at)
         return True
 
-    async def resolution_count(self, ticket_id: int) -> int:
-        """How many times a ticket was resolved."""
-        row = await self._fetchrow(sql.RESOLUTION_COUNT, ticket_id)
-        return int(row["n"]) if row else 0
-
-    async def get_ticket(self, ticket_id: int) -> Ticket | None:
-        """A ticket by id, or None."""
-        row = await self._fetchrow(sql.TICKET_BY_ID, ticket_id)
-        return None if row is None else _ticket(row)
-
-    async def get_ticket_by_number(self, number: str) -> Ticket | None:
-        """A ticket by its number, or None."""
-        row = await self._fetchrow(sql.TICKET_BY_NUMBER, number)
-        return None if row is None else _ticket(row)
-
-    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
-        """An owner's tickets, newest first."""
-        rows = await self._fetch(sql.OWNER_TICKETS, owner_id, limit, offset)
-        return [_ticket(r) for r in rows]
-
-    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
-        """(category, description) of an owner's tickets opened since a moment."""
-        rows = await self._fetch(sql.OWNER_TICKETS_SINCE, owner_id, since)
-        return [(str(r["category"]), str(r["description"])) for r in rows]
-
-    async def count_owner_tickets(self, owner_id: int) -> int:
-        """How many tickets an owner has."""
-        row = await self._fetchrow(sql.COUNT_OWNER_TICKETS, owner_id)
-        return int(row["n"]) if row else 0
-
-    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
-        """A ticket's timeline, oldest first."""
-        rows = await self._fetch(sql.TICKET_EVENTS, ticket_id)
-        return [event_of(r) for r in rows]
-
-    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
-        """A staff member's open tickets, the most pressing deadline first."""
-        rows = await self._fetch(sql.ASSIGNED_TICKETS, telegram_id, limit)
-        return [_ticket(r) for r in rows]
-
-    async def versions_in_progress(self) -> dict[int, int]:
-        """Ticket id → version of every ticket in progress (a light read: no rows mapped)."""
-        return {int(r[0]): int(r[1]) for r in await self._fetch(sql.VERSIONS_IN_PROGRESS)}
-
-    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
-        """The timelines of the tickets in progress with ids first..last, by ticket id."""
-        timelines: dict[int, list[TicketEvent]] = {}
-        for row in await self._fetch(sql.EVENTS_IN_PROGRESS, first, last):
-            event = event_of(row)
-            timelines.setdefault(event.ticket_id, []).append(event)
-        return timelines
-
-    async def tickets_in_progress(self) -> list[Ticket]:
-        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
-        rows = await self._fetch(sql.TICKETS_IN_PROGRESS)
-        return [_ticket(r) for r in rows]
-
-    async def open_tickets(
-        self,
-        departments: Collection[str] | None,
-        now: datetime,
-        limit: int = 50,
-        estates: Collection[str] | None = None,
-    ) -> list[Ticket]:
-        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
-        only = ""
-        params: list[Any] = [now, now]
-        for column, values in (("department", departments), ("estate", estates)):
-            if values is not None:
-                only += f" AND {column} = ANY(?::text[])"
-                params.append(sorted(values))
-        rows = await self._fetch(sql.OPEN_TICKETS.format(only=only), *params, limit)
-        return [_ticket(r) for r in rows]
-
 
 async def _write_ticket(db: Conn, ticket: Ticket) -> None:
     """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
-    await db.execute(
-        pg(sql.WRITE_TICKET),
-        ticket.status.value,
-        ticket.assignee_id,
-        ticket.department,
-        ticket.updated_at or ticket.created_at,
-        ticket.accept_due,
-        ticket.resolve_due,
-        int(ticket.overdue),
-        ticket.resolution_note,
-        ticket.resolution_photo,
-        ticket.paused_at,
-        ticket.id,
-    )
-
-
-def _ticket(row: asyncpg.Record) -> Ticket:
-    """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
-    return ticket_of(row, as_is)
+    await db.execute(pg(sql.WRITE_TICKET), *ticket_change_params(ticket, as_is))

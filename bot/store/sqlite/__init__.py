@@ -4,31 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.store.reads import CommonConversations, CommonPeople, CommonUpdateLog
 from bot.store.sqlite.announcements import SqliteNotices
 from bot.store.sqlite.cards import SqliteCards
-from bot.store.sqlite.conversations import SqliteConversations
 from bot.store.sqlite.dashboard import SqliteDashboard
 from bot.store.sqlite.db import SqliteBase
 from bot.store.sqlite.digests import SqliteDigests
 from bot.store.sqlite.homes import SqliteHomes
 from bot.store.sqlite.incidents import SqliteIncidents
 from bot.store.sqlite.outbox import SqliteOutbox
-from bot.store.sqlite.people import SqlitePeople
+from bot.store.sqlite.proposals import SqliteProposals
 from bot.store.sqlite.reports import SqliteReports
 from bot.store.sqlite.schema import MIGRATIONS
 from bot.store.sqlite.staff import SqliteStaffState
 from bot.store.sqlite.surveys import SqliteSurveys
 from bot.store.sqlite.tickets import SqliteTickets
-from bot.store.sqlite.updates import SqliteUpdateLog
 
 __all__ = ["MIGRATIONS", "Store"]
 
 
 class Store(
-    SqliteUpdateLog,
-    SqlitePeople,
+    CommonUpdateLog,
+    CommonPeople,
     SqliteHomes,
-    SqliteConversations,
+    CommonConversations,
     SqliteTickets,
     SqliteStaffState,
     SqliteOutbox,
@@ -39,6 +38,7 @@ class Store(
     SqliteDashboard,
     SqliteNotices,
     SqliteIncidents,
+    SqliteProposals,
     SqliteBase,
 ):
     """The SQLite database: ``await Store.open(path)`` opens it, ``await store.close()`` closes.
@@ -78,10 +78,10 @@ if TYPE_CHECKING:
         return store
 
     def _each_part_alone(
-        updates: SqliteUpdateLog,
-        people: SqlitePeople,
+        updates: CommonUpdateLog,
+        people: CommonPeople,
         homes: SqliteHomes,
-        conversations: SqliteConversations,
+        conversations: CommonConversations,
         tickets: SqliteTickets,
         staff: SqliteStaffState,
         outbox: SqliteOutbox,

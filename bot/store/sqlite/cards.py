@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from bot.store import sql
+from bot.store.reads import CommonCards
 from bot.store.sqlite.db import SqliteBase
 
 
-class SqliteCards(SqliteBase):
+class SqliteCards(SqliteBase, CommonCards):
     """CardStore over SQLite."""
-
-    async def card_message(self, ticket_id: int, chat_id: int) -> int | None:
-        """The message id of a ticket's card in a chat, if one was sent."""
-        row = await self._fetchone(sql.CARD_MESSAGE, (ticket_id, chat_id))
-        return int(row["message_id"]) if row else None
 
     async def card_chats(self, ticket_id: int) -> list[tuple[int, str]]:
         """Every chat holding a card of the ticket, with its audience ("staff" or "group")."""
@@ -20,34 +15,3 @@ class SqliteCards(SqliteBase):
             "SELECT chat_id, audience FROM cards WHERE ticket_id = ? ORDER BY rowid", (ticket_id,)
         )
         return [(int(r["chat_id"]), str(r["audience"])) for r in rows]
-
-    async def save_card(self, ticket_id: int, chat_id: int, message_id: int, audience: str) -> None:
-        """Remember where a ticket's card is, so later changes edit it."""
-        async with self._tx() as db:
-            await db.execute(sql.SAVE_CARD, (ticket_id, chat_id, message_id, audience))
-
-    async def ticket_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The ticket a bot message in a chat belongs to (a card or a ticket notification)."""
-        row = await self._fetchone(
-            sql.TICKET_OF_MESSAGE, (chat_id, message_id, chat_id, message_id)
-        )
-        return int(row["ticket_id"]) if row else None
-
-    async def sent_card(self, chat_id: int, card: str) -> int | None:
-        """Where a non-ticket card (a follow-up card) stands in a chat: its latest delivery."""
-        row = await self._fetchone(
-            "SELECT message_id FROM outbox WHERE status = 'sent' AND chat_id = ?"
-            " AND message_id IS NOT NULL AND json_extract(payload, '$.card') = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (chat_id, card),
-        )
-        return int(row["message_id"]) if row else None
-
-    async def card_of_message(self, chat_id: int, message_id: int) -> str | None:
-        """The card a delivered message carried (a reply to it goes where the card says)."""
-        row = await self._fetchone(
-            "SELECT json_extract(payload, '$.card') AS card FROM outbox"
-            " WHERE chat_id = ? AND message_id = ? AND status = 'sent' ORDER BY id LIMIT 1",
-            (chat_id, message_id),
-        )
-        return str(row["card"]) if row and row["card"] is not None else None

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.store import dashboard as d
-from bot.store.dashboard import BoardPage, BoardQuery, LoginUse, WebSession
-from bot.store.rows import ticket_of
-from bot.store.sqlite.db import SqliteBase, dt, ts
+from bot.store.dashboard import LoginUse, WebSession
+from bot.store.reads_web import CommonDashboard
+from bot.store.sqlite.db import SqliteBase, ts
 
 # Spent and expired links are kept a day, so a second click is told "used", not "unknown".
 _KEEP_USED = timedelta(days=1)
 
 
-def _in_list(column: str, values: list[str]) -> tuple[str, list[Any]]:
-    return f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})", list(values)
-
-
-class SqliteDashboard(SqliteBase):
+class SqliteDashboard(SqliteBase, CommonDashboard):
     """BoardReads and WebAuthStore over SQLite."""
-
-    async def board_tickets(self, query: BoardQuery, now: datetime) -> BoardPage:
-        """A page of matching tickets, the most pressing first, and the total."""
-        q = d.board_sql(query, now, _in_list, ts)
-        if q.reads_text:
-            ids = [int(r["id"]) for r in await self._fetchall(q.all_ids, q.params)]
-            chosen = ids[query.offset : query.offset + query.limit]
-            marks = ", ".join("?" * len(chosen)) or "NULL"
-            rows = await self._fetchall(f"{q.rows} WHERE t.id IN ({marks}){q.order}", chosen)
-            return BoardPage([ticket_of(r, dt) for r in rows], len(ids))
-        rows = await self._fetchall(q.page, (*q.params, query.limit, query.offset))
-        total = await self._fetchone(q.count, q.params)
-        return BoardPage([ticket_of(r, dt) for r in rows], int(total["n"]) if total else 0)
 
     async def add_login(
         self, token_hash: str, telegram_id: int, now: datetime, expires_at: datetime
@@ -53,13 +35,6 @@ class SqliteDashboard(SqliteBase):
             return "unknown", None
         return ("used" if state["used_at"] else "expired"), None
 
-    async def add_session(
-        self, session_hash: str, telegram_id: int, csrf: str, now: datetime
-    ) -> None:
-        """Start a browser session."""
-        async with self._tx() as db:
-            await db.execute(d.ADD_SESSION, (session_hash, telegram_id, csrf, ts(now), ts(now)))
-
     async def touch_session(
         self, session_hash: str, now: datetime, idle_since: datetime
     ) -> WebSession | None:
@@ -71,7 +46,3 @@ class SqliteDashboard(SqliteBase):
                 await db.execute(d.PRUNE_SESSIONS, (ts(idle_since),))
                 return None
         return WebSession(int(row["telegram_id"]), str(row["csrf"]))
-
-    async def end_session(self, session_hash: str) -> None:
-        """Sign out."""
-        await self._write(d.END_SESSION, (session_hash,))

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.store.errors import SchemaTooNew
+from bot.store.seam import Seam
 from bot.store.sqlite.schema import MIGRATIONS
 
 # The name the schema-upgrade lines were always logged under (admins filter on it).
@@ -40,8 +41,22 @@ def opt_dt(text: str | None) -> datetime | None:
     return dt(text) if text else None
 
 
-class SqliteBase:
+class SqliteBase(Seam):
     """The connection and its lock; every aggregate's SQLite class builds on it."""
+
+    # The seam the shared reads (bot.store.reads) run over.
+    _at = staticmethod(ts)
+    _read = staticmethod(dt)
+
+    @staticmethod
+    def _json(column: str, key: str) -> str:
+        """``json_extract(column, '$.key')``."""
+        return f"json_extract({column}, '$.{key}')"
+
+    @staticmethod
+    def _among(column: str, values: Collection[Any], kind: str = "text") -> tuple[str, list[Any]]:
+        """``column IN (?, …)`` (``IN (NULL)``, true of nothing, for no values)."""
+        return f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})", list(values)
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
@@ -118,8 +133,12 @@ class SqliteBase:
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> None:
         """One statement, committed on its own: SQLite makes a lone statement atomic, and it
         costs one trip to the connection's thread where BEGIN … COMMIT costs three."""
+        await self._change(sql, params)
+
+    async def _change(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement, committed on its own (as ``_write``); how many rows it touched."""
         async with self._lock:
-            await self._db.execute(sql, params)
+            return (await self._db.execute(sql, params)).rowcount
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
@@ -129,6 +148,10 @@ class SqliteBase:
     async def _fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
+
+    # The seam's reads: one statement alone on the connection, under the lock.
+    _rows = _fetchall
+    _row = _fetchone
 
     async def query(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         """Run one statement alone on the connection and return its rows (tests and tools).

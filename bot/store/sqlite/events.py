@@ -9,7 +9,7 @@ import aiosqlite
 from bot.core.models import TicketEvent
 from bot.store import sql
 from bot.store.dashboard import SET_WORK_STARTED, WORK_STARTED
-from bot.store.sqlite.db import dt, ts
+from bot.store.sqlite.db import ts
 
 
 async def add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
@@ -27,10 +27,3 @@ async def add_event(db: aiosqlite.Connection, event: TicketEvent) -> None:
     started = WORK_STARTED.get(event.kind)
     if started is not None:
         await db.execute(SET_WORK_STARTED, (started, event.ticket_id))
-
-
-def event_of(row: aiosqlite.Row) -> TicketEvent:
-    """A ticket_events row as an event."""
-    return TicketEvent(
-        row["ticket_id"], dt(row["at"]), row["kind"], row["actor_id"], json.loads(row["data"])
-    )

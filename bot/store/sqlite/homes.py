@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from bot.store import sql
-from bot.store.sqlite.db import SqliteBase, ts
+from bot.store.reads import CommonHomes
+from bot.store.sqlite.db import SqliteBase
 
 
-class SqliteHomes(SqliteBase):
+class SqliteHomes(SqliteBase, CommonHomes):
     """OwnerMemory's homes and units over SQLite (the phone lives with the person)."""
-
-    async def remember_home(
-        self, owner_id: int, estate: str, building: str, unit: str, now: datetime
-    ) -> None:
-        """Record a home an owner reported from (again: it becomes the most recent)."""
-        await self._write(sql.REMEMBER_HOME, (owner_id, estate, building, unit, ts(now)))
-
-    async def owner_homes(self, owner_id: int, limit: int = 5) -> list[tuple[str, str, str]]:
-        """An owner's homes as (estate, building, unit), most recently used first."""
-        rows = await self._fetchall(sql.OWNER_HOMES, (owner_id, limit))
-        return [(r["estate"], r["building"], r["unit"]) for r in rows]
 
     async def import_units(self, units: Sequence[tuple[str, str, str]]) -> int:
         """Add (estate, building, unit) rows to the register (repeats ignored); how many new."""
@@ -31,8 +20,3 @@ class SqliteHomes(SqliteBase):
                 cursor = await db.execute(sql.ADD_UNIT, (estate, building, unit))
                 added += max(cursor.rowcount, 0)
         return added
-
-    async def building_units(self, estate: str, building: str) -> frozenset[str]:
-        """The registered units of a building (empty: the building has no register)."""
-        rows = await self._fetchall(sql.BUILDING_UNITS, (estate, building))
-        return frozenset(r["unit"] for r in rows)

@@ -8,9 +8,10 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.core.models import OutboxItem, Outgoing, Priority, TicketEvent
+from bot.core.models import Outgoing, TicketEvent
 from bot.store import sql
-from bot.store.sqlite.db import SqliteBase, dt, ts
+from bot.store.reads import CommonOutbox
+from bot.store.sqlite.db import SqliteBase, ts
 from bot.store.sqlite.events import add_event
 
 
@@ -60,7 +61,7 @@ async def enqueue_in(db: aiosqlite.Connection, message: Outgoing, now: datetime)
     )
 
 
-class SqliteOutbox(SqliteBase):
+class SqliteOutbox(SqliteBase, CommonOutbox):
     """OutboxStore over SQLite."""
 
     async def enqueue(self, messages: Sequence[Outgoing], now: datetime) -> None:
@@ -68,33 +69,6 @@ class SqliteOutbox(SqliteBase):
         async with self._tx() as db:
             for message in messages:
                 await enqueue_in(db, message, now)
-
-    async def due_outbox(self, now: datetime, limit: int = 200) -> list[OutboxItem]:
-        """The next message of each chat, if it is due; the most important first, then oldest.
-
-        Only a chat's next message can go (its most important, then oldest), so a burst to
-        one busy chat never hides other chats' messages behind it. A message that is being
-        retried keeps its place in its chat; one queued for later (``not_before``) takes its
-        place only once it is due.
-        """
-        rows = await self._fetchall(sql.DUE_OUTBOX, (ts(now), ts(now), limit))
-        return [_outbox_item(r) for r in rows]
-
-    async def due_outbox_of_chat(self, chat_id: int, now: datetime) -> OutboxItem | None:
-        """One chat's next message (as ``due_outbox`` picks it), if its next attempt is due."""
-        row = await self._fetchone(sql.DUE_OUTBOX_OF_CHAT, (chat_id, ts(now)))
-        if row is None or row["next_attempt_at"] > ts(now):
-            return None
-        return _outbox_item(row)
-
-    async def next_outbox_due(self) -> datetime | None:
-        """When the earliest pending message is due, or None when nothing is pending."""
-        row = await self._fetchone(sql.NEXT_OUTBOX_DUE)
-        return dt(row["due"]) if row and row["due"] else None
-
-    async def outbox_sent(self, item_id: int, message_id: int | None, now: datetime) -> None:
-        """Mark a message delivered."""
-        await self._write(sql.OUTBOX_SENT, (ts(now), message_id, item_id))
 
     async def outbox_retry(self, item_id: int, at: datetime, error: str) -> None:
         """Schedule another attempt after a transient failure."""
@@ -116,41 +90,3 @@ class SqliteOutbox(SqliteBase):
                         {"chat_id": row["chat_id"], "error": error[:200]},
                     ),
                 )
-
-    async def outbox_counts(self) -> dict[str, int]:
-        """How many outbox messages are in each status."""
-        rows = await self._fetchall(sql.OUTBOX_COUNTS)
-        return {r["status"]: int(r["n"]) for r in rows}
-
-
-def _outbox_item(r: aiosqlite.Row) -> OutboxItem:
-    """An outbox row as the message it holds."""
-    return outbox_item(
-        r["id"], r["chat_id"], r["ticket_id"], r["payload"], r["attempts"], r["status"],
-        r["priority"],
-    )  # fmt: skip
-
-
-def outbox_item(
-    item_id: int,
-    chat_id: int,
-    ticket_id: int | None,
-    body: str,
-    attempts: int,
-    status: str,
-    priority: int,
-) -> OutboxItem:
-    """A stored outbox row (its ``message_body`` JSON and bookkeeping) as an OutboxItem."""
-    payload = json.loads(body)
-    message = Outgoing(
-        chat_id=chat_id,
-        text=payload["text"],
-        buttons=tuple(tuple((b[0], b[1]) for b in row) for row in payload["buttons"]),
-        photo=payload.get("photo"),
-        ticket_id=ticket_id,
-        card=payload.get("card"),
-        photos=tuple(payload.get("photos") or ()),
-        priority=Priority(priority),
-        collapse=payload.get("collapse"),
-    )
-    return OutboxItem(item_id, message, attempts, status)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
 
-from bot.core.facts import EventFact, PlaceTicket, SurveyFact, TicketFact
-from bot.store import sql
+from bot.core.facts import TicketFact
+from bot.store.reads_web import CommonReports
 from bot.store.reports import (
     EVERYTHING,
     SURVEY_EXPORT_COLUMNS,
@@ -32,36 +31,10 @@ CREATE INDEX IF NOT EXISTS surveys_sent ON surveys (sent_at);
 """The indexes report queries rely on (a migration in bot.store.sqlite.schema creates them)."""
 
 _MILESTONES = "('accepted', 'resolved', 'reopened', 'cancelled', 'escalated')"
-_PERIOD_EVENTS = "('resolved', 'reopened', 'cancelled', 'escalated')"
 _OPEN = "('new', 'assigned', 'accepted')"
 
 
-def _int(value: object) -> int | None:
-    """A JSON number read by json_extract (it may come back as text from old rows)."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
-def _scope_sql(scope: Scope, alias: str) -> tuple[str, list[Any]]:
-    """A scope as SQL conditions on ``alias`` (starting with AND) and their parameters."""
-    sql, params = "", []
-    for column, values in (("department", scope.departments), ("estate", scope.estates)):
-        if values is not None:
-            sql += f" AND {alias}.{column} IN ({', '.join('?' * len(values)) or 'NULL'})"
-            params.extend(sorted(values))
-    return sql, params
-
-
-def _counter(name: str) -> str:
-    """Scheduled-report records live in the counters table under "report:<name>"."""
-    return f"report:{name}"
-
-
-class SqliteReports(SqliteBase):
+class SqliteReports(SqliteBase, CommonReports):
     """ReportReads and ReportRuns over SQLite."""
 
     # ----- statistics ------------------------------------------------------------------------
@@ -72,7 +45,7 @@ class SqliteReports(SqliteBase):
         """Every ticket something happened to in [start, end): created, accepted, resolved,
         reopened, cancelled, escalated or surveyed then, or open with a due time passing then."""
         s, e, u = ts(start), ts(end), ts(min(end, now))
-        only, params = _scope_sql(scope, "t")
+        only, params = self._scope_sql(scope, "t")
         # Open tickets are few, but where ANALYZE has seen mostly closed ones the planner would
         # read the whole table for them: INDEXED BY keeps it on the status index.
         # CROSS JOIN keeps SQLite's join order (the slice first, then each ticket and its
@@ -138,70 +111,7 @@ class SqliteReports(SqliteBase):
             )
         return facts
 
-    async def period_events(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[EventFact]:
-        """Resolutions, reopenings, cancellations and escalations in [start, end)."""
-        only, params = _scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = e.ticket_id"
-        rows = await self._fetchall(
-            f"""
-            SELECT e.ticket_id, e.kind, e.at, e.actor_id,
-                   CASE WHEN e.kind IN ('reopened', 'escalated')
-                        THEN json_extract(e.data, '$.from') END AS from_id
-            FROM ticket_events e{join}
-            WHERE e.kind IN {_PERIOD_EVENTS} AND e.at >= ? AND e.at < ?{only}
-            """,
-            (ts(start), ts(end), *params),
-        )
-        return [
-            EventFact(r[0], r[1], dt(r[2]), r[3], None if r[4] is None else _int(r[4]))
-            for r in rows
-        ]
-
-    async def surveys_sent(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[SurveyFact]:
-        """Surveys sent in [start, end) and their answers."""
-        only, params = _scope_sql(scope, "t")
-        join = "" if scope.everything else " JOIN tickets t ON t.id = s.ticket_id"
-        rows = await self._fetchall(
-            f"""
-            SELECT s.ticket_id, s.staff_id, s.sent_at, s.rating,
-                   s.status = 'answered' OR s.answered_at IS NOT NULL AS answered,
-                   s.praise IS NOT NULL AND trim(s.praise) != '' AS praised
-            FROM surveys s{join} WHERE s.sent_at >= ? AND s.sent_at < ?{only}
-            """,
-            (ts(start), ts(end), *params),
-        )
-        return [SurveyFact(r[0], r[1], dt(r[2]), bool(r[4]), r[3], bool(r[5])) for r in rows]
-
-    async def place_tickets(
-        self, start: datetime, end: datetime, scope: Scope = EVERYTHING
-    ) -> list[PlaceTicket]:
-        """Tickets opened in [start, end): where, what and their numbers."""
-        only, params = _scope_sql(scope, "t")
-        rows = await self._fetchall(
-            "SELECT number, kind, category, estate, building, area, created_at FROM tickets t"
-            f" WHERE created_at >= ? AND created_at < ?{only}",
-            (ts(start), ts(end), *params),
-        )
-        return [PlaceTicket(r[0], r[1], r[2], r[3], r[4], r[5], dt(r[6])) for r in rows]
-
     # ----- scheduled reports -----------------------------------------------------------------
-
-    async def last_run(self, name: str) -> int | None:
-        """The key of the last run of a scheduled report, or None if it never ran."""
-        rows = await self._fetchall(sql.LAST_RUN, (_counter(name),))
-        return int(rows[0]["value"]) if rows else None
-
-    async def claim_run(self, name: str, key: int) -> bool:
-        """Record that run ``key`` of a report is being sent; False if it (or a later one) was.
-
-        One statement, so of two processes (or a job that fires twice) exactly one wins.
-        """
-        rows = await self._fetchall(sql.CLAIM_RUN, (_counter(name), key))
-        return bool(rows)
 
     # ----- exports ---------------------------------------------------------------------------
 

@@ -310,4 +310,38 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (incident_id, chat_id, kind, version)
     );
     """,
+    # The bot's incident proposals (issue 15): one live proposal per cluster of reports (the
+    # partial unique index: replicas racing on one database insert one), and its reports.
+    """
+    CREATE TABLE IF NOT EXISTS incident_proposals (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster     TEXT NOT NULL,
+        estate      TEXT NOT NULL,
+        building    TEXT,
+        area        TEXT,
+        category    TEXT NOT NULL,
+        subcategory TEXT,
+        department  TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'open',
+        live        INTEGER NOT NULL DEFAULT 1,
+        first_at    TEXT NOT NULL,
+        last_at     TEXT NOT NULL,
+        expires_at  TEXT NOT NULL,
+        decided_at  TEXT,
+        decided_by  BIGINT,
+        incident_id INTEGER REFERENCES incidents (id),
+        version     INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS incident_proposals_live ON incident_proposals (cluster)
+        WHERE live = 1;
+    CREATE INDEX IF NOT EXISTS incident_proposals_first ON incident_proposals (first_at);
+    CREATE INDEX IF NOT EXISTS incident_proposals_cluster
+        ON incident_proposals (cluster, decided_at);
+    CREATE TABLE IF NOT EXISTS incident_proposal_tickets (
+        proposal_id INTEGER NOT NULL REFERENCES incident_proposals (id),
+        ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
+        PRIMARY KEY (proposal_id, ticket_id)
+    );
+    CREATE INDEX IF NOT EXISTS tickets_estate_subject ON tickets (estate, category, created_at);
+    """,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -11,6 +10,7 @@ import aiosqlite
 from bot.core.models import Outgoing, Survey
 from bot.store import sql
 from bot.store.interfaces import SurveyChange, SurveyStamp
+from bot.store.reads import CommonSurveys
 from bot.store.rows import survey_of
 from bot.store.sqlite.db import SqliteBase, dt, ts
 from bot.store.sqlite.outbox import enqueue_in
@@ -33,13 +33,8 @@ async def apply_survey_change(
         await db.execute(sql.NEW_SURVEY, (ticket_id, ticket_id, change.staff_id, ts(change.due_at)))
 
 
-class SqliteSurveys(SqliteBase):
+class SqliteSurveys(SqliteBase, CommonSurveys):
     """SurveyStore over SQLite."""
-
-    async def get_survey(self, survey_id: int) -> Survey | None:
-        """A survey by id."""
-        row = await self._fetchone(sql.GET_SURVEY, (survey_id,))
-        return None if row is None else _survey(row)
 
     async def surveys_pending(self, ticket_id: int | None = None) -> list[Survey]:
         """Surveys still to send, remind or expire, and open follow-ups (for the scheduler);
@@ -83,37 +78,6 @@ class SqliteSurveys(SqliteBase):
             for message in messages:
                 await enqueue_in(db, message, now)
             return True
-
-    async def survey_rate(self, survey_id: int, rating: int, now: datetime) -> bool:
-        """Record the rating; False when the survey was answered (or ended) before."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.SURVEY_RATE, (rating, ts(now), survey_id))
-            return cursor.rowcount > 0
-
-    async def survey_details(
-        self,
-        survey_id: int,
-        problems: Sequence[str],
-        comment: str | None,
-        praise: str | None,
-    ) -> None:
-        """The answers that follow the rating."""
-        async with self._tx() as db:
-            await db.execute(
-                sql.SURVEY_DETAILS, (json.dumps(list(problems)), comment, praise, survey_id)
-            )
-
-    async def followup_open(self, survey_id: int, due: datetime) -> bool:
-        """Open the supervisor's follow-up call; False if one was opened before."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.FOLLOWUP_OPEN, (ts(due), survey_id))
-            return cursor.rowcount > 0
-
-    async def followup_close(self, survey_id: int, outcome: str) -> bool:
-        """End an open follow-up (done / reopened); False if it was closed already."""
-        async with self._tx() as db:
-            cursor = await db.execute(sql.FOLLOWUP_CLOSE, (outcome, survey_id))
-            return cursor.rowcount > 0
 
 
 def _survey(row: aiosqlite.Row) -> Survey:

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
 
 import aiosqlite
 
 from bot.core.models import Outgoing, Status, Ticket, TicketDraft, TicketEvent
 from bot.store import sql
 from bot.store.interfaces import ConversationGone, SurveyChange
-from bot.store.rows import ticket_of
+from bot.store.reads import CommonTickets
+from bot.store.rows import new_ticket_params, ticket_change_params
 from bot.store.sqlite.conversations import end_conversation_in
-from bot.store.sqlite.db import SqliteBase, dt, ts
-from bot.store.sqlite.events import add_event, event_of
+from bot.store.sqlite.db import SqliteBase, ts
+from bot.store.sqlite.events import add_event
 from bot.store.sqlite.outbox import enqueue_in
 from bot.store.sqlite.surveys import apply_survey_change
 
-TICKET_COLUMNS = sql.TICKET_COLUMNS
 
-
-class SqliteTickets(SqliteBase):
-    """TicketStore over SQLite."""
+class SqliteTickets(SqliteBase, CommonTickets):
+    """TicketStore over SQLite (its reads: ``CommonTickets``)."""
 
     async def create_ticket(
         self,
@@ -54,30 +50,7 @@ class SqliteTickets(SqliteBase):
             assert row is not None
             number = number_for(int(row["value"]))
             cursor = await db.execute(
-                sql.INSERT_TICKET,
-                (
-                    number,
-                    draft.owner_id,
-                    draft.kind,
-                    draft.category,
-                    draft.subcategory,
-                    draft.department,
-                    draft.estate,
-                    draft.building,
-                    draft.unit,
-                    draft.area,
-                    draft.location_detail,
-                    draft.urgency,
-                    draft.description,
-                    json.dumps(list(draft.photos)),
-                    draft.language,
-                    Status.NEW.value,
-                    now,
-                    now,
-                    ts(draft.accept_due),
-                    ts(draft.resolve_due),
-                    owner_phone,
-                ),
+                sql.INSERT_TICKET, new_ticket_params(draft, number, owner_phone, ts)
             )
             inserted = await cursor.fetchone()
             assert inserted is not None
@@ -148,101 +121,7 @@ class SqliteTickets(SqliteBase):
                 await apply_survey_change(db, before.id, survey)
         return True
 
-    async def resolution_count(self, ticket_id: int) -> int:
-        """How many times a ticket was resolved."""
-        row = await self._fetchone(sql.RESOLUTION_COUNT, (ticket_id,))
-        return int(row["n"]) if row else 0
-
-    async def get_ticket(self, ticket_id: int) -> Ticket | None:
-        """A ticket by id, or None."""
-        row = await self._fetchone(sql.TICKET_BY_ID, (ticket_id,))
-        return None if row is None else _ticket(row)
-
-    async def get_ticket_by_number(self, number: str) -> Ticket | None:
-        """A ticket by its number, or None."""
-        row = await self._fetchone(sql.TICKET_BY_NUMBER, (number,))
-        return None if row is None else _ticket(row)
-
-    async def owner_tickets(self, owner_id: int, limit: int, offset: int = 0) -> list[Ticket]:
-        """An owner's tickets, newest first."""
-        rows = await self._fetchall(sql.OWNER_TICKETS, (owner_id, limit, offset))
-        return [_ticket(r) for r in rows]
-
-    async def owner_tickets_since(self, owner_id: int, since: datetime) -> list[tuple[str, str]]:
-        """(category, description) of an owner's tickets opened since a moment."""
-        rows = await self._fetchall(sql.OWNER_TICKETS_SINCE, (owner_id, ts(since)))
-        return [(str(r["category"]), str(r["description"])) for r in rows]
-
-    async def count_owner_tickets(self, owner_id: int) -> int:
-        """How many tickets an owner has."""
-        row = await self._fetchone(sql.COUNT_OWNER_TICKETS, (owner_id,))
-        return int(row["n"]) if row else 0
-
-    async def ticket_events(self, ticket_id: int) -> list[TicketEvent]:
-        """A ticket's timeline, oldest first."""
-        rows = await self._fetchall(sql.TICKET_EVENTS, (ticket_id,))
-        return [event_of(r) for r in rows]
-
-    async def assigned_tickets(self, telegram_id: int, limit: int = 50) -> list[Ticket]:
-        """A staff member's open tickets, the most pressing deadline first."""
-        rows = await self._fetchall(sql.ASSIGNED_TICKETS, (telegram_id, limit))
-        return [_ticket(r) for r in rows]
-
-    async def versions_in_progress(self) -> dict[int, int]:
-        """Ticket id → version of every ticket in progress (a light read: no rows mapped)."""
-        return {int(r[0]): int(r[1]) for r in await self._fetchall(sql.VERSIONS_IN_PROGRESS)}
-
-    async def events_in_progress(self, first: int, last: int) -> dict[int, list[TicketEvent]]:
-        """The timelines of the tickets in progress with ids first..last, by ticket id."""
-        timelines: dict[int, list[TicketEvent]] = {}
-        for row in await self._fetchall(sql.EVENTS_IN_PROGRESS, (first, last)):
-            event = event_of(row)
-            timelines.setdefault(event.ticket_id, []).append(event)
-        return timelines
-
-    async def tickets_in_progress(self) -> list[Ticket]:
-        """Every ticket not yet resolved (new, assigned or accepted), oldest first."""
-        rows = await self._fetchall(sql.TICKETS_IN_PROGRESS)
-        return [_ticket(r) for r in rows]
-
-    async def open_tickets(
-        self,
-        departments: Collection[str] | None,
-        now: datetime,
-        limit: int = 50,
-        estates: Collection[str] | None = None,
-    ) -> list[Ticket]:
-        """Unassigned or overdue open tickets in some departments and estates, oldest first."""
-        only = ""
-        params: list[Any] = [ts(now), ts(now)]
-        for column, values in (("department", departments), ("estate", estates)):
-            if values is not None:
-                only += f" AND {column} IN ({', '.join('?' * len(values)) or 'NULL'})"
-                params.extend(sorted(values))
-        rows = await self._fetchall(sql.OPEN_TICKETS.format(only=only), (*params, limit))
-        return [_ticket(r) for r in rows]
-
 
 async def _write_ticket(db: aiosqlite.Connection, ticket: Ticket) -> None:
     """Write a ticket's changeable fields and bump its version (inside the caller's tx)."""
-    await db.execute(
-        sql.WRITE_TICKET,
-        (
-            ticket.status.value,
-            ticket.assignee_id,
-            ticket.department,
-            ts(ticket.updated_at or ticket.created_at),
-            ts(ticket.accept_due),
-            ts(ticket.resolve_due),
-            int(ticket.overdue),
-            ticket.resolution_note,
-            ticket.resolution_photo,
-            ts(ticket.paused_at) if ticket.paused_at else None,
-            ticket.id,
-        ),
-    )
-
-
-def _ticket(row: aiosqlite.Row) -> Ticket:
-    """Build a Ticket from a row selected with ``TICKET_COLUMNS``."""
-    return ticket_of(row, dt)
+    await db.execute(sql.WRITE_TICKET, ticket_change_params(ticket, ts))

@@ -352,6 +352,7 @@
     duty.textContent = t("web.duty"); duty.hidden = false;
     const notices = document.getElementById("nav-notices");
     notices.textContent = t("web.notices"); notices.hidden = !state.me.manages;
+    document.getElementById("nav-incidents").textContent = t("web.incidents.title");
     const every = 1000 * state.me.refresh_seconds;
     if (page === "board") {
       buildFilters();
@@ -372,7 +373,9 @@
       for (const b of document.querySelectorAll("[data-notice]")) b.addEventListener("click", () => decideNotice(b.dataset.notice));
       await loadNotices();
       state.timer = setInterval(loadNotices, every);
+    } else if (page === "incidents" && window.EstateDeskIncidents) {
+      await window.EstateDeskIncidents.start({ api: api, el: el, t: t, flash: flash });
     }
   }
-  if (["board", "ticket", "reports", "duty", "notices"].includes(page)) start();
+  if (["board", "ticket", "reports", "duty", "notices", "incidents"].includes(page)) start();
 })();
