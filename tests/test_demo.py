@@ -88,6 +88,7 @@ async def test_refuses_a_database_with_real_tickets(desk: Desk, fake: Any) -> No
 def test_refuses_a_database_url() -> None:
     done = _demo("--db", "postgresql://desk@db.example/desk")
     assert done.returncode == REAL_DATABASE, done.stderr
+    assert not (ROOT / "postgresql:").exists()  # nothing written where the URL points as a path
 
 
 async def test_process_prints_the_url_serves_the_page_and_stops(tmp_path: Path) -> None:
